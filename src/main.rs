@@ -1,0 +1,51 @@
+//! The `pagelab` command-line tool. Each subcommand lives in its own module
+//! and holds no emulator logic: it validates options, calls the library
+//! crates and prints.
+
+mod asm;
+mod config;
+mod disasm;
+mod output;
+mod replay;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// A memory-management laboratory: assemble toy programs, run them on a
+/// paging VM, and replay their page references through replacement policies.
+#[derive(Parser, Debug)]
+#[command(name = "pagelab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a program (.asm or .pbc) on the paging VM.
+    Run(run::Args),
+    /// Assemble a .asm file into a .pbc object file.
+    Asm(asm::Args),
+    /// Print a .pbc (or .asm) file as assembly with labels.
+    Disasm(disasm::Args),
+    /// Replay a page reference string through replacement policies.
+    Replay(replay::Args),
+    /// Print the effective machine configuration.
+    Config(config::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::execute(args),
+        Command::Asm(args) => asm::execute(args),
+        Command::Disasm(args) => disasm::execute(args),
+        Command::Replay(args) => replay::execute(args),
+        Command::Config(args) => config::execute(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => output::report_error(&error),
+    }
+}

@@ -1,0 +1,34 @@
+//! Writing to stdout and reporting errors, shared by the subcommands.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// Exit status for a guest that exited non-zero, was killed, or ran out of ticks.
+#[allow(dead_code)] // TODO: used by `run` once it lands.
+pub const EXIT_GUEST_FAILED: u8 = 1;
+
+/// Exit status for bad options, unreadable files and assembly errors.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Prints `error` and its causes on stderr and returns the exit status.
+/// A broken pipe on stdout (`pagelab … | head`) ends quietly with status 0.
+pub fn report_error(error: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(error) {
+        return ExitCode::SUCCESS;
+    }
+    let mut message = format!("error: {error}");
+    for cause in error.chain().skip(1) {
+        message.push_str(&format!("\n  caused by: {cause}"));
+    }
+    let _ = writeln!(io::stderr(), "{message}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Returns whether the error is, or was caused by, writing to a closed pipe.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io_error| io_error.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,144 @@
+//! Page-replacement policies behind one trait, shared by the kernel's fault
+//! handler and by reference-string replay.
+//!
+//! A policy sees frames, not addresses: the caller owns the page → frame
+//! mapping, picks a free frame while one exists (the lowest-numbered), and
+//! asks the policy for a victim only when every frame is occupied. The
+//! caller reports every reference: [`ReplacementPolicy::on_hit`] for a
+//! reference to a resident page and [`ReplacementPolicy::on_load`] for the
+//! reference that faulted the page in. A real operating system sees only
+//! the accessed and dirty bits; a simulator can afford to tell the policy
+//! everything, which exact LRU needs.
+//!
+//! This module depends on neither the hardware nor the kernel.
+
+mod fifo;
+
+pub use fifo::Fifo;
+
+use std::fmt;
+
+/// Index of a frame among the `n_frames` frames a policy manages, `0..n_frames`.
+pub type FrameIdx = usize;
+
+/// Identity of a page: the VPN in replay, and the VPN tagged with its address
+/// space in the VM.
+pub type PageKey = u64;
+
+/// Reference (accessed) and dirty bits of the occupied frames, as the policy
+/// may read and clear them when choosing a victim.
+///
+/// In the VM these are the accessed and dirty bits of the page-table entries,
+/// and clearing a reference bit also invalidates the TLB entry so the next
+/// access sets it again. In replay they are plain arrays kept by the replay
+/// driver, set on every reference.
+pub trait ReferenceBits {
+    /// Returns whether the page in `frame` was referenced since its bit was last cleared.
+    fn is_referenced(&self, frame: FrameIdx) -> bool;
+    /// Clears the reference bit of the page in `frame`.
+    fn clear_referenced(&mut self, frame: FrameIdx);
+    /// Returns whether the page in `frame` was written since it was loaded.
+    fn is_dirty(&self, frame: FrameIdx) -> bool;
+}
+
+/// A page-replacement policy.
+///
+/// Contract for callers: frames are numbered `0..n_frames` (fixed at
+/// construction); `on_load` is called only for a free frame; `choose_victim`
+/// only when no frame is free; the caller then calls `on_free` for the
+/// victim before loading into it. Calls arrive in reference order.
+///
+/// Contract for implementations: decisions are deterministic given the
+/// construction parameters (including any seed), and `choose_victim` returns
+/// an occupied frame.
+pub trait ReplacementPolicy {
+    /// The policy's name as `--policy` accepts it.
+    fn name(&self) -> &str;
+
+    /// Records a reference to the resident page in `frame`; `write` is true for a store.
+    fn on_hit(&mut self, frame: FrameIdx, write: bool);
+
+    /// Records that `page` was loaded into the free `frame` by a faulting
+    /// reference (a store when `write` is true).
+    fn on_load(&mut self, frame: FrameIdx, page: PageKey, write: bool);
+
+    /// Records that the page in `frame` was removed (evicted or freed); the
+    /// frame is free afterwards.
+    fn on_free(&mut self, frame: FrameIdx);
+
+    /// Chooses the frame whose page is evicted next. Called only when every
+    /// frame is occupied. The policy may read and clear reference bits
+    /// through `bits`.
+    fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx;
+}
+
+/// Why a policy could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PolicyError {
+    /// No policy has this name.
+    Unknown { name: String },
+    /// The policy needs the future reference string, which this caller cannot supply.
+    NeedsFuture { name: String },
+    /// The policy cannot manage this many frames.
+    BadFrameCount {
+        name: String,
+        n_frames: usize,
+        reason: String,
+    },
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicyError::Unknown { name } => write!(
+                f,
+                "unknown replacement policy {name:?}; known policies: {}",
+                NAMES.join(", ")
+            ),
+            PolicyError::NeedsFuture { name } => write!(
+                f,
+                "policy {name:?} needs the whole future reference string, which only `pagelab replay` has; use fifo, lru, clock or random here"
+            ),
+            PolicyError::BadFrameCount { name, n_frames, reason } => {
+                write!(f, "policy {name:?} cannot manage {n_frames} frames: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// Names of every policy [`new`] builds, in documentation order.
+pub const NAMES: &[&str] = &["fifo"];
+
+/// Builds the policy called `name` for `n_frames` frames.
+///
+/// `seed` drives randomised policies. `future` is the whole reference
+/// string, for offline policies such as OPT; pass `None` where it is unknown.
+///
+/// # Errors
+///
+/// Returns [`PolicyError::Unknown`] for an unknown name,
+/// [`PolicyError::NeedsFuture`] for an offline policy without `future`, and
+/// [`PolicyError::BadFrameCount`] when `n_frames` is 0.
+pub fn new(
+    name: &str,
+    n_frames: usize,
+    seed: u64,
+    future: Option<&[PageKey]>,
+) -> Result<Box<dyn ReplacementPolicy>, PolicyError> {
+    let _ = (seed, future);
+    if n_frames == 0 {
+        return Err(PolicyError::BadFrameCount {
+            name: name.to_string(),
+            n_frames,
+            reason: "at least one frame is needed".into(),
+        });
+    }
+    match name {
+        "fifo" => Ok(Box::new(Fifo::new(n_frames))),
+        _ => Err(PolicyError::Unknown {
+            name: name.to_string(),
+        }),
+    }
+}
