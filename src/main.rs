@@ -5,6 +5,8 @@
 mod asm;
 mod config;
 mod disasm;
+#[allow(dead_code)] // TODO: remove once the subcommands call it.
+mod load;
 mod output;
 mod replay;
 mod run;

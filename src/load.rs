@@ -1,0 +1,42 @@
+//! Loading a program from a `.pbc` object file or a `.asm` source file.
+
+use anyhow::{bail, Context};
+use pagelab_vm::object::{Object, MAGIC};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// Loads `path` as an object file when it starts with the object magic
+/// number, and otherwise assembles it as source.
+///
+/// # Errors
+///
+/// Fails when the file cannot be read, the object file is invalid, or the
+/// source has assembly errors (all of them are rendered into the error).
+pub fn load_program(path: &Path) -> anyhow::Result<Object> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.starts_with(&MAGIC) {
+        return Object::from_bytes(&bytes)
+            .with_context(|| format!("{} is not a valid object file", path.display()));
+    }
+
+    let Ok(source) = String::from_utf8(bytes) else {
+        bail!(
+            "{} is neither a pagelab object file (it does not start with \"PLBC\") nor UTF-8 assembly source",
+            path.display()
+        );
+    };
+    let file_name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    pagelab_asm::assemble(&file_name, &source).map_err(|errors| {
+        let color = std::io::stderr().is_terminal();
+        anyhow::anyhow!(
+            "{}{} error{} in {}",
+            errors.render(color),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            path.display()
+        )
+    })
+}
