@@ -1,0 +1,103 @@
+//! Bad programs and bad input: each ends with one clear message and a
+//! non-zero exit status, never a panic or a hang.
+
+mod common;
+
+use common::{assert_clean_failure, pagelab, scratch_dir};
+
+#[test]
+fn malformed_source_reports_every_error() {
+    let run = pagelab(&["run", "tests/fixtures/malformed.asm"]);
+    assert_clean_failure(&run, "malformed.asm:5:");
+    assert!(run.stderr.contains("malformed.asm:6:"), "second error missing:\n{}", run.stderr);
+    assert!(run.stderr.contains("malformed.asm:7:"), "third error missing:\n{}", run.stderr);
+    assert_eq!(run.status, Some(2));
+    insta::assert_snapshot!("malformed_source", run.stderr);
+}
+
+#[test]
+fn truncated_object_is_rejected() {
+    let dir = scratch_dir("truncated_object_is_rejected");
+    let object = dir.join("hello.pbc");
+    let object = object.to_string_lossy();
+    let assembled = pagelab(&["asm", "programs/hello.asm", "-o", &object]);
+    assert_eq!(assembled.status, Some(0), "{}", assembled.stderr);
+
+    let bytes = std::fs::read(&*object).expect("asm wrote the object");
+    for len in [0, 3, 10, 47, bytes.len() / 2, bytes.len() - 1] {
+        let truncated = dir.join(format!("truncated-{len}.pbc"));
+        std::fs::write(&truncated, &bytes[..len]).expect("the scratch file can be written");
+        let run = pagelab(&["run", &truncated.to_string_lossy()]);
+        assert_eq!(run.status, Some(2), "truncated to {len} bytes:\n{}", run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        assert!(run.stderr.starts_with("error:"), "truncated to {len} bytes:\n{}", run.stderr);
+    }
+
+    let mut corrupted = bytes.clone();
+    corrupted[60] ^= 0xff;
+    let path = dir.join("corrupted.pbc");
+    std::fs::write(&path, &corrupted).expect("the scratch file can be written");
+    let run = pagelab(&["run", &path.to_string_lossy()]);
+    assert_clean_failure(&run, "corrupted");
+}
+
+#[test]
+fn null_load_is_a_segmentation_fault() {
+    let run = pagelab(&["run", "tests/fixtures/null_load.asm"]);
+    assert_clean_failure(&run, "segmentation fault");
+    assert!(run.stderr.contains("0x00000000"), "address missing:\n{}", run.stderr);
+    assert!(run.stderr.contains("null_load.asm:5"), "source line missing:\n{}", run.stderr);
+    assert_eq!(run.status, Some(1));
+}
+
+#[test]
+fn store_to_text_is_a_segmentation_fault() {
+    let run = pagelab(&["run", "tests/fixtures/store_to_text.asm"]);
+    assert_clean_failure(&run, "store_to_text.asm:5");
+    assert_eq!(run.status, Some(1));
+}
+
+#[test]
+fn division_by_zero_is_a_guest_fault() {
+    let run = pagelab(&["run", "tests/fixtures/divide_by_zero.asm"]);
+    assert_clean_failure(&run, "division by zero");
+    assert!(run.stderr.contains("divide_by_zero.asm:6"), "source line missing:\n{}", run.stderr);
+    assert_eq!(run.status, Some(1));
+}
+
+#[test]
+fn infinite_loop_stops_at_max_ticks() {
+    let run = pagelab(&["run", "tests/fixtures/infinite_loop.asm", "--max-ticks", "100000"]);
+    assert_clean_failure(&run, "--max-ticks");
+    assert_eq!(run.status, Some(1));
+}
+
+#[test]
+fn nonzero_guest_exit_fails_the_run() {
+    let run = pagelab(&["run", "tests/fixtures/exit_status.asm"]);
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+}
+
+#[test]
+fn missing_file_is_reported() {
+    let run = pagelab(&["run", "tests/fixtures/no_such_file.asm"]);
+    assert_clean_failure(&run, "no_such_file.asm");
+    assert_eq!(run.status, Some(2));
+}
+
+#[test]
+fn bad_options_are_rejected() {
+    for args in [
+        &["run", "programs/hello.asm", "--frames", "0"][..],
+        &["run", "programs/hello.asm", "--policy", "nonsense"],
+        &["run", "programs/hello.asm", "--policy", "opt"],
+        &["run", "programs/hello.asm", "--trace-filter", "nonsense", "--trace", "-"],
+        &["replay", "--policy", "fifo", "--frames", "0", "--refs", "1 2"],
+        &["replay", "--policy", "fifo", "--frames", "3", "--refs", "1 x 2"],
+    ] {
+        let run = pagelab(args);
+        assert_ne!(run.status, Some(0), "{args:?} was accepted");
+        assert!(!run.stderr.contains("panicked"), "{args:?} panicked:\n{}", run.stderr);
+        assert!(!run.stderr.trim().is_empty(), "{args:?} gave no message");
+    }
+}

@@ -1,0 +1,125 @@
+//! End-to-end checks of every program in `programs/`: each exits 0 under the
+//! default options, its statistics and the start of its trace are pinned by
+//! snapshots, and its recorded reference string replays to the same number
+//! of page faults under the same policy.
+
+mod common;
+
+use common::{pagelab, programs, scratch_dir, stem};
+
+/// Number of trace lines kept in each program's trace snapshot.
+const TRACE_LINES: usize = 40;
+
+#[test]
+fn every_program_exits_zero() {
+    for program in programs() {
+        let path = program.to_string_lossy();
+        let run = pagelab(&["run", &path]);
+        assert_eq!(run.status, Some(0), "{path} failed:\n{}", run.stderr);
+    }
+}
+
+#[test]
+fn program_stats_snapshots() {
+    for program in programs() {
+        let path = format!("programs/{}.asm", stem(&program));
+        let run = pagelab(&["run", &path, "--stats", "json"]);
+        assert_eq!(run.status, Some(0), "{path} failed:\n{}", run.stderr);
+        let stats: serde_json::Value =
+            serde_json::from_str(&run.stdout).expect("--stats json prints one JSON object");
+        let pretty = serde_json::to_string_pretty(&stats).expect("a JSON value serialises");
+        insta::assert_snapshot!(format!("stats_{}", stem(&program)), pretty);
+    }
+}
+
+#[test]
+fn program_trace_snapshots() {
+    for program in programs() {
+        let path = format!("programs/{}.asm", stem(&program));
+        let run = pagelab(&["run", &path, "--trace", "-", "--trace-format", "text"]);
+        assert_eq!(run.status, Some(0), "{path} failed:\n{}", run.stderr);
+        let head: Vec<&str> = run.stdout.lines().take(TRACE_LINES).collect();
+        insta::assert_snapshot!(format!("trace_{}", stem(&program)), head.join("\n"));
+    }
+}
+
+#[test]
+fn stats_keys_are_complete() {
+    let run = pagelab(&["run", "programs/hello.asm", "--stats", "json"]);
+    let stats: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+    let counters = [
+        "instructions",
+        "ticks",
+        "accesses",
+        "tlb_hits",
+        "tlb_misses",
+        "page_faults",
+        "major_faults",
+        "minor_faults",
+        "evictions",
+        "swap_ins",
+        "swap_outs",
+    ];
+    for key in counters {
+        assert!(stats[key].is_u64(), "top-level {key} is missing or not a count");
+    }
+    let processes = stats["processes"].as_array().expect("processes is an array");
+    assert_eq!(processes.len(), 1);
+    for key in ["pid", "name", "exit_code"].iter().chain(counters.iter()) {
+        assert!(processes[0].get(*key).is_some(), "process key {key} is missing");
+    }
+    assert_eq!(processes[0]["exit_code"], 0);
+}
+
+/// Runs `program` with `policy` and `frames`, records its references, and
+/// checks that replaying them gives the run's page-fault count.
+fn check_replay_matches_run(program: &str, policy: &str, frames: &str, dir: &std::path::Path) {
+    let refs = dir.join(format!("{}-{policy}-{frames}.refs", stem(std::path::Path::new(program))));
+    let refs = refs.to_string_lossy();
+    let run = pagelab(&[
+        "run", program, "--policy", policy, "--frames", frames, "--refs-out", &refs, "--stats", "json",
+    ]);
+    assert_eq!(run.status, Some(0), "{program} failed:\n{}", run.stderr);
+    let stats: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+
+    let replay = pagelab(&["replay", "--policy", policy, "--frames", frames, "--refs-file", &refs, "--json"]);
+    assert_eq!(replay.status, Some(0), "replay failed:\n{}", replay.stderr);
+    let result: serde_json::Value = serde_json::from_str(replay.stdout.trim()).expect("valid JSON");
+
+    assert_eq!(
+        result["faults"], stats["page_faults"],
+        "{program} with {policy} and {frames} frames: replay and run disagree"
+    );
+    assert_eq!(result["references"], stats["accesses"], "{program}: every access is one reference");
+}
+
+#[test]
+fn replay_reproduces_run_faults() {
+    let dir = scratch_dir("replay_reproduces_run_faults");
+    for program in programs() {
+        let path = format!("programs/{}.asm", stem(&program));
+        for policy in ["fifo", "lru", "clock"] {
+            check_replay_matches_run(&path, policy, "8", &dir);
+        }
+    }
+}
+
+#[test]
+fn replay_reproduces_run_faults_at_other_frame_counts() {
+    let dir = scratch_dir("replay_reproduces_run_faults_at_other_frame_counts");
+    for frames in ["1", "3", "5", "16"] {
+        for policy in ["fifo", "lru", "clock", "random"] {
+            check_replay_matches_run("programs/random_access.asm", policy, frames, &dir);
+        }
+    }
+}
+
+#[test]
+fn runs_are_deterministic() {
+    let args = ["run", "programs/random_access.asm", "--policy", "random", "--seed", "7", "--trace", "-", "--trace-format", "jsonl"];
+    let first = pagelab(&args);
+    let second = pagelab(&args);
+    assert_eq!(first.status, Some(0));
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(first.stderr, second.stderr);
+}
