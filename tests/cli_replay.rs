@@ -63,7 +63,9 @@ fn silberschatz_json_faults() {
 
 #[test]
 fn json_keys_in_documented_order() {
-    let stdout = replay_ok(&["--policy", "lru", "--frames", "2", "--refs", "1 2w 3", "--json"]);
+    let stdout = replay_ok(&[
+        "--policy", "lru", "--frames", "2", "--refs", "1 2w 3", "--json",
+    ]);
     let keys: Vec<&str> = stdout
         .trim_end()
         .trim_start_matches('{')
@@ -87,8 +89,12 @@ fn json_keys_in_documented_order() {
 
 #[test]
 fn belady_anomaly_in_fifo() {
-    let three = replay_ok(&["--policy", "fifo", "--frames", "3", "--refs", BELADY, "--json"]);
-    let four = replay_ok(&["--policy", "fifo", "--frames", "4", "--refs", BELADY, "--json"]);
+    let three = replay_ok(&[
+        "--policy", "fifo", "--frames", "3", "--refs", BELADY, "--json",
+    ]);
+    let four = replay_ok(&[
+        "--policy", "fifo", "--frames", "4", "--refs", BELADY, "--json",
+    ]);
     assert_eq!(faults_per_line(&three), vec![9]);
     assert_eq!(faults_per_line(&four), vec![10]);
 }
@@ -123,7 +129,13 @@ fn silberschatz_steps() {
 #[test]
 fn steps_with_writes_and_unused_frames() {
     let stdout = replay_ok(&[
-        "--policy", "clock", "--frames", "5", "--refs", "10 2w 10 333w", "--steps",
+        "--policy",
+        "clock",
+        "--frames",
+        "5",
+        "--refs",
+        "10 2w 10 333w",
+        "--steps",
     ]);
     insta::assert_snapshot!(stdout);
 }
@@ -161,7 +173,14 @@ fn refs_file_matches_inline_refs() {
 fn same_seed_same_random_result() {
     let args = |seed: &'static str| {
         [
-            "--policy", "random", "--frames", "3", "--refs", SILBERSCHATZ, "--seed", seed,
+            "--policy",
+            "random",
+            "--frames",
+            "3",
+            "--refs",
+            SILBERSCHATZ,
+            "--seed",
+            seed,
             "--steps",
         ]
     };
@@ -215,7 +234,15 @@ fn exactly_one_refs_source() {
     let neither = pagelab(&["replay", "--policy", "fifo", "--frames", "3"]);
     assert_eq!(neither.status.code(), Some(2));
     let both = pagelab(&[
-        "replay", "--policy", "fifo", "--frames", "3", "--refs", "1", "--refs-file", "x",
+        "replay",
+        "--policy",
+        "fifo",
+        "--frames",
+        "3",
+        "--refs",
+        "1",
+        "--refs-file",
+        "x",
     ]);
     assert_eq!(both.status.code(), Some(2));
 }

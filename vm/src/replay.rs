@@ -28,7 +28,7 @@ use std::collections::{HashMap, HashSet};
 /// far beyond any machine pagelab models, which are almost always typos.
 pub const MAX_FRAMES: usize = 1 << 24;
 
-/// What one replay counted.
+/// Counts from one replay, and optionally its steps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReplayOutcome {
     /// The policy's name.

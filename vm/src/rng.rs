@@ -45,8 +45,8 @@ impl SplitMix64 {
     /// Taking `next_u64() % bound` directly would favour small results
     /// whenever `bound` does not divide 2^64. This rejects the lowest
     /// `2^64 mod bound` outputs instead, so the accepted range is a whole
-    /// multiple of `bound`; fewer than half of the outputs are ever
-    /// rejected, so the loop ends after two draws on average at worst.
+    /// multiple of `bound`. Fewer than half of all outputs are rejected for
+    /// any bound, so the loop takes fewer than two draws on average.
     ///
     /// # Panics
     ///

@@ -110,9 +110,9 @@ fn clock_model(n_frames: usize, references: &[Reference]) -> Decisions {
     decisions
 }
 
-/// OPT model over frames: scan forward from each resident page for its
-/// next use; evict the farthest, and among pages never used again the one
-/// in the lowest frame.
+/// OPT model over frames: each fault scans forward for each resident page's
+/// next use and evicts the farthest. Among pages never used again, the one
+/// in the lowest frame goes.
 fn opt_model(n_frames: usize, references: &[Reference]) -> Decisions {
     let mut frames: Vec<u64> = Vec::new();
     let mut decisions = Vec::new();
@@ -253,8 +253,8 @@ proptest! {
     }
 
     /// Sleator and Tarjan (CACM 28(2), 1985): with k frames, FIFO and LRU
-    /// fault at most k/(k−h+1)·OPT(h) + h times, for every h ≤ k; here in
-    /// integers, multiplied through by k−h+1.
+    /// fault at most k/(k−h+1)·OPT(h) + h times, for every h ≤ k. The check
+    /// multiplies through by k−h+1 to stay in integers.
     #[test]
     fn fifo_and_lru_are_competitive(references in reference_strings()) {
         for k in 1..=MAX_FRAMES_TRIED {

@@ -7,9 +7,10 @@
 //! algorithm. When every resident page is referenced, the hand clears them
 //! all and comes back to where it started, so clock degenerates to FIFO.
 //!
-//! The policy reads the reference bits; it does not set them. Whoever owns
-//! the bits sets them on every reference, including the faulting reference
-//! after the page is loaded, so a newly loaded page starts referenced. This
+//! The policy reads the reference bits but does not set them. Their owner
+//! (the MMU in the VM, the replay driver in replay) sets them on every
+//! reference, including the faulting reference after the page is loaded,
+//! so a newly loaded page starts referenced. This
 //! is the hardware convention (the MMU sets the accessed bit when the
 //! faulting access is retried) and gives 14 faults on the Silberschatz
 //! string `7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1` with 3 frames; worked
@@ -74,8 +75,8 @@ impl ReplacementPolicy for Clock {
 
         // Give each referenced page a second chance. After one full turn
         // every bit the hand passed is clear, so the hand stops within
-        // n_frames + 1 checks; the bound also keeps a `ReferenceBits` whose
-        // clear has no effect from looping forever (it then acts as FIFO).
+        // n_frames + 1 checks. The bound also stops a `ReferenceBits` whose
+        // clear has no effect from looping forever, and clock then acts as FIFO.
         for _ in 0..self.n_frames {
             if !bits.is_referenced(self.hand) {
                 break;

@@ -16,7 +16,7 @@ const NEVER: usize = usize::MAX;
 
 /// Belady's optimal offline replacement, O(log n_frames) per reference.
 ///
-/// The policy counts the references it is told about (`on_hit` and
+/// The policy counts the references reported to it (`on_hit` and
 /// `on_load`, one per reference) to know its position in the future
 /// string, so the caller must report every reference of that string, in
 /// order. References beyond the end of the string count as never used
