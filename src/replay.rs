@@ -10,6 +10,11 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// The largest step table `--steps` records, in cells (references × frames
+/// used). Each cell costs 16 bytes while the table is built, so this caps
+/// that memory at 64 MiB, and tables this large are unreadable anyway.
+const MAX_STEP_CELLS: usize = 1 << 22;
+
 /// Options of `pagelab replay`.
 #[derive(clap::Args, Debug)]
 #[command(group(
@@ -70,6 +75,16 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     let references = read_references(&args)?;
+    if args.steps {
+        let frames_used = args.frames.min(replay::distinct_pages(&references));
+        let cells = references.len().saturating_mul(frames_used);
+        if cells > MAX_STEP_CELLS {
+            return Err(anyhow!(
+                "--steps is limited to {MAX_STEP_CELLS} table cells, but {} references over {frames_used} frames need {cells}; replay a shorter reference string or leave out --steps",
+                references.len()
+            ));
+        }
+    }
 
     // Replay every policy before printing anything, so a bad policy name
     // produces an error and no partial output.

@@ -1,6 +1,6 @@
 //! End-to-end tests of `pagelab replay`, run through the real binary.
 
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 const SILBERSCHATZ: &str = "7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1";
 const BELADY: &str = "1 2 3 4 1 2 5 1 2 3 4 5";
@@ -214,6 +214,33 @@ fn errors_are_one_line() {
 }
 
 #[test]
+fn steps_table_size_is_limited() {
+    // 2^21 references with 3 frames used need 3 · 2^21 cells, above the
+    // 2^22 limit. The string goes through a file because it is too long
+    // for one command-line argument.
+    let directory = std::env::temp_dir().join(format!("pagelab-steps-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("refs.txt");
+    std::fs::write(&path, "1\n2\n3\n4\n".repeat(1 << 19)).unwrap();
+
+    let message = replay_err(&[
+        "--policy",
+        "fifo",
+        "--frames",
+        "3",
+        "--refs-file",
+        path.to_str().unwrap(),
+        "--steps",
+    ]);
+    std::fs::remove_dir_all(&directory).unwrap();
+    assert_eq!(
+        message,
+        "error: --steps is limited to 4194304 table cells, but 2097152 references over 3 frames \
+         need 6291456; replay a shorter reference string or leave out --steps"
+    );
+}
+
+#[test]
 fn unreadable_refs_file() {
     let message = replay_err(&[
         "--policy",
@@ -245,4 +272,36 @@ fn exactly_one_refs_source() {
         "x",
     ]);
     assert_eq!(both.status.code(), Some(2));
+}
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    // A step table of about 10 MB cannot fit in a pipe buffer, so the
+    // writes fail once the reader is gone.
+    let directory = std::env::temp_dir().join(format!("pagelab-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("refs.txt");
+    std::fs::write(&path, "1\n2\n3\n4\n".repeat(250_000)).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagelab"))
+        .args([
+            "replay",
+            "--policy",
+            "fifo",
+            "--frames",
+            "3",
+            "--steps",
+            "--refs-file",
+        ])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pagelab binary built by cargo can be started");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    std::fs::remove_dir_all(&directory).unwrap();
+
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
