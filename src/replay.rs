@@ -1,12 +1,254 @@
-//! `pagelab replay`.
+//! `pagelab replay`: runs a page reference string through replacement
+//! policies and prints their hit and fault counts. The replay itself is
+//! `pagelab_vm::replay`; this file reads options and formats output.
 
+use anyhow::anyhow;
+use pagelab_vm::policy::PageKey;
+use pagelab_vm::refs::{self, Reference};
+use pagelab_vm::replay::{self, ReplayOutcome, Step, MAX_FRAMES};
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// The largest step table `--steps` records, in cells (references × frames
+/// used). Each cell costs 16 bytes while the table is built, so this caps
+/// that memory at 64 MiB, and tables this large are unreadable anyway.
+const MAX_STEP_CELLS: usize = 1 << 22;
 
 /// Options of `pagelab replay`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(group(
+    clap::ArgGroup::new("input")
+        .required(true)
+        .args(["refs", "refs_file"])
+))]
+pub struct Args {
+    /// Replacement policies to run, separated by commas: fifo, lru, clock,
+    /// random or opt.
+    #[arg(
+        long,
+        value_name = "NAME[,NAME...]",
+        value_delimiter = ',',
+        required = true
+    )]
+    policy: Vec<String>,
+
+    /// Number of physical frames, from 1 to 16777216 (2^24).
+    #[arg(long, value_name = "N")]
+    frames: usize,
+
+    /// The reference string itself: page numbers separated by spaces or
+    /// commas, each optionally followed by `w` for a write (as in "7 0w 1").
+    #[arg(long, value_name = "REFS")]
+    refs: Option<String>,
+
+    /// A file with one page number per line and ` w` after a write, as
+    /// `pagelab run --refs-out` writes it.
+    #[arg(long, value_name = "FILE")]
+    refs_file: Option<PathBuf>,
+
+    /// Seed of the random policy's generator.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed: u64,
+
+    /// Also print, for each policy, the frame contents after every
+    /// reference, with faults and evicted pages marked.
+    #[arg(long)]
+    steps: bool,
+
+    /// Print one JSON object per policy and line instead of a table.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Runs the subcommand.
-pub fn execute(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`pagelab replay` is not built yet")
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    if args.frames == 0 {
+        return Err(anyhow!(
+            "--frames 0 is invalid: replay needs at least one frame"
+        ));
+    }
+    if args.frames > MAX_FRAMES {
+        return Err(anyhow!(
+            "--frames {} is too large: replay supports at most {MAX_FRAMES} (2^24) frames",
+            args.frames
+        ));
+    }
+    let references = read_references(&args)?;
+    if args.steps {
+        let frames_used = args.frames.min(replay::distinct_pages(&references));
+        let cells = references.len().saturating_mul(frames_used);
+        if cells > MAX_STEP_CELLS {
+            return Err(anyhow!(
+                "--steps is limited to {MAX_STEP_CELLS} table cells, but {} references over {frames_used} frames need {cells}; replay a shorter reference string or leave out --steps",
+                references.len()
+            ));
+        }
+    }
+
+    // Replay every policy before printing anything, so a bad policy name
+    // produces an error and no partial output.
+    let mut outcomes = Vec::with_capacity(args.policy.len());
+    for name in &args.policy {
+        let outcome = replay::replay_named(name, args.frames, args.seed, &references, args.steps)?;
+        outcomes.push(outcome);
+    }
+
+    let mut out = BufWriter::new(io::stdout().lock());
+    if args.json {
+        for outcome in &outcomes {
+            let line = serde_json::to_string(outcome)?;
+            writeln!(out, "{line}")?;
+        }
+    } else {
+        if args.steps {
+            let distinct = replay::distinct_pages(&references);
+            for outcome in &outcomes {
+                write_steps(&mut out, outcome, distinct)?;
+                writeln!(out)?;
+            }
+        }
+        write_summary(&mut out, &outcomes)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads and parses the reference string from `--refs` or `--refs-file`.
+fn read_references(args: &Args) -> anyhow::Result<Vec<Reference>> {
+    // Each error is one line that names where the bad input came from.
+    match (&args.refs, &args.refs_file) {
+        (Some(text), _) => refs::parse(text)
+            .map_err(|error| anyhow!("invalid reference string in --refs: {error}")),
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|error| {
+                anyhow!("failed to read reference file {}: {error}", path.display())
+            })?;
+            refs::parse(&text)
+                .map_err(|error| anyhow!("invalid reference file {}: {error}", path.display()))
+        }
+        (None, None) => unreachable!("clap requires one of --refs and --refs-file"),
+    }
+}
+
+/// Writes the table with one row per policy.
+fn write_summary(out: &mut impl Write, outcomes: &[ReplayOutcome]) -> io::Result<()> {
+    let header = [
+        "policy",
+        "frames",
+        "references",
+        "hits",
+        "faults",
+        "fault rate",
+    ];
+    let rows: Vec<[String; 6]> = outcomes
+        .iter()
+        .map(|outcome| {
+            [
+                outcome.policy.clone(),
+                outcome.frames.to_string(),
+                outcome.references.to_string(),
+                outcome.hits.to_string(),
+                outcome.faults.to_string(),
+                fault_rate(outcome),
+            ]
+        })
+        .collect();
+
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.len());
+        }
+    }
+
+    // The policy name is left-aligned and the numbers right-aligned.
+    let header = header.map(str::to_string);
+    for row in std::iter::once(&header).chain(&rows) {
+        let mut line = format!("{:<width$}", row[0], width = widths[0]);
+        for (cell, &width) in row.iter().zip(&widths).skip(1) {
+            line.push_str(&format!("  {cell:>width$}"));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Formats faults per reference as a percentage, or `-` for no references.
+fn fault_rate(outcome: &ReplayOutcome) -> String {
+    if outcome.references == 0 {
+        return "-".to_string();
+    }
+    let percent = outcome.faults as f64 * 100.0 / outcome.references as f64;
+    format!("{percent:.1}%")
+}
+
+/// Writes the textbook step table of one policy: a column per reference,
+/// a row per frame with its page after the reference, then a row marking
+/// faults with `*` and a row naming each evicted page.
+fn write_steps(out: &mut impl Write, outcome: &ReplayOutcome, distinct: usize) -> io::Result<()> {
+    let steps: &[Step] = outcome.steps.as_deref().unwrap_or_default();
+    let frames_used = steps.first().map_or(0, |step| step.frames.len());
+    writeln!(
+        out,
+        "{}, {} frames: {} faults in {} references",
+        outcome.policy, outcome.frames, outcome.faults, outcome.references
+    )?;
+
+    let reference_cells: Vec<String> = steps
+        .iter()
+        .map(|step| format!("{}{}", step.page, if step.write { "w" } else { "" }))
+        .collect();
+    let page_cell = |page: Option<PageKey>| page.map(|page| page.to_string()).unwrap_or_default();
+
+    // One width for every column, so that the columns line up as in a
+    // textbook figure; it fits the widest page number (with its `w`).
+    let column_width = reference_cells.iter().map(String::len).max().unwrap_or(1);
+    let label_width = "frame ".len() + frames_used.saturating_sub(1).to_string().len();
+    let label_width = label_width.max("reference".len());
+
+    let mut write_row = |label: &str, cells: &mut dyn Iterator<Item = String>| -> io::Result<()> {
+        let mut line = format!("{label:<label_width$}");
+        for cell in cells {
+            line.push_str(&format!(" {cell:>column_width$}"));
+        }
+        writeln!(out, "{}", line.trim_end())
+    };
+
+    write_row("reference", &mut reference_cells.iter().cloned())?;
+    for frame in 0..frames_used {
+        write_row(
+            &format!("frame {frame}"),
+            &mut steps.iter().map(|step| page_cell(step.frames[frame])),
+        )?;
+    }
+    write_row(
+        "fault",
+        &mut steps.iter().map(|step| {
+            if step.fault {
+                "*".to_string()
+            } else {
+                String::new()
+            }
+        }),
+    )?;
+    write_row(
+        "evicted",
+        &mut steps.iter().map(|step| page_cell(step.victim)),
+    )?;
+
+    if outcome.frames > frames_used {
+        let first_free = frames_used;
+        let last = outcome.frames - 1;
+        let range = if first_free == last {
+            format!("frame {first_free} is")
+        } else {
+            format!("frames {first_free} to {last} are")
+        };
+        writeln!(
+            out,
+            "({range} never used: the reference string has {distinct} distinct pages)"
+        )?;
+    }
+    Ok(())
 }

@@ -6,3 +6,5 @@ pub mod isa;
 pub mod object;
 pub mod policy;
 pub mod refs;
+pub mod replay;
+pub mod rng;

@@ -51,3 +51,66 @@ impl ReplacementPolicy for Fifo {
             .expect("choose_victim is called only when every frame is occupied")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference bits that FIFO must ignore: every page looks referenced.
+    struct AllReferenced;
+
+    impl ReferenceBits for AllReferenced {
+        fn is_referenced(&self, _frame: FrameIdx) -> bool {
+            true
+        }
+        fn clear_referenced(&mut self, _frame: FrameIdx) {}
+        fn is_dirty(&self, _frame: FrameIdx) -> bool {
+            false
+        }
+    }
+
+    fn filled(n_frames: usize) -> Fifo {
+        let mut fifo = Fifo::new(n_frames);
+        for frame in 0..n_frames {
+            fifo.on_load(frame, frame as PageKey, false);
+        }
+        fifo
+    }
+
+    #[test]
+    fn victim_is_oldest_load() {
+        let mut fifo = filled(3);
+        fifo.on_hit(0, true);
+        assert_eq!(fifo.choose_victim(&mut AllReferenced), 0);
+        fifo.on_free(0);
+        fifo.on_load(0, 7, false);
+        assert_eq!(fifo.choose_victim(&mut AllReferenced), 1);
+    }
+
+    #[test]
+    fn freeing_non_head_frame() {
+        let mut fifo = filled(3);
+        fifo.on_free(1);
+        assert_eq!(fifo.queue, [0, 2]);
+        fifo.on_load(1, 9, false);
+        assert_eq!(fifo.queue, [0, 2, 1]);
+        assert_eq!(fifo.choose_victim(&mut AllReferenced), 0);
+    }
+
+    #[test]
+    fn freeing_free_frame_is_harmless() {
+        let mut fifo = filled(2);
+        fifo.on_free(1);
+        fifo.on_free(1);
+        assert_eq!(fifo.queue, [0]);
+    }
+
+    #[test]
+    fn one_frame() {
+        let mut fifo = filled(1);
+        assert_eq!(fifo.choose_victim(&mut AllReferenced), 0);
+        fifo.on_free(0);
+        fifo.on_load(0, 3, true);
+        assert_eq!(fifo.choose_victim(&mut AllReferenced), 0);
+    }
+}

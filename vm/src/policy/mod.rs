@@ -12,9 +12,17 @@
 //!
 //! This module depends on neither the hardware nor the kernel.
 
+mod clock;
 mod fifo;
+mod lru;
+mod opt;
+mod random;
 
+pub use clock::Clock;
 pub use fifo::Fifo;
+pub use lru::Lru;
+pub use opt::Opt;
+pub use random::Random;
 
 use std::fmt;
 
@@ -50,8 +58,9 @@ pub trait ReferenceBits {
 ///
 /// Contract for implementations: decisions are deterministic given the
 /// construction parameters (including any seed), and `choose_victim` returns
-/// an occupied frame.
-pub trait ReplacementPolicy {
+/// an occupied frame. Policies are `Send`, so a machine or a replay that
+/// owns one can move to another thread.
+pub trait ReplacementPolicy: Send {
     /// The policy's name as `--policy` accepts it.
     fn name(&self) -> &str;
 
@@ -109,7 +118,7 @@ impl fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 /// Names of every policy [`new`] builds, in documentation order.
-pub const NAMES: &[&str] = &["fifo"];
+pub const NAMES: &[&str] = &["fifo", "lru", "clock", "random", "opt"];
 
 /// Builds the policy called `name` for `n_frames` frames.
 ///
@@ -127,7 +136,11 @@ pub fn new(
     seed: u64,
     future: Option<&[PageKey]>,
 ) -> Result<Box<dyn ReplacementPolicy>, PolicyError> {
-    let _ = (seed, future);
+    if !NAMES.contains(&name) {
+        return Err(PolicyError::Unknown {
+            name: name.to_string(),
+        });
+    }
     if n_frames == 0 {
         return Err(PolicyError::BadFrameCount {
             name: name.to_string(),
@@ -137,8 +150,68 @@ pub fn new(
     }
     match name {
         "fifo" => Ok(Box::new(Fifo::new(n_frames))),
+        "lru" => Ok(Box::new(Lru::new(n_frames))),
+        "clock" => Ok(Box::new(Clock::new(n_frames))),
+        "random" => Ok(Box::new(Random::new(n_frames, seed))),
+        "opt" => match future {
+            Some(future) => Ok(Box::new(Opt::new(n_frames, future))),
+            None => Err(PolicyError::NeedsFuture {
+                name: name.to_string(),
+            }),
+        },
         _ => Err(PolicyError::Unknown {
             name: name.to_string(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_builds_its_policy() {
+        let future = [1, 2, 3];
+        for &name in NAMES {
+            let policy = new(name, 4, 0, Some(&future)).unwrap();
+            assert_eq!(policy.name(), name);
+        }
+    }
+
+    #[test]
+    fn opt_without_future_is_rejected() {
+        assert_eq!(
+            new("opt", 3, 0, None).err(),
+            Some(PolicyError::NeedsFuture { name: "opt".into() })
+        );
+    }
+
+    #[test]
+    fn unknown_name_lists_known_names() {
+        let error = new("lfu", 3, 0, None).err().unwrap();
+        assert_eq!(error, PolicyError::Unknown { name: "lfu".into() });
+        assert!(error
+            .to_string()
+            .ends_with("known policies: fifo, lru, clock, random, opt"));
+    }
+
+    #[test]
+    fn zero_frames_are_rejected() {
+        let error = new("lru", 0, 0, None).err().unwrap();
+        assert!(matches!(
+            error,
+            PolicyError::BadFrameCount { n_frames: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn policies_are_send() {
+        fn assert_send<T: Send + ?Sized>() {}
+        assert_send::<Fifo>();
+        assert_send::<Lru>();
+        assert_send::<Clock>();
+        assert_send::<Random>();
+        assert_send::<Opt>();
+        assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
