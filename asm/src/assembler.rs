@@ -776,11 +776,14 @@ impl<'a> Assembler<'a> {
                 }
                 if !self.symbols.contains_key(name) {
                     let names: Vec<&str> = SYSCALLS.iter().map(|(_, name)| *name).collect();
+                    let guess = closest(name, names.iter().copied())
+                        .map(|guess| format!("did you mean `{guess}`? "))
+                        .unwrap_or_default();
                     self.errors.push(
                         Diagnostic::new(expr.span.clone(), format!("unknown system call `{name}`"))
                             .label("not a system call name")
                             .help(format!(
-                                "system calls are {}; a number also works",
+                                "{guess}system calls are {}; a number also works",
                                 names.join(", ")
                             )),
                     );

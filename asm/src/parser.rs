@@ -190,8 +190,8 @@ impl<'a> LineParser<'a, '_> {
     }
 
     /// Reports the current token as unexpected, with `expected` saying what
-    /// should be there.
-    fn unexpected(&mut self, expected: &str) -> Skip {
+    /// should be there and `help` how to write it.
+    fn unexpected(&mut self, expected: &str, help: &str) -> Skip {
         let span = self.span();
         let diagnostic = match self.peek() {
             None => Diagnostic::new(
@@ -219,6 +219,7 @@ impl<'a> LineParser<'a, '_> {
                 let text = self.text();
                 Diagnostic::new(span, format!("expected {expected}, found `{text}`"))
                     .label(format!("expected {expected}"))
+                    .help(help)
             }
         };
         self.error(diagnostic)
@@ -249,7 +250,7 @@ impl<'a> LineParser<'a, '_> {
             Some(Token::Ident) => StatementKind::Instruction,
             Some(Token::Directive) => StatementKind::Directive,
             Some(_) => {
-                self.unexpected("a label, mnemonic or directive");
+                self.unexpected("a label, mnemonic or directive", "a line is `label:`, then an instruction or directive such as `add r1, r2, r3` or `.word 1`");
                 return (labels, None);
             }
         };
@@ -276,7 +277,10 @@ impl<'a> LineParser<'a, '_> {
                         self.bump();
                     }
                     Some(_) => {
-                        self.unexpected("`,` or the end of the line");
+                        self.unexpected(
+                            "`,` or the end of the line",
+                            "separate operands with commas, as in `add r1, r2, r3`",
+                        );
                         complete = false;
                         break;
                     }
@@ -340,11 +344,17 @@ impl<'a> LineParser<'a, '_> {
             _ => None,
         };
         let Some(base) = base else {
-            return Err(self.unexpected("a base register such as `sp` in `offset(register)`"));
+            return Err(self.unexpected(
+                "a base register",
+                "write a memory operand as `offset(register)`, as in `8(sp)`",
+            ));
         };
         self.bump();
         if self.peek() != Some(Token::RParen) {
-            return Err(self.unexpected("`)` after the base register"));
+            return Err(self.unexpected(
+                "`)` after the base register",
+                "write a memory operand as `offset(register)`, as in `8(sp)`",
+            ));
         }
         let (_, close) = self.bump();
         Ok(Operand::Mem {
@@ -435,7 +445,7 @@ impl<'a> LineParser<'a, '_> {
                 self.bump();
                 let inner = self.parse_expr()?;
                 if self.peek() != Some(Token::RParen) {
-                    return Err(self.unexpected("`)` to close the parenthesis"));
+                    return Err(self.unexpected("`)` to close the parenthesis", "every `(` in an expression needs a matching `)`"));
                 }
                 let (_, close) = self.bump();
                 return Ok(Expr {
@@ -443,7 +453,7 @@ impl<'a> LineParser<'a, '_> {
                     span: span.start..close.end,
                 });
             }
-            _ => return Err(self.unexpected("an operand")),
+            _ => return Err(self.unexpected("an operand", "operands are registers, numbers, character literals, labels, constants, `offset(register)` or strings")),
         };
         Ok(Expr { kind, span })
     }
