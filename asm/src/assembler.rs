@@ -413,9 +413,11 @@ impl<'a> Assembler<'a> {
                 return;
             }
         };
-        let Some(value) = self.const_operand(&statement.operands[1], IMM32, "a constant") else {
-            return;
-        };
+        // A constant whose value is in error is still defined (as 0), so
+        // its uses do not add "undefined symbol" errors to the report.
+        let value = self
+            .const_operand(&statement.operands[1], IMM32, "a constant")
+            .unwrap_or(0);
         let text = name.as_symbol().expect("checked above");
         self.define(text, name.span.clone(), SymbolValue::Constant(value));
     }
@@ -989,11 +991,16 @@ fn unknown_mnemonic(statement: &Statement) -> Diagnostic {
         format!("unknown mnemonic `{mnemonic}`"),
     )
     .label("not an instruction");
-    if let Some(guess) = closest(mnemonic, mnemonics()) {
-        return diagnostic.help(format!("did you mean `{guess}`?"));
-    }
-    if statement.operands.is_empty() {
-        return diagnostic.help(format!("to define a label, write `{mnemonic}:`"));
+    let guess = closest(mnemonic, mnemonics());
+    match (guess, statement.operands.is_empty()) {
+        (Some(guess), false) => return diagnostic.help(format!("did you mean `{guess}`?")),
+        (Some(guess), true) => {
+            return diagnostic.help(format!(
+                "did you mean `{guess}`? to define a label, write `{mnemonic}:`"
+            ))
+        }
+        (None, true) => return diagnostic.help(format!("to define a label, write `{mnemonic}:`")),
+        (None, false) => {}
     }
     let all: Vec<&str> = mnemonics().collect();
     diagnostic.help(format!("instructions are {}", all.join(" ")))

@@ -212,7 +212,7 @@ impl<'a> LineParser<'a, '_> {
                 Diagnostic::new(span, format!("unexpected character `{text}`"))
                     .label("no token starts with this character")
                     .help(format!(
-                        "expected {expected}; comments start with `;` or `#`"
+                        "remove it, or start a comment with `;` or `#`; {help}"
                     ))
             }
             Some(_) => {
@@ -235,7 +235,7 @@ impl<'a> LineParser<'a, '_> {
                 self.errors.push(
                     Diagnostic::new(span, format!("`{text}` is a register name, not a label"))
                         .label("register names cannot be labels")
-                        .help("rename the label, for example to `l_{text}`"),
+                        .help(format!("rename the label, for example to `l_{text}`")),
                 );
                 continue;
             }
