@@ -158,11 +158,18 @@ impl<'o> Disassembler<'o> {
             .map(|name| name.name)
     }
 
-    /// Returns the first label of any section at `addr`, for addresses.
+    /// Returns a label at `addr`, for addresses: the first data label there,
+    /// else the first bss label, else the first text label. Choosing by kind
+    /// first keeps the choice stable when the listing is reassembled, which
+    /// reorders the symbol table by section.
     fn any_label(&self, addr: u32) -> Option<&'o str> {
-        self.names
-            .iter()
-            .find(|name| name.kind != SymbolKind::Constant && name.value == addr)
+        [SymbolKind::Data, SymbolKind::Bss, SymbolKind::Text]
+            .into_iter()
+            .find_map(|kind| {
+                self.names
+                    .iter()
+                    .find(|name| name.kind == kind && name.value == addr)
+            })
             .map(|name| name.name)
     }
 
@@ -314,11 +321,6 @@ impl<'o> Disassembler<'o> {
     fn bss(&mut self) {
         let object = self.object;
         let mut labels = self.labels_of(SymbolKind::Bss);
-        if object.bss.len == 0 && labels.is_empty() {
-            return;
-        }
-        self.line("");
-        self.line(".bss");
 
         // The assembler starts bss at the end of data rounded up to 8, or to
         // the largest `.align` in bss; find the alignment that gives this start.
@@ -327,6 +329,11 @@ impl<'o> Disassembler<'o> {
         let align = (3..=16)
             .map(|shift| 1u64 << shift)
             .find(|&align| data_end.next_multiple_of(align) == bss_addr);
+        if object.bss.len == 0 && labels.is_empty() && align == Some(8) {
+            return;
+        }
+        self.line("");
+        self.line(".bss");
         match align {
             Some(8) => {}
             Some(align) => self.line(&format!("    .align {align}")),
