@@ -89,12 +89,18 @@ fn text_item() -> impl Strategy<Value = TextItem> {
         (reg(), any::<Index>()).prop_map(|(rd, label)| TextItem::La(rd, label)),
         (reg(), reg()).prop_map(|(rd, rs)| TextItem::Mov(rd, rs)),
         (any::<Index>(), reg(), reg(), reg()).prop_map(|(op, a, b, c)| TextItem::Alu(op, a, b, c)),
-        (any::<Index>(), reg(), reg(), imm32()).prop_map(|(op, a, b, imm)| TextItem::AluImm(op, a, b, imm)),
-        (any::<Index>(), reg(), reg(), imm32()).prop_map(|(w, rd, base, off)| TextItem::Load(w, rd, base, off)),
-        (any::<Index>(), reg(), any::<Index>()).prop_map(|(w, rd, label)| TextItem::LoadAbs(w, rd, label)),
-        (any::<Index>(), reg(), reg(), imm32()).prop_map(|(w, rs, base, off)| TextItem::Store(w, rs, base, off)),
-        (any::<Index>(), reg(), any::<Index>()).prop_map(|(w, rs, label)| TextItem::StoreAbs(w, rs, label)),
-        (any::<Index>(), reg(), reg(), any::<Index>()).prop_map(|(c, a, b, t)| TextItem::Branch(c, a, b, t)),
+        (any::<Index>(), reg(), reg(), imm32())
+            .prop_map(|(op, a, b, imm)| TextItem::AluImm(op, a, b, imm)),
+        (any::<Index>(), reg(), reg(), imm32())
+            .prop_map(|(w, rd, base, off)| TextItem::Load(w, rd, base, off)),
+        (any::<Index>(), reg(), any::<Index>())
+            .prop_map(|(w, rd, label)| TextItem::LoadAbs(w, rd, label)),
+        (any::<Index>(), reg(), reg(), imm32())
+            .prop_map(|(w, rs, base, off)| TextItem::Store(w, rs, base, off)),
+        (any::<Index>(), reg(), any::<Index>())
+            .prop_map(|(w, rs, label)| TextItem::StoreAbs(w, rs, label)),
+        (any::<Index>(), reg(), reg(), any::<Index>())
+            .prop_map(|(c, a, b, t)| TextItem::Branch(c, a, b, t)),
         any::<Index>().prop_map(TextItem::Jmp),
         any::<Index>().prop_map(TextItem::Call),
         reg().prop_map(TextItem::Push),
@@ -107,7 +113,10 @@ fn text_item() -> impl Strategy<Value = TextItem> {
 }
 
 fn data_item() -> impl Strategy<Value = DataItem> {
-    let value = prop_oneof![imm32().prop_map(Value::Number), any::<Index>().prop_map(Value::Label)];
+    let value = prop_oneof![
+        imm32().prop_map(Value::Number),
+        any::<Index>().prop_map(Value::Label)
+    ];
     prop_oneof![
         prop::collection::vec(value, 1..5).prop_map(DataItem::Words),
         prop::collection::vec(-32768i64..=65535, 1..5).prop_map(DataItem::Halves),
@@ -136,20 +145,24 @@ fn program() -> impl Strategy<Value = Program> {
         proptest::option::of(any::<Index>()),
         any::<bool>(),
     )
-        .prop_map(|(text, data, bss, constants, end_labels, splits, entry, main)| Program {
-            text,
-            data,
-            bss,
-            constants,
-            end_labels,
-            splits,
-            entry,
-            main,
-        })
+        .prop_map(
+            |(text, data, bss, constants, end_labels, splits, entry, main)| Program {
+                text,
+                data,
+                bss,
+                constants,
+                end_labels,
+                splits,
+                entry,
+                main,
+            },
+        )
 }
 
 fn reg_name(index: u8) -> String {
-    Reg::new(index).expect("generated indexes are below 16").to_string()
+    Reg::new(index)
+        .expect("generated indexes are below 16")
+        .to_string()
 }
 
 impl Program {
@@ -210,19 +223,44 @@ impl Program {
                     reg_name(*c)
                 ),
                 TextItem::AluImm(op, a, b, imm) => {
-                    format!("{} {}, {}, {imm}", op.get(AluOp::ALL).mnemonic(), reg_name(*a), reg_name(*b))
+                    format!(
+                        "{} {}, {}, {imm}",
+                        op.get(AluOp::ALL).mnemonic(),
+                        reg_name(*a),
+                        reg_name(*b)
+                    )
                 }
                 TextItem::Load(w, rd, base, off) => {
-                    format!("{} {}, {off}({})", w.get(LoadWidth::ALL).mnemonic(), reg_name(*rd), reg_name(*base))
+                    format!(
+                        "{} {}, {off}({})",
+                        w.get(LoadWidth::ALL).mnemonic(),
+                        reg_name(*rd),
+                        reg_name(*base)
+                    )
                 }
                 TextItem::LoadAbs(w, rd, label) => {
-                    format!("{} {}, {}", w.get(LoadWidth::ALL).mnemonic(), reg_name(*rd), any(label))
+                    format!(
+                        "{} {}, {}",
+                        w.get(LoadWidth::ALL).mnemonic(),
+                        reg_name(*rd),
+                        any(label)
+                    )
                 }
                 TextItem::Store(w, rs, base, off) => {
-                    format!("{} {}, {off}({})", w.get(StoreWidth::ALL).mnemonic(), reg_name(*rs), reg_name(*base))
+                    format!(
+                        "{} {}, {off}({})",
+                        w.get(StoreWidth::ALL).mnemonic(),
+                        reg_name(*rs),
+                        reg_name(*base)
+                    )
                 }
                 TextItem::StoreAbs(w, rs, label) => {
-                    format!("{} {}, {}", w.get(StoreWidth::ALL).mnemonic(), reg_name(*rs), any(label))
+                    format!(
+                        "{} {}, {}",
+                        w.get(StoreWidth::ALL).mnemonic(),
+                        reg_name(*rs),
+                        any(label)
+                    )
                 }
                 TextItem::Branch(c, a, b, t) => format!(
                     "{} {}, {}, {}",
@@ -252,8 +290,18 @@ impl Program {
 
         let mut data = Vec::new();
         for (index, (labelled, item)) in self.data.iter().enumerate() {
-            let mut line = if *labelled { format!("d{index}:\n") } else { String::new() };
-            let join = |values: &[i64]| values.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+            let mut line = if *labelled {
+                format!("d{index}:\n")
+            } else {
+                String::new()
+            };
+            let join = |values: &[i64]| {
+                values
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             let statement = match item {
                 DataItem::Words(values) => {
                     let values: Vec<String> = values
@@ -268,7 +316,8 @@ impl Program {
                 DataItem::Halves(values) => format!(".half {}", join(values)),
                 DataItem::Bytes(values) => format!(".byte {}", join(values)),
                 DataItem::Asciz(bytes) => {
-                    let escaped: String = bytes.iter().map(|byte| format!("\\x{byte:02x}")).collect();
+                    let escaped: String =
+                        bytes.iter().map(|byte| format!("\\x{byte:02x}")).collect();
                     format!(".asciz \"{escaped}\"")
                 }
                 DataItem::Space(size) => format!(".space {size}"),
@@ -283,7 +332,11 @@ impl Program {
 
         let mut bss = Vec::new();
         for (index, (labelled, item)) in self.bss.iter().enumerate() {
-            let mut line = if *labelled { format!("b{index}:\n") } else { String::new() };
+            let mut line = if *labelled {
+                format!("b{index}:\n")
+            } else {
+                String::new()
+            };
             match item {
                 BssItem::Space(size) => line.push_str(&format!("    .space {size}\n")),
                 BssItem::Align(align) => line.push_str(&format!("    .align {align}\n")),
@@ -299,11 +352,23 @@ impl Program {
             source.push_str(&format!(".equ c{index}, {value}\n"));
         }
         let cut = |lines: &[String], split: &Index| split.index(lines.len() + 1);
-        let cuts = [cut(&text, &self.splits[0]), cut(&data, &self.splits[1]), cut(&bss, &self.splits[2])];
-        for (section, lines, at) in [(".text", &text, cuts[0]), (".data", &data, cuts[1]), (".bss", &bss, cuts[2])] {
+        let cuts = [
+            cut(&text, &self.splits[0]),
+            cut(&data, &self.splits[1]),
+            cut(&bss, &self.splits[2]),
+        ];
+        for (section, lines, at) in [
+            (".text", &text, cuts[0]),
+            (".data", &data, cuts[1]),
+            (".bss", &bss, cuts[2]),
+        ] {
             source.push_str(&format!("{section}\n{}", lines[..at].concat()));
         }
-        for (section, lines, at) in [(".text", &text, cuts[0]), (".data", &data, cuts[1]), (".bss", &bss, cuts[2])] {
+        for (section, lines, at) in [
+            (".text", &text, cuts[0]),
+            (".data", &data, cuts[1]),
+            (".bss", &bss, cuts[2]),
+        ] {
             source.push_str(&format!("{section}\n{}", lines[at..].concat()));
         }
         if let Some(entry) = &self.entry {
@@ -317,7 +382,13 @@ fn sorted_symbols(object: &Object) -> Vec<(String, u32, String)> {
     let mut symbols: Vec<_> = object
         .symbols
         .iter()
-        .map(|symbol| (symbol.name.clone(), symbol.value, format!("{:?}", symbol.kind)))
+        .map(|symbol| {
+            (
+                symbol.name.clone(),
+                symbol.value,
+                format!("{:?}", symbol.kind),
+            )
+        })
         .collect();
     symbols.sort();
     symbols
