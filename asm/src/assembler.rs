@@ -501,19 +501,24 @@ impl<'a> Assembler<'a> {
     /// `.align`. Returns false after reporting an image that passes
     /// [`IMAGE_LIMIT`].
     fn lay_out(&mut self) -> bool {
+        // Sizes saturate rather than wrap, so an absurd `.space` lands past
+        // the limit check below instead of overflowing.
+        let round_up =
+            |value: u64, align: u64| value.checked_next_multiple_of(align).unwrap_or(u64::MAX);
         let text_base = TEXT_BASE as u64;
-        let data_base =
-            (text_base + self.sizes[Section::Text.index()]).next_multiple_of(SECTION_ALIGN as u64);
-        let bss_base =
-            (data_base + self.sizes[Section::Data.index()]).next_multiple_of(self.bss_align);
+        let text_end = text_base.saturating_add(self.sizes[Section::Text.index()]);
+        let data_base = round_up(text_end, SECTION_ALIGN as u64);
+        let data_end = data_base.saturating_add(self.sizes[Section::Data.index()]);
+        let bss_base = round_up(data_end, self.bss_align);
         self.bases = [text_base, data_base, bss_base];
 
         let limit = IMAGE_LIMIT as u64;
-        let overflow = self.items.iter().find(|(item, _)| {
-            self.bases[item.section.index()].saturating_add(item.offset + item.size) > limit
-        });
+        let item_end = |item: &Item| {
+            self.bases[item.section.index()].saturating_add(item.offset.saturating_add(item.size))
+        };
+        let overflow = self.items.iter().find(|(item, _)| item_end(item) > limit);
         if let Some((item, span)) = overflow {
-            let end = self.bases[item.section.index()].saturating_add(item.offset + item.size);
+            let end = item_end(item);
             self.errors.push(
                 Diagnostic::new(
                     span.clone(),
@@ -536,6 +541,9 @@ impl<'a> Assembler<'a> {
 
     fn pass2(&mut self, file_name: &str) -> Object {
         let mut text = Vec::with_capacity(self.sizes[Section::Text.index()] as usize);
+        // NOTE: `.space` in .data is materialised here, so a data section
+        // near the image limit allocates up to 2 GiB; large buffers belong in
+        // .bss, which costs nothing.
         let mut data = vec![0u8; self.sizes[Section::Data.index()] as usize];
         let mut lines = Vec::new();
 

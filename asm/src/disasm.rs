@@ -205,7 +205,10 @@ impl<'o> Disassembler<'o> {
             .chunks_exact(INSTRUCTION_BYTES as usize)
             .enumerate()
         {
-            let pc = object.text.addr + index as u32 * INSTRUCTION_BYTES;
+            let pc = object
+                .text
+                .addr
+                .wrapping_add(index as u32 * INSTRUCTION_BYTES);
             self.print_labels(
                 &mut labels,
                 pc,
@@ -221,6 +224,12 @@ impl<'o> Disassembler<'o> {
             };
             let padding = COMMENT_COLUMN.saturating_sub(text.len()).max(1);
             self.line(&format!("{text}{:padding$}; 0x{pc:08x}", ""));
+        }
+        let tail = object.text.bytes.len() % INSTRUCTION_BYTES as usize;
+        if tail != 0 {
+            self.line(&format!(
+                "; NOTE: the text section ends with {tail} bytes that are not a whole instruction"
+            ));
         }
         let end = object.text.end() as u32;
         self.print_labels(
@@ -290,7 +299,7 @@ impl<'o> Disassembler<'o> {
         let base = object.data.addr;
         let mut pending: Vec<u8> = Vec::new();
         for (offset, &byte) in object.data.bytes.iter().enumerate() {
-            let addr = base + offset as u32;
+            let addr = base.wrapping_add(offset as u32);
             if labels
                 .first_key_value()
                 .is_some_and(|(&label, _)| label <= addr)

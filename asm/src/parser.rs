@@ -108,9 +108,8 @@ pub fn parse(source: &str) -> (Vec<Line>, Vec<Diagnostic>) {
     let tokens = tokenize(source);
     let mut lines = Vec::new();
     let mut errors = Vec::new();
-    let mut line_number = 1u32;
-
-    for line_tokens in tokens.split(|(token, _)| *token == Token::Newline) {
+    let source_lines = tokens.split(|(token, _)| *token == Token::Newline);
+    for (line_number, line_tokens) in (1u32..).zip(source_lines) {
         let mut parser = LineParser {
             source,
             tokens: line_tokens,
@@ -125,7 +124,6 @@ pub fn parse(source: &str) -> (Vec<Line>, Vec<Diagnostic>) {
                 statement,
             });
         }
-        line_number += 1;
     }
     (lines, errors)
 }
