@@ -1,8 +1,8 @@
 //! The two assembler passes: parsed lines to an [`Object`].
 //!
 //! Pass 1 walks the lines in order, defines every label (as a section and an
-//! offset) and `.equ` constant, and sizes every statement, which needs no
-//! label values because every instruction is 8 bytes and every data
+//! offset) and `.equ` constant, and sizes every statement. Sizing needs no
+//! label values, because every instruction is 8 bytes and every data
 //! directive's size follows from its operand count. The sections are then
 //! laid out, which turns label offsets into addresses. Pass 2 evaluates the
 //! operands, now that every label is known, and encodes them.
@@ -27,7 +27,7 @@ use pagelab_vm::object::{
 /// can start a page whatever page size the machine uses.
 pub const MAX_ALIGN: u64 = 65536;
 
-/// Alignment of the bss start when no `.align` in bss asks for more.
+/// Alignment of the bss start when no `.align` in bss requests more.
 const BSS_MIN_ALIGN: u64 = 8;
 
 /// The range a 32-bit field accepts: signed or unsigned values both fit.
@@ -63,7 +63,7 @@ impl Section {
     }
 }
 
-/// What a symbol stands for.
+/// A symbol's value: a label's place or a constant.
 #[derive(Clone, Copy, Debug)]
 enum SymbolValue {
     /// A label: an offset in a section, an address once the sections are laid out.
@@ -78,7 +78,7 @@ struct SymbolDef {
     span: Span,
 }
 
-/// What pass 2 does at one place in a section.
+/// The work pass 2 does at one place in a section.
 #[derive(Clone, Copy, Debug)]
 enum ItemKind<'a> {
     /// Encode this instruction statement.
@@ -115,8 +115,8 @@ struct Assembler<'a> {
     bases: [u64; 3],
 }
 
-/// Assembles parsed lines into an object; `errors` holds the parser's errors
-/// and gains the assembler's.
+/// Assembles parsed lines into an object. `errors` contains the parser's
+/// errors on entry, and the assembler adds its own.
 pub fn assemble_lines(
     file_name: &str,
     source_len: usize,
@@ -423,7 +423,7 @@ impl<'a> Assembler<'a> {
     }
 
     /// Checks that a data directive is in .data; reports it otherwise.
-    fn require_data(&mut self, statement: &Statement, what: &str) -> bool {
+    fn require_data(&mut self, statement: &Statement, purpose: &str) -> bool {
         if self.section == Section::Data {
             return true;
         }
@@ -431,9 +431,9 @@ impl<'a> Assembler<'a> {
         let section = self.section.directive();
         let help = match self.section {
             Section::Bss => format!(
-                "`{name}` {what}, but .bss is zero-filled: move it to .data, or reserve zeros here with `.space N`"
+                "`{name}` {purpose}, but .bss is zero-filled: move it to .data, or reserve zeros here with `.space N`"
             ),
-            _ => format!("`{name}` {what} and belongs in .data; put `.data` on a line before it"),
+            _ => format!("`{name}` {purpose} and belongs in .data; put `.data` on a line before it"),
         };
         self.errors.push(
             Diagnostic::new(
@@ -466,9 +466,14 @@ impl<'a> Assembler<'a> {
 
     /// Evaluates an operand that pass 1 needs: numbers and constants defined
     /// on earlier lines only, because label addresses are not known yet.
-    fn const_operand(&mut self, operand: &Operand, range: (i64, i64), what: &str) -> Option<i64> {
+    fn const_operand(
+        &mut self,
+        operand: &Operand,
+        range: (i64, i64),
+        expected: &str,
+    ) -> Option<i64> {
         let Operand::Expr(expr) = operand else {
-            self.errors.push(wrong_operand(operand, what));
+            self.errors.push(wrong_operand(operand, expected));
             return None;
         };
         let symbols = &self.symbols;
@@ -484,7 +489,7 @@ impl<'a> Assembler<'a> {
                 .label("not a constant defined earlier")
                 .help("`.equ`, `.space` and `.align` take numbers and `.equ` constants defined on earlier lines")),
         });
-        match result.and_then(|value| check_range(value, range, &expr.span, what)) {
+        match result.and_then(|value| check_range(value, range, &expr.span, expected)) {
             Ok(value) => Some(value),
             Err(diagnostic) => {
                 self.errors.push(diagnostic);
@@ -673,12 +678,12 @@ impl<'a> Assembler<'a> {
         })
     }
 
-    fn value(&mut self, operand: &Operand, range: (i64, i64), what: &str) -> Option<i64> {
+    fn value(&mut self, operand: &Operand, range: (i64, i64), expected: &str) -> Option<i64> {
         let result = match operand {
             Operand::Expr(expr) => self
                 .eval(expr)
-                .and_then(|value| check_range(value, range, &expr.span, what)),
-            other => Err(wrong_operand(other, what)),
+                .and_then(|value| check_range(value, range, &expr.span, expected)),
+            other => Err(wrong_operand(other, expected)),
         };
         self.report(result)
     }
@@ -705,13 +710,13 @@ impl<'a> Assembler<'a> {
             return;
         }
         let width = data_width(name) as usize;
-        let (range, what) = match width {
+        let (range, expected) = match width {
             1 => ((-128, 255), "a byte"),
             2 => ((-32768, 65535), "a half-word"),
             _ => (IMM32, "a word"),
         };
         for (index, operand) in statement.operands.iter().enumerate() {
-            if let Some(value) = self.value(operand, range, what) {
+            if let Some(value) = self.value(operand, range, expected) {
                 let le = (value as u32).to_le_bytes();
                 bytes[index * width..(index + 1) * width].copy_from_slice(&le[..width]);
             }
@@ -1048,17 +1053,17 @@ fn check_range(
     value: i64,
     (min, max): (i64, i64),
     span: &Span,
-    what: &str,
+    expected: &str,
 ) -> Result<i64, Diagnostic> {
     if (min..=max).contains(&value) {
         return Ok(value);
     }
     Err(Diagnostic::new(
         span.clone(),
-        format!("value {value} is out of range for {what}"),
+        format!("value {value} is out of range for {expected}"),
     )
     .label(format!("evaluates to {value}"))
-    .help(format!("{what} must be from {min} to {max}")))
+    .help(format!("{expected} must be from {min} to {max}")))
 }
 
 fn data_width(directive: &str) -> u64 {

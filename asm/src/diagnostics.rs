@@ -13,7 +13,7 @@ use codespan_reporting::term::{self, termcolor::Ansi, Config};
 /// spans (such as "first defined here") and a help line saying how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// What is wrong, naming the offending value.
+    /// The error message, naming the offending value.
     pub message: String,
     /// The bytes the error is about.
     pub span: Span,

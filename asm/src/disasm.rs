@@ -6,8 +6,8 @@
 //! out grouped by kind and sorted by address, so their order in the symbol
 //! table can differ from the original's.
 //!
-//! Hand-made objects can break that promise, and the output says so in a
-//! comment where it happens: an instruction word that does not decode is
+//! Hand-made objects can break that promise, and the output notes each such
+//! place in a comment: an instruction word that does not decode is
 //! printed as a `; invalid instruction` comment (the object format allows no
 //! raw words in text), a symbol whose name the assembler cannot read back is
 //! printed as a comment, and sections at addresses the assembler would not
@@ -332,7 +332,7 @@ impl<'o> Disassembler<'o> {
         let mut labels = self.labels_of(SymbolKind::Bss);
 
         // The assembler starts bss at the end of data rounded up to 8, or to
-        // the largest `.align` in bss; find the alignment that gives this start.
+        // the largest `.align` in bss. Find the alignment that gives this start.
         let data_end = expected_data_addr(object) + object.data.bytes.len() as u64;
         let bss_addr = object.bss.addr as u64;
         let align = (3..=16)
@@ -420,4 +420,82 @@ fn is_identifier(name: &str) -> bool {
             })
     };
     first_ok && rest_ok && !register_like
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pagelab_vm::object::{Bss, Section, Symbol};
+
+    fn hand_made(text: Vec<u8>, symbols: Vec<Symbol>) -> Object {
+        Object {
+            source_name: "hand.asm".into(),
+            entry: TEXT_BASE,
+            text: Section {
+                addr: TEXT_BASE,
+                bytes: text,
+            },
+            data: Section {
+                addr: TEXT_BASE + SECTION_ALIGN,
+                bytes: Vec::new(),
+            },
+            bss: Bss {
+                addr: TEXT_BASE + SECTION_ALIGN,
+                len: 0,
+            },
+            symbols,
+            lines: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn invalid_instruction_becomes_comment() {
+        let mut text = Instruction::Nop.encode().to_vec();
+        text.extend_from_slice(&[0xee, 0, 0, 0, 0, 0, 0, 0]);
+        let listing = disassemble(&hand_made(text, Vec::new()));
+        assert!(listing.contains("    nop"), "{listing}");
+        assert!(
+            listing.contains(
+                "; invalid instruction [ee, 00, 00, 00, 00, 00, 00, 00]: unknown opcode 0xee"
+            ),
+            "{listing}"
+        );
+    }
+
+    #[test]
+    fn unreadable_symbols_are_noted() {
+        let symbol = |name: &str| Symbol {
+            name: name.into(),
+            value: TEXT_BASE,
+            kind: SymbolKind::Text,
+        };
+        let symbols = vec![
+            symbol("two words"),
+            symbol("r3"),
+            symbol("ok"),
+            symbol("ok"),
+        ];
+        let listing = disassemble(&hand_made(Instruction::Halt.encode().to_vec(), symbols));
+        assert!(
+            listing.contains("symbol \"two words\" = 0x00010000 is left out"),
+            "{listing}"
+        );
+        assert!(
+            listing.contains("symbol \"r3\" = 0x00010000 is left out"),
+            "{listing}"
+        );
+        assert!(
+            listing.contains("the name is defined more than once"),
+            "{listing}"
+        );
+        assert_eq!(listing.matches("\nok:\n").count(), 1, "{listing}");
+    }
+
+    #[test]
+    fn identifiers_that_read_back() {
+        assert!(is_identifier("loop.1"));
+        assert!(!is_identifier("1abc"));
+        assert!(!is_identifier("SP"));
+        assert!(!is_identifier("r99"));
+    }
 }

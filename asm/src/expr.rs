@@ -1,7 +1,7 @@
 //! Operand expressions (`label+4`, `(N-1)*4`, `'a'`) and their evaluation.
 //!
-//! Expressions are evaluated in `i64` with overflow checks; whoever uses the
-//! value checks that it fits the field it goes into.
+//! Expressions are evaluated in `i64` with overflow checks. The caller
+//! checks that the value fits the field it goes into.
 
 use crate::diagnostics::Diagnostic;
 use crate::lexer::Span;
@@ -20,7 +20,7 @@ pub enum BinOp {
 /// An expression tree node with the span of the text it was parsed from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expr {
-    /// What the node is.
+    /// The node's value or operation.
     pub kind: ExprKind,
     /// The node's source text.
     pub span: Span,

@@ -25,6 +25,14 @@
 //! assert!(errors.render(false).contains("bad.asm:2:4"));
 //! ```
 //!
+//! # Pipeline
+//!
+//! `lexer` (logos tokens with byte spans) → `parser` (one line at a time,
+//! keeping going after errors) → `assembler` (pass 1 sizes statements and
+//! defines symbols, pass 2 evaluates operands and encodes) → [`Object`].
+//! `disasm` goes the other way. `diagnostics` defines the error type,
+//! rendered with codespan-reporting, and `expr` the operand expressions.
+//!
 //! # Syntax
 //!
 //! One statement per line: any number of `label:` definitions, then an
@@ -35,9 +43,9 @@
 //!
 //! Expressions combine numbers (`42`, `0x2a`, `0b101010`, with optional `_`
 //! separators), character literals (`'a'`, `'\n'`, `'\x41'`), labels and
-//! `.equ` constants with `+`, `-`, `*`, unary minus and parentheses, in
-//! 64-bit arithmetic; the result must fit the field it goes into (32-bit
-//! fields take -2^31 to 2^32-1). Instruction operands and data values may
+//! `.equ` constants with `+`, `-`, `*`, unary minus and parentheses. They
+//! are evaluated in 64-bit arithmetic, and the result must fit the field it
+//! goes into: 32-bit fields take -2^31 to 2^32-1. Instruction operands and data values may
 //! use any label or constant, including ones defined further down.
 //! `.equ`, `.space` and `.align` are evaluated in the first pass, so they
 //! take only numbers and constants defined on earlier lines.

@@ -18,7 +18,7 @@ pub const REGISTER_HELP: &str = "registers are r0..r15, sp and fp";
 pub struct Name {
     /// The text. Mnemonics and directives are lowercased; labels keep their case.
     pub text: String,
-    /// Where it is in the source.
+    /// The name's byte range in the source.
     pub span: Span,
 }
 

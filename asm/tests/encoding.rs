@@ -362,7 +362,7 @@ fn constants_are_symbols() {
 }
 
 #[test]
-fn constants_may_be_used_before_their_equ_in_instructions() {
+fn constant_used_before_its_equ() {
     let object = assemble_ok("li r1, LATER\nhalt\n.equ LATER, 9\n");
     let bytes: [u8; 8] = object.text.bytes[..8].try_into().unwrap();
     assert_eq!(
