@@ -632,8 +632,10 @@ impl<'a> Assembler<'a> {
     /// first instruction.
     fn entry_point(&mut self) -> u32 {
         if let Some(expr) = self.entry {
+            let operand = Operand::Expr(expr.clone());
+            let help = "name a label defined in .text before an instruction";
             return self
-                .target(&Operand::Expr(expr.clone()))
+                .instruction_address(&operand, "entry point", help)
                 .unwrap_or(TEXT_BASE);
         }
         if let Some(def) = self.symbols.get("main") {
@@ -739,7 +741,17 @@ impl<'a> Assembler<'a> {
     }
 
     fn target(&mut self, operand: &Operand) -> Option<u32> {
-        let value = self.value(operand, IMM32, "a target")?;
+        self.instruction_address(
+            operand,
+            "target",
+            "jump to a label defined in .text before an instruction",
+        )
+    }
+
+    /// Evaluates an operand that must be the address of an instruction;
+    /// `role` names it in the message ("target", "entry point").
+    fn instruction_address(&mut self, operand: &Operand, role: &str, help: &str) -> Option<u32> {
+        let value = self.value(operand, IMM32, &format!("a {role}"))?;
         if self.is_instruction_address(value) {
             return Some(value as u32);
         }
@@ -748,12 +760,12 @@ impl<'a> Assembler<'a> {
         self.errors.push(
             Diagnostic::new(
                 operand.span(),
-                format!("target 0x{value:x} is not an instruction address"),
+                format!("{role} 0x{value:x} is not an instruction address"),
             )
             .label(format!(
                 "outside the instructions 0x{start:x}..0x{end:x}, or not a multiple of 8"
             ))
-            .help("jump to a label defined in .text before an instruction"),
+            .help(help),
         );
         None
     }
