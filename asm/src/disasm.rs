@@ -7,10 +7,10 @@
 //! table can differ from the original's.
 //!
 //! Hand-made objects can break that promise, and the output notes each such
-//! place in a comment: an instruction word that does not decode is
-//! printed as a `; invalid instruction` comment (the object format allows no
-//! raw words in text), a symbol whose name the assembler cannot read back is
-//! printed as a comment, and sections at addresses the assembler would not
+//! place in a comment. An instruction word that does not decode becomes a
+//! `; invalid instruction` comment, because the assembler has no directive
+//! for raw words in text. A symbol whose name the assembler cannot read back
+//! becomes a comment too. Sections at addresses the assembler would not
 //! choose are noted in the header.
 
 use crate::parser::parse_register;
