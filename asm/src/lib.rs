@@ -54,7 +54,8 @@
 //! many times, and its pieces are joined in source order). `.word`, `.half`,
 //! `.byte` and `.asciz` go in `.data`, and `.space N` in `.data` or `.bss`.
 //! `.align N` (a power of two from 1 to 65536) works in every section and
-//! pads text with `nop`. A label on the same line as `.align` gets the
+//! pads text with `nop`. In text, values up to 8 change nothing, because
+//! instructions are 8 bytes and text starts on a 64 KiB boundary. A label on the same line as `.align` gets the
 //! address before the padding. `.equ NAME, value` defines a constant. `.entry LABEL` sets the
 //! entry point; without it the entry is `main`, or else the first instruction.
 //! `sys` takes a system call name from [`pagelab_vm::isa::SYSCALLS`] (names
