@@ -6,7 +6,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 /// Loads `path` as an object file when it starts with the object magic
-/// number, and otherwise assembles it as source.
+/// number or its name ends in `.pbc`, and otherwise assembles it as source.
+/// Going by the name as well means a `.pbc` file truncated or corrupted
+/// inside its magic number is reported as a bad object file, not as
+/// assembly errors.
 ///
 /// # Errors
 ///
@@ -14,9 +17,12 @@ use std::path::Path;
 /// source has assembly errors (all of them are rendered into the error).
 pub fn load_program(path: &Path) -> anyhow::Result<Object> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    if bytes.starts_with(&MAGIC) {
-        return Object::from_bytes(&bytes)
-            .with_context(|| format!("{} is not a valid object file", path.display()));
+    let pbc_name = path.extension().is_some_and(|extension| extension == "pbc");
+    if pbc_name || has_object_magic(&bytes) {
+        // One line names the file and what is wrong with it.
+        return Object::from_bytes(&bytes).map_err(|error| {
+            anyhow::anyhow!("{} is not a valid object file: {error}", path.display())
+        });
     }
 
     let Ok(source) = String::from_utf8(bytes) else {
@@ -29,14 +35,23 @@ pub fn load_program(path: &Path) -> anyhow::Result<Object> {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    pagelab_asm::assemble(&file_name, &source).map_err(|errors| {
-        let color = std::io::stderr().is_terminal();
-        anyhow::anyhow!(
-            "{}{} error{} in {}",
-            errors.render(color),
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            path.display()
-        )
-    })
+    pagelab_asm::assemble(&file_name, &source).map_err(|errors| assembly_error(path, &errors))
+}
+
+/// Returns whether `bytes` start with the object-file magic number.
+pub fn has_object_magic(bytes: &[u8]) -> bool {
+    bytes.starts_with(&MAGIC)
+}
+
+/// Turns assembly errors into one error whose message is a summary line
+/// followed by every rendered diagnostic, coloured when stderr is a terminal.
+pub fn assembly_error(path: &Path, errors: &pagelab_asm::AsmErrors) -> anyhow::Error {
+    let color = std::io::stderr().is_terminal();
+    let count = errors.len();
+    anyhow::anyhow!(
+        "cannot assemble {}: {count} error{}\n\n{}",
+        path.display(),
+        if count == 1 { "" } else { "s" },
+        errors.render(color).trim_end()
+    )
 }

@@ -5,7 +5,6 @@
 mod asm;
 mod config;
 mod disasm;
-#[allow(dead_code)] // TODO: remove once the subcommands call it.
 mod load;
 mod output;
 mod replay;
