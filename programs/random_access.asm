@@ -18,7 +18,7 @@
 
         .equ    PAGE, 4096
         .equ    PAGES, 32
-        .equ    WORDS, PAGES*PAGE/4
+        .equ    WORDS, PAGES*1024       ; 4-byte words in PAGES pages
         .equ    ACCESSES, 2000
 
         .bss
