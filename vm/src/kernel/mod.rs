@@ -1,0 +1,562 @@
+//! The kernel: processes, the run loop, the page-fault handler and system
+//! calls, on top of the emulated hardware.
+//!
+//! The kernel owns the machine ([`System`]) and the process table. The CPU
+//! reaches memory through [`KernelBus`], which translates through the MMU,
+//! hands faults to [`fault`], reports every completed access to the
+//! replacement policy, and writes the trace and the reference string.
+//!
+//! Issue scope: processes run one after another in pid order, each to its
+//! end. A scheduler that interleaves them is a later addition.
+
+pub mod fault;
+pub mod process;
+pub mod syscall;
+pub mod vmm;
+
+use crate::config::{ConfigError, MachineConfig};
+use crate::hw::cpu::{Bus, Exception, Step};
+use crate::hw::memory::PhysicalMemory;
+use crate::hw::mmu::{AccessKind, Mmu};
+use crate::hw::page_table::{Geometry, Pte};
+use crate::hw::swap::SwapDevice;
+use crate::hw::{Asid, PhysAddr};
+use crate::isa::INSTRUCTION_BYTES;
+use crate::object::{Object, STACK_TOP};
+use crate::policy::{self, ReplacementPolicy};
+use crate::refs::{self, Reference};
+use crate::stats::{Counters, RunStats};
+use crate::trace::{self, Event, EventKind, Tracer};
+use process::{ExitStatus, Process, ProcessState};
+use std::fmt;
+use std::io::{self, Write};
+use vmm::{AddressSpace, FrameTable, Pool};
+
+/// The machine the kernel runs on, and the kernel's global tables.
+pub struct System {
+    /// Machine configuration.
+    pub config: MachineConfig,
+    /// Page-table geometry.
+    pub geometry: Geometry,
+    /// Physical memory: the page-table pool, then the user frames.
+    pub memory: PhysicalMemory,
+    /// The MMU with its TLB.
+    pub mmu: Mmu,
+    /// The swap device.
+    pub swap: SwapDevice,
+    /// Owners of the user frames.
+    pub frames: FrameTable,
+    /// Free frames of the page-table pool (numbers are PFNs).
+    pub tables: Pool,
+    /// Free swap slots.
+    pub slots: Pool,
+    /// The replacement policy over the user frames.
+    pub policy: Box<dyn ReplacementPolicy>,
+    /// The clock, in ticks.
+    pub clock: u64,
+    /// The run stops when the clock reaches this value: `max_ticks`, or 0
+    /// after an output error so the run ends at once.
+    pub tick_limit: u64,
+    /// The trace.
+    pub tracer: Tracer,
+    /// Where the reference string goes, if anywhere.
+    pub refs_out: Option<Box<dyn Write>>,
+    /// The guests' console.
+    pub console: Box<dyn Write>,
+    /// The first error writing the console or the reference string.
+    pub output_error: Option<io::Error>,
+}
+
+impl System {
+    /// Returns the user-frame index (the policy's frame number) of `pfn`.
+    #[inline]
+    pub fn frame_index(&self, pfn: u32) -> usize {
+        pfn as usize - self.config.page_table_frames
+    }
+
+    /// Returns the PFN of user frame `frame`.
+    #[inline]
+    pub fn pfn_of(&self, frame: usize) -> u32 {
+        (frame + self.config.page_table_frames) as u32
+    }
+
+    /// Writes an event stamped with the clock and `pid`.
+    pub fn emit(&mut self, pid: u32, kind: EventKind) {
+        let event = Event {
+            tick: self.clock,
+            pid,
+            kind,
+        };
+        self.tracer.emit(event);
+        if self.tracer.failed() {
+            self.tick_limit = 0;
+        }
+    }
+
+    /// Records an output error and stops the run.
+    fn output_failed(&mut self, error: io::Error) {
+        if self.output_error.is_none() {
+            self.output_error = Some(error);
+        }
+        self.tick_limit = 0;
+    }
+}
+
+/// Why a program could not be started.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpawnError {
+    /// No page-table frame is left for the root table.
+    OutOfTables {
+        /// Size of the page-table pool.
+        pool: u32,
+    },
+    /// The image does not fit the address-space layout.
+    Layout(String),
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::OutOfTables { pool } => write!(
+                f,
+                "no page-table frame is left for a new process (the pool has {pool}); raise --page-table-frames"
+            ),
+            SpawnError::Layout(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+/// The operating system and its machine.
+pub struct Kernel {
+    sys: System,
+    processes: Vec<Process>,
+}
+
+impl Kernel {
+    /// Builds a machine from `config`. Guest console output goes to `console`.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first invalid configuration value.
+    pub fn new(config: MachineConfig, console: Box<dyn Write>) -> Result<Kernel, ConfigError> {
+        config.validate()?;
+        let geometry = config.geometry();
+        let policy = policy::new(&config.policy, config.frames, config.seed, None)
+            .expect("validate built this policy already");
+        let sys = System {
+            geometry,
+            memory: PhysicalMemory::new(config.frames + config.page_table_frames, config.page_size),
+            mmu: Mmu::new(geometry, config.tlb_entries),
+            swap: SwapDevice::new(
+                config.swap_slots,
+                config.swap_read_latency,
+                config.swap_write_latency,
+            ),
+            frames: FrameTable::new(config.frames),
+            tables: Pool::new(config.page_table_frames as u32),
+            slots: Pool::new(config.swap_slots as u32),
+            policy,
+            clock: 0,
+            tick_limit: config.max_ticks,
+            tracer: Tracer::off(),
+            refs_out: None,
+            console,
+            output_error: None,
+            config,
+        };
+        Ok(Kernel {
+            sys,
+            processes: Vec::new(),
+        })
+    }
+
+    /// Sends trace events to `tracer`.
+    pub fn set_tracer(&mut self, tracer: Tracer) {
+        self.sys.mmu.tracing = tracer.wants(trace::kind::WALK);
+        self.sys.tracer = tracer;
+    }
+
+    /// Writes the reference string (one completed access per line) to `out`.
+    pub fn set_refs_out(&mut self, out: Box<dyn Write>) {
+        self.sys.refs_out = Some(out);
+    }
+
+    /// Returns the machine configuration.
+    pub fn config(&self) -> &MachineConfig {
+        &self.sys.config
+    }
+
+    /// Returns the machine, for inspection in tests and tools.
+    pub fn system(&self) -> &System {
+        &self.sys
+    }
+
+    /// Returns the process table, in pid order.
+    pub fn processes(&self) -> &[Process] {
+        &self.processes
+    }
+
+    /// Creates a process for `object`: a root page table, the regions, and
+    /// registers with pc at the entry point and sp at [`STACK_TOP`]. No page
+    /// is loaded until the process touches it.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the page-table pool is empty or the image does not fit.
+    pub fn spawn(&mut self, object: Object) -> Result<u32, SpawnError> {
+        let pid = self.processes.len() as u32 + 1;
+        let root_pfn = self.sys.tables.take().ok_or(SpawnError::OutOfTables {
+            pool: self.sys.tables.size(),
+        })?;
+        self.sys.memory.frame_mut(root_pfn).fill(0);
+        let name = object.source_name.clone();
+        let entry = object.entry;
+        let space = AddressSpace::new(
+            object,
+            root_pfn,
+            self.sys.config.page_size,
+            self.sys.config.stack_limit,
+        )
+        .map_err(|error| {
+            self.sys.tables.give_back(root_pfn);
+            SpawnError::Layout(error.message)
+        })?;
+        self.processes.push(Process {
+            pid,
+            name,
+            state: ProcessState::Ready,
+            cpu: crate::hw::cpu::Cpu::new(entry, STACK_TOP),
+            asid: Asid(pid),
+            space,
+            stats: Counters::default(),
+            exit: None,
+        });
+        Ok(pid)
+    }
+
+    /// Runs every ready process to its end, in pid order.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first error writing the console, the trace or the
+    /// reference string; the run stops at that point.
+    pub fn run(&mut self) -> io::Result<()> {
+        for index in 0..self.processes.len() {
+            if self.processes[index].state == ProcessState::Ready {
+                self.run_process(index);
+            }
+            if self.sys.output_error.is_some() {
+                break;
+            }
+        }
+        self.finish_output()
+    }
+
+    /// Returns the statistics of every process and their totals.
+    pub fn stats(&self) -> RunStats {
+        RunStats::from_processes(self.processes.iter().map(Process::statistics).collect())
+    }
+
+    fn finish_output(&mut self) -> io::Result<()> {
+        if let Some(error) = self.sys.output_error.take() {
+            return Err(error);
+        }
+        self.sys.tracer.finish()?;
+        if let Some(out) = &mut self.sys.refs_out {
+            out.flush()?;
+        }
+        self.sys.console.flush()
+    }
+
+    /// Runs one process until it exits, is killed, or the clock reaches the limit.
+    fn run_process(&mut self, index: usize) {
+        let sys = &mut self.sys;
+        let process = &mut self.processes[index];
+        process.state = ProcessState::Running;
+        sys.mmu.switch_to(process.asid, process.space.root_pfn);
+        let start_clock = sys.clock;
+
+        let status = loop {
+            if sys.clock >= sys.tick_limit {
+                break ExitStatus::Stopped(format!(
+                    "stopped after {} ticks (--max-ticks): the program may loop forever; raise --max-ticks to let it run longer",
+                    sys.config.max_ticks
+                ));
+            }
+            sys.clock += 1;
+
+            let mut kill = None;
+            let pc = process.cpu.pc;
+            let mut bus = KernelBus {
+                sys,
+                pid: process.pid,
+                asid: process.asid,
+                pc,
+                space: &mut process.space,
+                stats: &mut process.stats,
+                kill: &mut kill,
+            };
+            match process.cpu.step(&mut bus) {
+                Ok(Step::Continue) => bus.stats.instructions += 1,
+                Ok(Step::Halt) => {
+                    bus.stats.instructions += 1;
+                    break ExitStatus::Exited(0);
+                }
+                Ok(Step::Syscall(number)) => {
+                    bus.stats.instructions += 1;
+                    let outcome = syscall::handle(number, &mut process.cpu, &mut bus);
+                    if let Some(status) = outcome {
+                        break status;
+                    }
+                }
+                Err(Exception::Bus(_)) => {
+                    let reason = kill.take().unwrap_or_else(|| {
+                        "internal error: a memory access failed without a reason".into()
+                    });
+                    break ExitStatus::Killed(reason);
+                }
+                Err(exception) => {
+                    let object = &process.space.object;
+                    break ExitStatus::Killed(describe_exception(&exception, pc, object));
+                }
+            }
+        };
+
+        process.stats.ticks += sys.clock - start_clock;
+        let (status_code, reason) = match &status {
+            ExitStatus::Exited(code) => (Some(*code), None),
+            ExitStatus::Killed(reason) | ExitStatus::Stopped(reason) => {
+                (None, Some(reason.clone()))
+            }
+        };
+        if let ExitStatus::Stopped(reason) = &status {
+            if sys.tracer.wants(trace::kind::STOP) {
+                sys.emit(
+                    process.pid,
+                    EventKind::Stop {
+                        reason: reason.clone(),
+                    },
+                );
+            }
+        }
+        if sys.tracer.wants(trace::kind::EXIT) {
+            sys.emit(
+                process.pid,
+                EventKind::Exit {
+                    status: status_code,
+                    reason,
+                },
+            );
+        }
+        process.exit = Some(status);
+        process.state = ProcessState::Terminated;
+        release_address_space(sys, process);
+    }
+}
+
+/// Formats "at pc 0x… (file:line)", leaving out the line when unknown.
+pub fn describe_location(pc: u32, object: &Object) -> String {
+    match object.line_of(pc) {
+        Some(line) => format!("at pc 0x{pc:08x} ({}:{line})", object.source_name),
+        None => format!("at pc 0x{pc:08x}"),
+    }
+}
+
+/// Formats the kill message of a CPU exception other than a bus error.
+fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> String {
+    let location = describe_location(pc, object);
+    match exception {
+        Exception::Bus(_) => format!("memory access failed {location}"),
+        Exception::DivideByZero => format!("division by zero {location}"),
+        Exception::IllegalInstruction { bytes, error } => {
+            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!(
+                "illegal instruction [{}] {location}: {error}",
+                hex.join(" ")
+            )
+        }
+        Exception::MisalignedPc => format!(
+            "misaligned pc 0x{pc:08x}: instructions start at multiples of {INSTRUCTION_BYTES}"
+        ),
+    }
+}
+
+/// Frees everything a terminated process holds: its frames (telling the
+/// policy), its swap slots, its page tables and its TLB entries.
+fn release_address_space(sys: &mut System, process: &mut Process) {
+    for frame in sys.frames.frames_of(process.pid) {
+        sys.policy.on_free(frame);
+        sys.frames.release(frame);
+    }
+
+    let entries_per_table = sys.config.page_size / 4;
+    let leaf_level = sys.geometry.levels - 1;
+    for &(pfn, level) in &process.space.tables {
+        if level == leaf_level {
+            for index in 0..entries_per_table {
+                let pte = Pte(sys.memory.read_u32(sys.memory.frame_addr(pfn, index * 4)));
+                if let Some(slot) = pte.swap_slot() {
+                    sys.swap.discard(slot);
+                    sys.slots.give_back(slot);
+                }
+            }
+        }
+        sys.memory.frame_mut(pfn).fill(0);
+        sys.tables.give_back(pfn);
+    }
+    process.space.tables.clear();
+    sys.mmu.tlb_mut().invalidate_asid(process.asid);
+}
+
+/// Why an access did not complete; the reason is in [`KernelBus::kill`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Killed;
+
+/// The CPU's view of memory for one process: translation, fault handling,
+/// policy notification, trace and reference string.
+pub struct KernelBus<'a> {
+    /// The machine.
+    pub sys: &'a mut System,
+    /// The running process.
+    pub pid: u32,
+    /// Its address-space identifier.
+    pub asid: Asid,
+    /// Address of the instruction being executed, for messages.
+    pub pc: u32,
+    /// Its address space.
+    pub space: &'a mut AddressSpace,
+    /// Its counters.
+    pub stats: &'a mut Counters,
+    /// Set to the kill message when an access fails.
+    pub kill: &'a mut Option<String>,
+}
+
+impl KernelBus<'_> {
+    /// Records why the process dies and returns the error that unwinds the step.
+    pub fn die(&mut self, reason: String) -> Killed {
+        *self.kill = Some(reason);
+        Killed
+    }
+
+    /// Translates one access, handling at most one page fault, and reports
+    /// the completed access as a reference. Returns the physical address.
+    #[inline]
+    fn access(&mut self, va: u32, access: AccessKind, size: u32) -> Result<PhysAddr, Killed> {
+        let first = self
+            .sys
+            .mmu
+            .translate(&mut self.sys.memory, va, access, size);
+        let (translation, faulted) = match first {
+            Ok(translation) => (translation, false),
+            Err(fault) => {
+                self.sys.clock += fault.levels_walked as u64 * self.sys.config.walk_cost_per_level;
+                self.trace_walk(va, access, None);
+                fault::handle(self, fault)?;
+
+                // The handler mapped the page, so the retry must succeed. A
+                // second fault would be a kernel bug: report it, never loop.
+                match self
+                    .sys
+                    .mmu
+                    .translate(&mut self.sys.memory, va, access, size)
+                {
+                    Ok(translation) => (translation, true),
+                    Err(again) => {
+                        return Err(self.die(format!(
+                            "internal error: {access} at 0x{va:08x} faulted again after its page fault was handled ({:?})",
+                            again.cause
+                        )))
+                    }
+                }
+            }
+        };
+
+        self.stats.accesses += 1;
+        if translation.tlb_hit {
+            self.stats.tlb_hits += 1;
+        } else {
+            self.stats.tlb_misses += 1;
+            self.sys.clock +=
+                translation.levels_walked as u64 * self.sys.config.walk_cost_per_level;
+        }
+        if self.sys.tracer.is_on() {
+            self.trace_access(va, access, translation.pa, translation.tlb_hit);
+        }
+
+        let write = access == AccessKind::Store;
+        let pfn = translation.pa.0 >> self.sys.geometry.offset_bits;
+        if !faulted {
+            let frame = self.sys.frame_index(pfn);
+            self.sys.policy.on_hit(frame, write);
+        }
+        if let Some(out) = &mut self.sys.refs_out {
+            let reference = Reference {
+                page: self.sys.geometry.vpn(va) as u64,
+                write,
+            };
+            if let Err(error) = refs::write_reference(out, reference) {
+                self.sys.output_failed(error);
+            }
+        }
+        Ok(translation.pa)
+    }
+
+    fn trace_walk(&mut self, va: u32, access: AccessKind, pfn: Option<u32>) {
+        if self.sys.mmu.walk_steps.is_empty() {
+            return;
+        }
+        let steps = std::mem::take(&mut self.sys.mmu.walk_steps);
+        if self.sys.tracer.wants(trace::kind::WALK) {
+            self.sys.emit(
+                self.pid,
+                EventKind::Walk {
+                    access,
+                    va,
+                    steps,
+                    pfn,
+                },
+            );
+        }
+    }
+
+    fn trace_access(&mut self, va: u32, access: AccessKind, pa: PhysAddr, tlb_hit: bool) {
+        let pfn = pa.0 >> self.sys.geometry.offset_bits;
+        self.trace_walk(va, access, Some(pfn));
+        if self.sys.tracer.wants(trace::kind::ACCESS) {
+            self.sys.emit(
+                self.pid,
+                EventKind::Access {
+                    access,
+                    va,
+                    pa: pa.0,
+                    tlb_hit,
+                },
+            );
+        }
+    }
+}
+
+impl Bus for KernelBus<'_> {
+    type Error = Killed;
+
+    #[inline]
+    fn fetch(&mut self, pc: u32) -> Result<[u8; INSTRUCTION_BYTES as usize], Killed> {
+        let pa = self.access(pc, AccessKind::Fetch, INSTRUCTION_BYTES)?;
+        Ok(self.sys.memory.read(pa))
+    }
+
+    #[inline]
+    fn load(&mut self, va: u32, size: u32) -> Result<u32, Killed> {
+        let pa = self.access(va, AccessKind::Load, size)?;
+        Ok(self.sys.memory.read_sized(pa, size))
+    }
+
+    #[inline]
+    fn store(&mut self, va: u32, size: u32, value: u32) -> Result<(), Killed> {
+        let pa = self.access(va, AccessKind::Store, size)?;
+        self.sys.memory.write_sized(pa, size, value);
+        Ok(())
+    }
+}
