@@ -5,8 +5,8 @@
 mod asm;
 mod config;
 mod disasm;
-#[allow(dead_code)] // TODO: remove once the subcommands call it.
 mod load;
+mod machine_args;
 mod output;
 mod replay;
 mod run;

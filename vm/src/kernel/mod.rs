@@ -112,6 +112,8 @@ pub enum SpawnError {
     },
     /// The image does not fit the address-space layout.
     Layout(String),
+    /// The object breaks a layout rule of the object format.
+    Invalid(crate::object::ObjectError),
 }
 
 impl fmt::Display for SpawnError {
@@ -122,6 +124,7 @@ impl fmt::Display for SpawnError {
                 "no page-table frame is left for a new process (the pool has {pool}); raise --page-table-frames"
             ),
             SpawnError::Layout(message) => f.write_str(message),
+            SpawnError::Invalid(error) => write!(f, "invalid program: {error}"),
         }
     }
 }
@@ -204,8 +207,10 @@ impl Kernel {
     ///
     /// # Errors
     ///
-    /// Fails when the page-table pool is empty or the image does not fit.
+    /// Fails when the object is invalid, the page-table pool is empty or the
+    /// image does not fit.
     pub fn spawn(&mut self, object: Object) -> Result<u32, SpawnError> {
+        object.validate().map_err(SpawnError::Invalid)?;
         let pid = self.processes.len() as u32 + 1;
         let root_pfn = self.sys.tables.take().ok_or(SpawnError::OutOfTables {
             pool: self.sys.tables.size(),
