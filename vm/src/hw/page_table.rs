@@ -114,9 +114,8 @@ impl fmt::Debug for Pte {
             let flag = |set: bool, c: char| if set { c } else { '-' };
             write!(
                 f,
-                "Pte {{ pfn: {}, flags: {}{}{}{}{} }}",
+                "Pte {{ pfn: {}, flags: P{}{}{}{} }}",
                 self.pfn(),
-                'P',
                 flag(self.writable(), 'W'),
                 flag(self.accessed(), 'A'),
                 flag(self.dirty(), 'D'),

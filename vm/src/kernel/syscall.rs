@@ -98,8 +98,8 @@ fn sbrk(bus: &mut KernelBus<'_>, increment: i32) -> u32 {
     let new = new as u32;
     if new < old {
         let page_size = bus.sys.config.page_size as u64;
-        let first = (new as u64).next_multiple_of(page_size) / page_size;
-        let end = (old as u64).next_multiple_of(page_size) / page_size;
+        let first = (new as u64).div_ceil(page_size);
+        let end = (old as u64).div_ceil(page_size);
         fault::unmap_pages(bus, first as u32..end as u32);
     }
     bus.space.brk = new;
