@@ -421,3 +421,26 @@ fn runs_are_deterministic() {
     assert_eq!(first.stats.to_json(), second.stats.to_json());
     assert_eq!(first.refs, second.refs);
 }
+
+#[test]
+fn print_str_is_bounded() {
+    // 70,000 non-zero bytes: no NUL within the 64 KiB limit.
+    let program = [li(1, DATA as i32), sys(SYS_PRINT_STR), Instruction::Halt];
+    let data = vec![b'a'; 70_000];
+    let (stats, _, message) = run_quiet(config("fifo", 8), object("long.asm", &program, &data, 0));
+    assert_eq!(
+        message,
+        "process 1 (long.asm) killed: print_str: no NUL byte within 65536 bytes of 0x00020000 at pc 0x00010008 (long.asm:2); end the string with a 0 byte (.asciz)"
+    );
+    assert_eq!(stats.totals.accesses, 2 + 65536, "two fetches and every byte read");
+}
+
+#[test]
+fn print_str_of_unmapped_address_segfaults() {
+    let program = [li(1, 0x100), sys(SYS_PRINT_STR), Instruction::Halt];
+    let (_, _, message) = run_quiet(config("fifo", 8), object("bad.asm", &program, &[], 0));
+    assert_eq!(
+        message,
+        "process 1 (bad.asm) killed: segmentation fault: load at 0x00000100 (not mapped) at pc 0x00010008 (bad.asm:2)"
+    );
+}

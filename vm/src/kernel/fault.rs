@@ -199,6 +199,17 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
     let pfn = sys.pfn_of(frame);
     let pte = Pte(sys.memory.read_u32(owner.pte_addr));
     let must_write = pte.dirty() || owner.only_copy;
+    if sys.tracer.wants(trace::kind::EVICTION) {
+        sys.emit(
+            bus.pid,
+            EventKind::Eviction {
+                owner: owner.pid,
+                vpn: owner.vpn,
+                pfn,
+                dirty: must_write,
+            },
+        );
+    }
 
     let new_pte = if must_write {
         let Some(slot) = sys.slots.take() else {
@@ -237,17 +248,6 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
         "the released frame is the only free one"
     );
     bus.stats.evictions += 1;
-    if sys.tracer.wants(trace::kind::EVICTION) {
-        sys.emit(
-            bus.pid,
-            EventKind::Eviction {
-                owner: owner.pid,
-                vpn: owner.vpn,
-                pfn,
-                dirty: must_write,
-            },
-        );
-    }
     Ok(frame)
 }
 
