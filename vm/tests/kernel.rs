@@ -432,7 +432,11 @@ fn print_str_is_bounded() {
         message,
         "process 1 (long.asm) killed: print_str: no NUL byte within 65536 bytes of 0x00020000 at pc 0x00010008 (long.asm:2); end the string with a 0 byte (.asciz)"
     );
-    assert_eq!(stats.totals.accesses, 2 + 65536, "two fetches and every byte read");
+    assert_eq!(
+        stats.totals.accesses,
+        2 + 65536,
+        "two fetches and every byte read"
+    );
 }
 
 #[test]
