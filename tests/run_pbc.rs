@@ -266,3 +266,31 @@ fn config_prints_the_machine() {
         "{stdout}"
     );
 }
+
+#[test]
+fn closed_stdout_ends_quietly() {
+    use std::process::Stdio;
+
+    // Prints 1 forever; the reader goes away at once.
+    let dir = tempfile::tempdir().unwrap();
+    let program = [
+        Instruction::Li { rd: r(1), imm: 1 },
+        Instruction::Sys {
+            number: pagelab_vm::isa::SYS_PRINT_INT,
+        },
+        Instruction::Jmp {
+            target: TEXT_BASE + 8,
+        },
+    ];
+    let path = write_pbc(dir.path(), "forever.pbc", &program, &[]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pagelab"))
+        .args(["run", path.to_str().unwrap(), "--policy", "fifo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(text(&output.stderr), "");
+}

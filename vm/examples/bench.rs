@@ -37,7 +37,7 @@ fn at(index: u32) -> u32 {
     TEXT_BASE + 8 * index
 }
 
-/// A register-only loop of `iterations` rounds of 5 instructions.
+/// Builds a register-only loop of `iterations` rounds of 5 instructions.
 fn compute_loop(iterations: i32) -> Vec<Instruction> {
     vec![
         Instruction::Li { rd: r(1), imm: 0 },
@@ -65,8 +65,8 @@ fn compute_loop(iterations: i32) -> Vec<Instruction> {
     ]
 }
 
-/// `passes` sweeps over `bytes` bytes of bss with a 256-byte stride: each
-/// step loads a word, adds one and stores it back.
+/// Builds `passes` sweeps over `bytes` bytes of bss with a 256-byte
+/// stride. Each step loads a word, adds one and stores it back.
 fn memory_loop(bytes: i32, passes: i32) -> Vec<Instruction> {
     let based = |offset| MemAddr::Based { base: r(2), offset };
     vec![

@@ -43,13 +43,13 @@ pub mod defaults {
 /// Upper limits that keep a configuration within what the PTE fields and the
 /// host's memory can hold.
 pub mod limits {
-    /// Most frames in total (user plus page-table pool): the PTE's PFN field is 20 bits.
+    /// Maximum frames in total (user plus page-table pool): the PTE's PFN field is 20 bits.
     pub const MAX_TOTAL_FRAMES: usize = super::PTE_FIELD_LIMIT;
-    /// Most bytes of emulated physical memory (1 GiB).
+    /// Maximum bytes of emulated physical memory (1 GiB).
     pub const MAX_PHYSICAL_BYTES: u64 = 1 << 30;
-    /// Most TLB entries: the TLB is searched linearly.
+    /// Maximum TLB entries: the TLB is searched linearly.
     pub const MAX_TLB_ENTRIES: usize = 4096;
-    /// Most swap slots: a non-present PTE stores the slot in 20 bits.
+    /// Maximum swap slots: a non-present PTE stores the slot in 20 bits.
     pub const MAX_SWAP_SLOTS: usize = super::PTE_FIELD_LIMIT;
     /// Smallest page size: a page must hold at least four PTEs.
     pub const MIN_PAGE_SIZE: u32 = 16;
@@ -118,7 +118,7 @@ impl Default for MachineConfig {
 pub struct ConfigError {
     /// The option's name as the command line spells it (`frames`, `page-size`).
     pub field: &'static str,
-    /// What is wrong and what to do instead.
+    /// Description of the problem and the fix.
     pub message: String,
 }
 

@@ -72,7 +72,7 @@ impl Counters {
     }
 }
 
-/// How a process ended, as the statistics report it.
+/// End of a process, as the statistics report it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndKind {
@@ -95,9 +95,9 @@ pub struct ProcessStats {
     pub name: String,
     /// Exit status passed to `exit`, or null when the process did not exit.
     pub exit_code: Option<i32>,
-    /// How the process ended.
+    /// The way the process ended.
     pub status: EndKind,
-    /// Why the process was killed or stopped, or null.
+    /// Reason the process was killed or stopped, or null.
     pub reason: Option<String>,
     /// The process's counters.
     #[serde(flatten)]

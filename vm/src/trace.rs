@@ -34,7 +34,7 @@ pub enum FaultKind {
     Segfault,
 }
 
-/// Where the contents of a faulted-in page come from.
+/// Origin of the contents of a faulted-in page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PageSource {
@@ -82,7 +82,7 @@ pub enum EventKind {
         va: u32,
         /// Its page.
         vpn: u32,
-        /// Where the page comes from (null for a segfault).
+        /// Origin of the page's contents (null for a segfault).
         source: Option<PageSource>,
         /// Why a segfault happened: `not mapped` or `read-only page` (null otherwise).
         cause: Option<String>,
@@ -120,7 +120,7 @@ pub enum EventKind {
     Exit {
         /// Status passed to `exit`, or null when killed.
         status: Option<i32>,
-        /// Why the process was killed, or null.
+        /// Reason the process was killed, or null.
         reason: Option<String>,
     },
     /// The run was stopped at the tick budget.
@@ -229,7 +229,7 @@ impl Filter {
     }
 }
 
-/// Where events go.
+/// Destination of trace events.
 pub trait Sink {
     /// Writes one event.
     ///
@@ -412,7 +412,7 @@ impl Default for Tracer {
 }
 
 impl Tracer {
-    /// A tracer with no sink: [`Tracer::wants`] is always false.
+    /// Returns a tracer with no sink, for which [`Tracer::wants`] is always false.
     pub fn off() -> Tracer {
         Tracer {
             sink: None,
@@ -421,7 +421,7 @@ impl Tracer {
         }
     }
 
-    /// A tracer writing the kinds in `filter` to `sink`.
+    /// Returns a tracer that writes the kinds in `filter` to `sink`.
     pub fn new(sink: Box<dyn Sink>, filter: Filter) -> Tracer {
         Tracer {
             sink: Some(sink),

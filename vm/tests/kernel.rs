@@ -359,9 +359,10 @@ fn one_frame_runs_two_page_instructions() {
     assert_eq!(outcome.exit, Some(ExitStatus::Exited(9)));
     let totals = outcome.stats.totals;
     assert_eq!(totals.accesses, 8);
-    // text, data (evicting text), text (evicting dirty data: a swap-out),
-    // data (a swap-in), text (evicting the swapped-in data page, whose slot
-    // was freed, so it is written again); the last fetch hits.
+    // The faults are text, data (evicting text), text (evicting the dirty
+    // data page, a swap-out), data (a swap-in) and text. The last eviction
+    // writes the data page again because its slot was freed on swap-in.
+    // The last fetch hits.
     assert_eq!(totals.page_faults, 5);
     assert_eq!((totals.swap_outs, totals.swap_ins), (2, 1));
     assert_eq!(outcome.refs, "16\n16\n16\n32 w\n16\n32\n16\n16\n");
@@ -447,4 +448,19 @@ fn print_str_of_unmapped_address_segfaults() {
         message,
         "process 1 (bad.asm) killed: segmentation fault: load at 0x00000100 (not mapped) at pc 0x00010008 (bad.asm:2)"
     );
+}
+
+#[test]
+fn huge_latencies_stop_at_max_ticks() {
+    let config = MachineConfig {
+        swap_write_latency: u64::MAX,
+        walk_cost_per_level: u64::MAX,
+        ..config("fifo", 2)
+    };
+    let (stats, exit, _) = run_quiet(
+        config,
+        object("slow.asm", &pattern_program(), &[], 12 * PAGE as u32),
+    );
+    assert!(matches!(exit, Some(ExitStatus::Stopped(_))), "{exit:?}");
+    assert_eq!(stats.totals.ticks, u64::MAX);
 }

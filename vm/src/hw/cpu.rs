@@ -11,9 +11,9 @@ use crate::isa::{
     INSTRUCTION_BYTES, REGISTER_COUNT,
 };
 
-/// Memory as the CPU sees it: virtual addresses, faults handled behind it.
+/// Memory from the CPU's side: virtual addresses, with faults handled behind it.
 pub trait Bus {
-    /// Why an access could not complete; the kernel has already recorded the details.
+    /// Error of an access that could not complete. The kernel has already recorded the details.
     type Error;
 
     /// Fetches the 8 instruction bytes at `pc`, which is 8-aligned.
@@ -26,7 +26,7 @@ pub trait Bus {
     fn store(&mut self, va: u32, size: u32, value: u32) -> Result<(), Self::Error>;
 }
 
-/// What a completed instruction asks of the kernel.
+/// Request of a completed instruction to the kernel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
     /// Nothing: go on with the next instruction.
@@ -37,10 +37,10 @@ pub enum Step {
     Syscall(u32),
 }
 
-/// Why an instruction could not execute.
+/// Reason an instruction could not execute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exception<E> {
-    /// A memory access failed; the bus holds the details.
+    /// A memory access failed, and the bus recorded the details.
     Bus(E),
     /// `div` or `rem` by zero.
     DivideByZero,

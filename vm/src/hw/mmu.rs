@@ -11,7 +11,7 @@ use super::{Asid, PhysAddr};
 use serde::Serialize;
 use std::fmt;
 
-/// What an access does with memory.
+/// Kind of memory access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessKind {
@@ -40,7 +40,7 @@ impl fmt::Display for AccessKind {
     }
 }
 
-/// Why a translation failed.
+/// Cause of a failed translation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultCause {
     /// The PTE at `level` (0 = root) is not present.
@@ -56,9 +56,9 @@ pub enum FaultCause {
 pub struct Fault {
     /// The virtual address of the access.
     pub va: u32,
-    /// What the access did.
+    /// Kind of access.
     pub access: AccessKind,
-    /// Why it failed.
+    /// Cause of the failure.
     pub cause: FaultCause,
     /// Page-table levels read before the fault, for the tick cost.
     pub levels_walked: u32,

@@ -15,7 +15,7 @@
 //! | 12..31 | frame | the PFN when P is set, the swap slot when S is set |
 //!
 //! The layout does not depend on the page size: the frame field always
-//! starts at bit 12, so it holds numbers below 2^20 ([`PTE_FIELD_LIMIT`]).
+//! starts at bit 12, so it stores numbers below 2^20 ([`PTE_FIELD_LIMIT`]).
 
 use std::fmt;
 
@@ -129,7 +129,7 @@ impl fmt::Debug for Pte {
     }
 }
 
-/// How a virtual address splits into table indices and a page offset.
+/// Split of a virtual address into table indices and a page offset.
 ///
 /// Every table is one page of 4-byte PTEs, so each level indexes
 /// `log2(page_size) - 2` bits; the root takes what remains of the page

@@ -1,9 +1,9 @@
 //! The page-fault handler: classify the fault, find a frame (evicting
 //! through the replacement policy when none is free), fill it, map it.
 //!
-//! Every page fault ends in one of two ways: the page is mapped and the
-//! faulting access is retried by the caller, or the process is killed with
-//! a message naming the address, the access kind, the pc and the source line.
+//! Every page fault ends in one of two ways. Either the page is mapped and
+//! the caller retries the faulting access, or the process is killed. The
+//! kill message names the address, the access kind, the pc and the source line.
 
 use super::vmm::{self, FrameOwner, OutOfTables, RegionKind};
 use super::{describe_location, KernelBus, Killed};
@@ -42,7 +42,7 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
         }
         (_, Some(region)) => region,
     };
-    bus.sys.clock += bus.sys.config.fault_cost;
+    bus.sys.advance(bus.sys.config.fault_cost);
 
     // Step 2: make sure the page tables down to the leaf exist.
     let pte_addr = match vmm::leaf_pte_addr(
@@ -104,11 +104,11 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
         Some(slot) => {
             let sys = &mut *bus.sys;
             let latency = sys.swap.read(slot, sys.memory.frame_mut(pfn));
-            sys.clock += latency;
+            sys.advance(latency);
             sys.swap.discard(slot);
             sys.slots.give_back(slot);
             bus.stats.swap_ins += 1;
-            // The slot is freed, so this frame now holds the only copy.
+            // The slot is freed, so this frame now has the only copy.
             only_copy = true;
             if bus.sys.tracer.wants(trace::kind::SWAP_IN) {
                 bus.sys.emit(bus.pid, EventKind::SwapIn { slot, pfn, vpn });
@@ -178,8 +178,8 @@ fn segfault(bus: &mut KernelBus<'_>, fault: Fault, vpn: u32, cause: &str) -> Kil
 
 /// Evicts the page the policy chooses and returns its now free frame.
 ///
-/// A page whose dirty bit is set, or whose frame holds its only copy, is
-/// written to a newly allocated swap slot; a clean page that can be
+/// A page whose dirty bit is set, or whose frame has its only copy, is
+/// written to a newly allocated swap slot. A clean page that can be
 /// recreated (from the image, or as zeros) is dropped.
 fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
     let sys = &mut *bus.sys;
@@ -220,7 +220,7 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
             return Err(Killed);
         };
         let latency = sys.swap.write(slot, sys.memory.frame(pfn));
-        sys.clock += latency;
+        sys.advance(latency);
         bus.stats.swap_outs += 1;
         if sys.tracer.wants(trace::kind::SWAP_OUT) {
             sys.emit(

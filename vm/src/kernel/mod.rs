@@ -59,7 +59,7 @@ pub struct System {
     pub tick_limit: u64,
     /// The trace.
     pub tracer: Tracer,
-    /// Where the reference string goes, if anywhere.
+    /// Destination of the reference string, if any.
     pub refs_out: Option<Box<dyn Write>>,
     /// The guests' console.
     pub console: Box<dyn Write>,
@@ -78,6 +78,19 @@ impl System {
     #[inline]
     pub fn pfn_of(&self, frame: usize) -> u32 {
         (frame + self.config.page_table_frames) as u32
+    }
+
+    /// Advances the clock by `ticks`, saturating so that large configured
+    /// costs cannot overflow it (the run then stops at the tick limit).
+    #[inline]
+    pub fn advance(&mut self, ticks: u64) {
+        self.clock = self.clock.saturating_add(ticks);
+    }
+
+    /// Charges the walk cost of `levels` page-table levels.
+    #[inline]
+    fn charge_walk(&mut self, levels: u32) {
+        self.advance((levels as u64).saturating_mul(self.config.walk_cost_per_level));
     }
 
     /// Writes an event stamped with the clock and `pid`.
@@ -102,7 +115,7 @@ impl System {
     }
 }
 
-/// Why a program could not be started.
+/// Error that prevents a program from starting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SpawnError {
     /// No page-table frame is left for the root table.
@@ -456,7 +469,7 @@ impl KernelBus<'_> {
         let (translation, faulted) = match first {
             Ok(translation) => (translation, false),
             Err(fault) => {
-                self.sys.clock += fault.levels_walked as u64 * self.sys.config.walk_cost_per_level;
+                self.sys.charge_walk(fault.levels_walked);
                 self.trace_walk(va, access, None);
                 fault::handle(self, fault)?;
 
@@ -483,8 +496,7 @@ impl KernelBus<'_> {
             self.stats.tlb_hits += 1;
         } else {
             self.stats.tlb_misses += 1;
-            self.sys.clock +=
-                translation.levels_walked as u64 * self.sys.config.walk_cost_per_level;
+            self.sys.charge_walk(translation.levels_walked);
         }
         if self.sys.tracer.is_on() {
             self.trace_access(va, access, translation.pa, translation.tlb_hit);

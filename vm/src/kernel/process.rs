@@ -19,14 +19,14 @@ pub enum ProcessState {
     Terminated,
 }
 
-/// How a process ended.
+/// End of a process.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
     /// It called `exit` (or `halt`, status 0).
     Exited(i32),
-    /// The kernel killed it; the message says why.
+    /// The kernel killed it, for the reason in the message.
     Killed(String),
-    /// The run reached its tick budget; the message says so.
+    /// The run reached its tick budget, as the message explains.
     Stopped(String),
 }
 
@@ -47,7 +47,7 @@ pub struct Process {
     pub space: AddressSpace,
     /// This process's counters.
     pub stats: Counters,
-    /// How it ended, once terminated.
+    /// The way it ended, once terminated.
     pub exit: Option<ExitStatus>,
 }
 

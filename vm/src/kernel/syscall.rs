@@ -10,7 +10,7 @@ use crate::hw::cpu::{Bus, Cpu};
 use crate::isa::{Reg, SYS_EXIT, SYS_PRINT_CHAR, SYS_PRINT_INT, SYS_PRINT_STR, SYS_SBRK};
 use std::io::Write;
 
-/// Longest string `print_str` reads before giving up, in bytes.
+/// Maximum number of bytes `print_str` reads while looking for the 0 byte.
 pub const MAX_STRING_BYTES: u32 = 1 << 16;
 
 const R0: Reg = match Reg::new(0) {

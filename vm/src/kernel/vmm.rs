@@ -15,10 +15,10 @@ use std::collections::BTreeSet;
 /// stack address, so a runaway heap and a deep stack never meet.
 pub const HEAP_STACK_GAP: u32 = 1 << 16;
 
-/// What a page of the address space is and how a fault fills it.
+/// Region and access rights of a page, which decide how a fault fills it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Region {
-    /// Which region the page belongs to.
+    /// Region the page belongs to.
     pub kind: RegionKind,
     /// Whether stores are allowed.
     pub writable: bool,
@@ -60,10 +60,10 @@ pub struct AddressSpace {
     writable: Option<(u64, u64)>,
 }
 
-/// Why an address space could not be laid out.
+/// Error laying out an address space.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayoutError {
-    /// What is wrong.
+    /// Description of the problem and the fix.
     pub message: String,
 }
 
@@ -121,8 +121,8 @@ impl AddressSpace {
     /// Returns the region of the page starting at `page_va`, or `None` when
     /// the page is unmapped.
     ///
-    /// A page that holds any data or bss byte is writable, even if it also
-    /// holds text (possible only when bss directly follows text).
+    /// A page that contains any data or bss byte is writable, even if it
+    /// also contains text (possible only when bss directly follows text).
     pub fn region_of(&self, page_va: u32) -> Option<Region> {
         let start = page_va as u64;
         let end = start + self.page_size as u64;
@@ -190,7 +190,7 @@ impl AddressSpace {
     }
 }
 
-/// Who owns a user frame.
+/// Owner of a user frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FrameOwner {
     /// Owning process.
@@ -201,7 +201,7 @@ pub struct FrameOwner {
     pub vpn: u32,
     /// Physical address of the page's leaf PTE.
     pub pte_addr: PhysAddr,
-    /// True when the frame holds the only copy of the page (it was read
+    /// True when the frame has the only copy of the page (it was read
     /// from swap, whose slot was then freed), so eviction must write it
     /// even if its dirty bit is clear.
     pub only_copy: bool,

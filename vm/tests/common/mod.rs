@@ -111,7 +111,7 @@ pub fn object(name: &str, text: &[Instruction], data: &[u8], bss_len: u32) -> Ob
     }
 }
 
-/// A test configuration: defaults with the given policy and frame count.
+/// Returns the default configuration with `policy` and `frames` set.
 pub fn config(policy: &str, frames: usize) -> MachineConfig {
     MachineConfig {
         frames,
