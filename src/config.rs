@@ -49,8 +49,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         (
             "page-table-frames",
             format!(
-                "{} (reserved pool, PFNs 0..{})",
-                config.page_table_frames, config.page_table_frames
+                "{} (reserved pool, PFNs 0 to {})",
+                config.page_table_frames,
+                config.page_table_frames - 1
             ),
         ),
         ("page-size", format!("{} bytes", config.page_size)),

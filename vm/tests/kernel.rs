@@ -464,3 +464,57 @@ fn huge_latencies_stop_at_max_ticks() {
     assert!(matches!(exit, Some(ExitStatus::Stopped(_))), "{exit:?}");
     assert_eq!(stats.totals.ticks, u64::MAX);
 }
+
+#[test]
+fn pattern_runs_under_every_configuration() {
+    for &policy_name in pagelab_vm::policy::NAMES {
+        for tlb_entries in [0, 4, 16] {
+            for page_size in [256u32, 4096] {
+                let config = MachineConfig {
+                    tlb_entries,
+                    page_size,
+                    stack_limit: 16 * page_size,
+                    ..config(policy_name, 3)
+                };
+                if config.validate().is_err() {
+                    continue; // An offline policy cannot run inside the VM.
+                }
+                let program: Vec<Instruction> = pattern_program()
+                    .into_iter()
+                    .map(|instruction| match instruction {
+                        Instruction::AluImm { op, rd, rs1, imm } if imm == PAGE => {
+                            Instruction::AluImm {
+                                op,
+                                rd,
+                                rs1,
+                                imm: page_size as i32,
+                            }
+                        }
+                        other => other,
+                    })
+                    .collect();
+                let label =
+                    format!("{policy_name}, {tlb_entries} TLB entries, {page_size}-byte pages");
+                let (stats, exit, message) =
+                    run_quiet(config, object("p.asm", &program, &[], 12 * page_size));
+                let totals = stats.totals;
+                assert_eq!(exit, Some(ExitStatus::Exited(0)), "{label}: {message}");
+                assert_eq!(
+                    totals.tlb_hits + totals.tlb_misses,
+                    totals.accesses,
+                    "{label}"
+                );
+                assert_eq!(
+                    totals.minor_faults + totals.major_faults,
+                    totals.page_faults,
+                    "{label}"
+                );
+                assert_eq!(totals.evictions, totals.page_faults - 3, "{label}");
+                assert!(totals.swap_ins <= totals.swap_outs, "{label}");
+                if tlb_entries == 0 {
+                    assert_eq!(totals.tlb_hits, 0, "{label}");
+                }
+            }
+        }
+    }
+}

@@ -188,6 +188,37 @@ mod tests {
         assert!(tlb.lookup(Asid(1), 5).is_none());
     }
 
+    proptest::proptest! {
+        /// The TLB agrees with a naive LRU list: most recently used last,
+        /// the front entry replaced when the list is full.
+        #[test]
+        fn matches_a_naive_lru_model(
+            capacity in 1usize..6,
+            operations in proptest::collection::vec((0u32..10, proptest::bool::ANY), 1..200),
+        ) {
+            let mut tlb = Tlb::new(capacity);
+            let mut model: Vec<u32> = Vec::new();
+            for (vpn, insert) in operations {
+                let cached = model.contains(&vpn);
+                if insert && !cached {
+                    if model.len() == capacity {
+                        model.remove(0);
+                    }
+                    model.push(vpn);
+                    tlb.insert(entry(vpn));
+                } else {
+                    let hit = tlb.lookup(Asid(1), vpn).is_some();
+                    proptest::prop_assert_eq!(hit, cached);
+                    if cached {
+                        model.retain(|&v| v != vpn);
+                        model.push(vpn);
+                    }
+                }
+                proptest::prop_assert_eq!(tlb.lru_order(Asid(1)), model.clone());
+            }
+        }
+    }
+
     #[test]
     fn zero_entries_cache_nothing() {
         let mut tlb = Tlb::new(0);
