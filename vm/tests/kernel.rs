@@ -518,3 +518,32 @@ fn pattern_runs_under_every_configuration() {
         }
     }
 }
+
+#[test]
+fn console_error_stops_the_run() {
+    struct Broken;
+    impl std::io::Write for Broken {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let program = [
+        li(1, 7),
+        sys(SYS_PRINT_INT),
+        Instruction::Jmp { target: at(1) },
+    ];
+    let mut kernel = pagelab_vm::kernel::Kernel::new(config("fifo", 4), Box::new(Broken)).unwrap();
+    kernel.spawn(object("loop.asm", &program, &[], 0)).unwrap();
+    let error = kernel.run().unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
+    let process = &kernel.processes()[0];
+    assert_eq!(
+        process.describe_exit(),
+        "process 1 (loop.asm) stopped because writing the console, trace or reference string failed"
+    );
+    assert_eq!(process.stats.instructions, 2);
+}

@@ -299,6 +299,12 @@ impl Kernel {
 
         let status = loop {
             if sys.clock >= sys.tick_limit {
+                if sys.output_error.is_some() || sys.tracer.failed() {
+                    break ExitStatus::Stopped(
+                        "stopped because writing the console, trace or reference string failed"
+                            .into(),
+                    );
+                }
                 break ExitStatus::Stopped(format!(
                     "stopped after {} ticks (--max-ticks): the program may loop forever; raise --max-ticks to let it run longer",
                     sys.config.max_ticks
