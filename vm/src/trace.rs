@@ -501,6 +501,88 @@ mod tests {
         );
     }
 
+    fn check_text(kind: EventKind, expected: &str) {
+        let mut line = String::new();
+        format_text(
+            &mut line,
+            &Event {
+                tick: 7,
+                pid: 2,
+                kind,
+            },
+        )
+        .unwrap();
+        assert_eq!(line, format!("{expected}\n"));
+    }
+
+    #[test]
+    fn every_kind_has_a_text_form() {
+        let step = WalkStep {
+            level: 0,
+            index: 1,
+            pte_addr: 4,
+            pte: 0x1003,
+        };
+        check_text(
+            EventKind::Walk {
+                access: AccessKind::Fetch,
+                va: 0x10000,
+                steps: vec![step],
+                pfn: None,
+            },
+            "         7  pid 2   walk      fetch va 0x00010000  L0[1] @0x00000004 = 0x00001003  -> fault",
+        );
+        check_text(
+            EventKind::Fault {
+                kind: FaultKind::Segfault,
+                access: AccessKind::Store,
+                va: 0,
+                vpn: 0,
+                source: None,
+                cause: Some("not mapped".into()),
+            },
+            "         7  pid 2   fault     segfault store va 0x00000000 vpn 0x00000  (not mapped)",
+        );
+        check_text(
+            EventKind::Eviction {
+                owner: 1,
+                vpn: 0x20,
+                pfn: 70,
+                dirty: false,
+            },
+            "         7  pid 2   eviction  owner 1 vpn 0x00020 pfn 70  clean",
+        );
+        check_text(
+            EventKind::SwapOut {
+                slot: 3,
+                pfn: 70,
+                vpn: 0x20,
+            },
+            "         7  pid 2   swap_out  pfn 70 -> slot 3  vpn 0x00020",
+        );
+        check_text(
+            EventKind::SwapIn {
+                slot: 3,
+                pfn: 71,
+                vpn: 0x20,
+            },
+            "         7  pid 2   swap_in   slot 3 -> pfn 71  vpn 0x00020",
+        );
+        check_text(
+            EventKind::Exit {
+                status: None,
+                reason: Some("division by zero".into()),
+            },
+            "         7  pid 2   exit      killed: division by zero",
+        );
+        check_text(
+            EventKind::Stop {
+                reason: "stopped after 5 ticks".into(),
+            },
+            "         7  pid 2   stop      stopped after 5 ticks",
+        );
+    }
+
     #[test]
     fn jsonl_names_the_event() {
         let mut out = Vec::new();
