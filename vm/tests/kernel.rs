@@ -547,3 +547,65 @@ fn console_error_stops_the_run() {
     );
     assert_eq!(process.stats.instructions, 2);
 }
+
+/// A policy that records every frame's reference bit at each eviction,
+/// clears them all, and evicts frame `victims[n]` at the n-th eviction.
+struct Recorder {
+    n_frames: usize,
+    victims: Vec<usize>,
+    seen: std::rc::Rc<std::cell::RefCell<Vec<Vec<bool>>>>,
+}
+
+impl pagelab_vm::policy::ReplacementPolicy for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+
+    fn on_hit(&mut self, _frame: usize, _write: bool) {}
+
+    fn on_load(&mut self, _frame: usize, _page: u64, _write: bool) {}
+
+    fn on_free(&mut self, _frame: usize) {}
+
+    fn choose_victim(&mut self, bits: &mut dyn pagelab_vm::policy::ReferenceBits) -> usize {
+        let snapshot: Vec<bool> = (0..self.n_frames).map(|f| bits.is_referenced(f)).collect();
+        for frame in 0..self.n_frames {
+            bits.clear_referenced(frame);
+        }
+        let mut seen = self.seen.borrow_mut();
+        seen.push(snapshot);
+        self.victims[seen.len() - 1]
+    }
+}
+
+#[test]
+fn reference_bits_are_exact() {
+    let program = [
+        li(1, DATA as i32),
+        lw(2, 1, 0),        // page D1, frame 1 (text is frame 0)
+        lw(2, 1, PAGE),     // D2, frame 2
+        lw(2, 1, 2 * PAGE), // D3: evicts frame 1 after clearing every bit
+        lw(2, 1, 2 * PAGE), // D3 again; the fetches walk and set text's bit
+        lw(2, 1, 3 * PAGE), // D4: D2 was not touched since the clear
+        Instruction::Halt,
+    ];
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let mut kernel =
+        pagelab_vm::kernel::Kernel::new(config("fifo", 3), Box::new(std::io::sink())).unwrap();
+    kernel.set_policy(Box::new(Recorder {
+        n_frames: 3,
+        victims: vec![1, 2],
+        seen: seen.clone(),
+    }));
+    kernel
+        .spawn(object("bits.asm", &program, &[], 4 * PAGE as u32))
+        .unwrap();
+    kernel.run().unwrap();
+    assert_eq!(kernel.processes()[0].exit, Some(ExitStatus::Exited(0)));
+
+    let seen = seen.borrow();
+    assert_eq!(seen[0], vec![true, true, true]);
+    // Text was used only through its TLB entry before the clear; the clear
+    // invalidated that entry, so the next fetch walked and set the bit again.
+    assert_eq!(seen[1], vec![true, true, false]);
+}

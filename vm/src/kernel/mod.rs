@@ -195,6 +195,13 @@ impl Kernel {
         self.sys.tracer = tracer;
     }
 
+    /// Replaces the replacement policy, for policies that [`policy::new`]
+    /// does not build. Call it before [`Kernel::spawn`]: the policy must
+    /// manage `config.frames` frames, all free.
+    pub fn set_policy(&mut self, policy: Box<dyn ReplacementPolicy>) {
+        self.sys.policy = policy;
+    }
+
     /// Writes the reference string (one completed access per line) to `out`.
     pub fn set_refs_out(&mut self, out: Box<dyn Write>) {
         self.sys.refs_out = Some(out);
