@@ -14,7 +14,7 @@ use crate::refs::{self, Reference};
 use crate::stats::Counters;
 use crate::trace::{self, EventKind};
 
-/// Why an access did not complete; the reason is in [`KernelBus::kill`].
+/// Error of an access that did not complete. The reason is in [`KernelBus::kill`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Killed;
 
