@@ -1,12 +1,91 @@
-//! `pagelab config`.
+//! `pagelab config`: print the effective machine configuration.
 
+use crate::machine_args::MachineArgs;
+use pagelab_vm::config::MachineConfig;
+use serde::Serialize;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 /// Options of `pagelab config`.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    #[command(flatten)]
+    machine: MachineArgs,
+
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The configuration plus the values derived from it, in a fixed key order.
+#[derive(Serialize)]
+struct ConfigReport<'a> {
+    #[serde(flatten)]
+    config: &'a MachineConfig,
+    levels: u32,
+    address_split: String,
+    physical_bytes: u64,
+}
 
 /// Runs the subcommand.
-pub fn execute(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`pagelab config` is not built yet")
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    let config = args.machine.to_config()?;
+    let geometry = config.geometry();
+    let mut out = io::stdout().lock();
+
+    if args.json {
+        let report = ConfigReport {
+            config: &config,
+            levels: geometry.levels,
+            address_split: geometry.describe_split(),
+            physical_bytes: config.physical_bytes(),
+        };
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let rows: Vec<(&str, String)> = vec![
+        ("frames", format!("{} (for process pages)", config.frames)),
+        (
+            "page-table-frames",
+            format!(
+                "{} (reserved pool, PFNs 0 to {})",
+                config.page_table_frames,
+                config.page_table_frames - 1
+            ),
+        ),
+        ("page-size", format!("{} bytes", config.page_size)),
+        ("va-bits", config.va_bits.to_string()),
+        (
+            "address split",
+            format!("{} ({} levels)", geometry.describe_split(), geometry.levels),
+        ),
+        (
+            "physical memory",
+            format!("{} bytes", config.physical_bytes()),
+        ),
+        ("tlb-entries", config.tlb_entries.to_string()),
+        ("policy", config.policy.clone()),
+        ("seed", config.seed.to_string()),
+        ("max-ticks", config.max_ticks.to_string()),
+        ("swap-slots", config.swap_slots.to_string()),
+        (
+            "swap-read-latency",
+            format!("{} ticks", config.swap_read_latency),
+        ),
+        (
+            "swap-write-latency",
+            format!("{} ticks", config.swap_write_latency),
+        ),
+        (
+            "walk-cost",
+            format!("{} ticks per level", config.walk_cost_per_level),
+        ),
+        ("fault-cost", format!("{} ticks", config.fault_cost)),
+        ("stack-limit", format!("{} bytes", config.stack_limit)),
+    ];
+    for (name, value) in rows {
+        writeln!(out, "{name:<20} {value}")?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

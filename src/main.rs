@@ -6,6 +6,7 @@ mod asm;
 mod config;
 mod disasm;
 mod load;
+mod machine_args;
 mod output;
 mod replay;
 mod run;

@@ -4,7 +4,6 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 /// Exit status for a guest that exited non-zero, was killed, or ran out of ticks.
-#[allow(dead_code)] // TODO: used by `run` once it lands.
 pub const EXIT_GUEST_FAILED: u8 = 1;
 
 /// Exit status for bad options, unreadable files and assembly errors.

@@ -1,12 +1,145 @@
-//! `pagelab run`.
+//! `pagelab run`: load a program, run it on the paging VM, report.
 
+use crate::load::load_program;
+use crate::machine_args::MachineArgs;
+use crate::output::EXIT_GUEST_FAILED;
+use anyhow::{bail, Context};
+use pagelab_vm::kernel::Kernel;
+use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 /// Options of `pagelab run`.
+///
+/// Output: the guest's console output goes to stdout and the summary table
+/// to stderr after the run. With `--stats json`, stdout carries only the
+/// JSON object and the guest's console output goes to stderr. Messages about
+/// killed or stopped processes go to stderr. Exit status: 0 when every
+/// process exited with status 0; 1 when a guest exited non-zero, was killed
+/// or ran out of ticks; 2 for bad options and files that do not load.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(
+    after_help = "Output: guest console output goes to stdout and the summary table to stderr. \
+With --stats json, stdout carries only the JSON object and the guest console goes to stderr. \
+Exit status: 0 when every process exited 0; 1 when a guest exited non-zero, was killed or ran \
+out of ticks; 2 for bad options and files that do not load."
+)]
+pub struct Args {
+    /// Program to run: assembly source (.asm) or an object file (.pbc).
+    file: PathBuf,
+
+    #[command(flatten)]
+    machine: MachineArgs,
+
+    /// Write trace events to FILE, or to stdout with `-`.
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+
+    /// Trace format: `text` (one aligned line per event) or `jsonl` (one JSON object per line).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "jsonl"])]
+    trace_format: String,
+
+    /// Trace only these event kinds, comma-separated: access, walk, fault,
+    /// eviction, swap_out, swap_in, exit, stop.
+    #[arg(long, value_name = "KIND,...")]
+    trace_filter: Option<String>,
+
+    /// Statistics format: `text` (a table on stderr) or `json` (one object on stdout).
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    stats: String,
+
+    /// Write the page reference string to FILE: one VPN per completed
+    /// access, in order, with ` w` after a store.
+    #[arg(long, value_name = "FILE")]
+    refs_out: Option<PathBuf>,
+}
+
+/// A buffered stdout shared by the guest console and the trace, so their
+/// lines stay in the order they were produced.
+#[derive(Clone)]
+struct SharedStdout(Rc<RefCell<BufWriter<io::Stdout>>>);
+
+impl Write for SharedStdout {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
 
 /// Runs the subcommand.
-pub fn execute(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`pagelab run` is not built yet")
+pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
+    let config = args.machine.to_config()?;
+    let json_stats = args.stats == "json";
+    let trace_to_stdout = args.trace.as_deref() == Some(std::path::Path::new("-"));
+    if json_stats && trace_to_stdout {
+        bail!("--trace - and --stats json both write to stdout; send the trace to a file (--trace FILE) or use --stats text");
+    }
+    let filter = match &args.trace_filter {
+        Some(text) => Filter::parse(text)?,
+        None => Filter::ALL,
+    };
+    let object = load_program(&args.file)?;
+
+    let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(io::stdout()))));
+    let console: Box<dyn Write> = if json_stats {
+        Box::new(io::stderr())
+    } else {
+        Box::new(stdout.clone())
+    };
+    let mut kernel = Kernel::new(config, console)?;
+
+    if let Some(path) = &args.trace {
+        let out: Box<dyn Write> = if trace_to_stdout {
+            Box::new(stdout.clone())
+        } else {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create trace file {}", path.display()))?;
+            Box::new(BufWriter::new(file))
+        };
+        let sink: Box<dyn Sink> = if args.trace_format == "jsonl" {
+            Box::new(JsonlSink::new(out))
+        } else {
+            Box::new(TextSink::new(out))
+        };
+        kernel.set_tracer(Tracer::new(sink, filter));
+    }
+    if let Some(path) = &args.refs_out {
+        let file = File::create(path)
+            .with_context(|| format!("cannot create reference file {}", path.display()))?;
+        kernel.set_refs_out(Box::new(BufWriter::new(file)));
+    }
+
+    kernel
+        .spawn(object)
+        .with_context(|| format!("cannot start {}", args.file.display()))?;
+    kernel.run()?;
+
+    let stats = kernel.stats();
+    let mut stderr = io::stderr().lock();
+    for process in kernel.processes() {
+        if !process.succeeded() {
+            writeln!(stderr, "{}", process.describe_exit())?;
+        }
+    }
+    if json_stats {
+        let mut out = stdout.clone();
+        writeln!(out, "{}", stats.to_json())?;
+        out.flush()?;
+    } else {
+        stdout.clone().flush()?;
+        stats.write_table(&mut stderr)?;
+    }
+
+    if kernel.processes().iter().all(|process| process.succeeded()) {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(EXIT_GUEST_FAILED))
+    }
 }

@@ -1,0 +1,390 @@
+//! The machine configuration: one [`MachineConfig`] with documented defaults
+//! and a [`MachineConfig::validate`] that names every bad value and its limit.
+//!
+//! This module only describes a machine; building one is the kernel's job.
+
+use crate::hw::page_table::{Geometry, PTE_FIELD_LIMIT};
+use crate::policy;
+use serde::Serialize;
+use std::fmt;
+
+/// Default values, shared with the command-line options.
+pub mod defaults {
+    /// User frames: small enough that the sample programs fault visibly.
+    pub const FRAMES: usize = 8;
+    /// Page size in bytes.
+    pub const PAGE_SIZE: u32 = 4096;
+    /// Virtual address width in bits.
+    pub const VA_BITS: u32 = 32;
+    /// Frames reserved for page tables.
+    pub const PAGE_TABLE_FRAMES: usize = 64;
+    /// TLB entries.
+    pub const TLB_ENTRIES: usize = 16;
+    /// Replacement policy: the second-chance clock that real kernels approximate.
+    pub const POLICY: &str = "clock";
+    /// Seed of randomised policies.
+    pub const SEED: u64 = 0;
+    /// Tick budget of a run.
+    pub const MAX_TICKS: u64 = 100_000_000;
+    /// Swap slots (one page each).
+    pub const SWAP_SLOTS: usize = 1024;
+    /// Ticks to read one page from swap.
+    pub const SWAP_READ_LATENCY: u64 = 100;
+    /// Ticks to write one page to swap.
+    pub const SWAP_WRITE_LATENCY: u64 = 100;
+    /// Ticks per page-table level read during a walk (a TLB miss).
+    pub const WALK_COST_PER_LEVEL: u64 = 1;
+    /// Ticks the kernel spends handling one page fault, device time excluded.
+    pub const FAULT_COST: u64 = 20;
+    /// Maximum stack size in bytes.
+    pub const STACK_LIMIT: u32 = 1 << 20;
+}
+
+/// Upper limits that keep a configuration within what the PTE fields and the
+/// host's memory can hold.
+pub mod limits {
+    /// Maximum frames in total (user plus page-table pool): the PTE's PFN field is 20 bits.
+    pub const MAX_TOTAL_FRAMES: usize = super::PTE_FIELD_LIMIT;
+    /// Maximum bytes of emulated physical memory (1 GiB).
+    pub const MAX_PHYSICAL_BYTES: u64 = 1 << 30;
+    /// Maximum TLB entries: the TLB is searched linearly.
+    pub const MAX_TLB_ENTRIES: usize = 4096;
+    /// Maximum swap slots: a non-present PTE stores the slot in 20 bits.
+    pub const MAX_SWAP_SLOTS: usize = super::PTE_FIELD_LIMIT;
+    /// Smallest page size: a page must hold at least four PTEs.
+    pub const MIN_PAGE_SIZE: u32 = 16;
+    /// Largest page size, the object format's section alignment.
+    pub const MAX_PAGE_SIZE: u32 = crate::object::SECTION_ALIGN;
+    /// Largest stack (256 MiB); the heap lives below it.
+    pub const MAX_STACK_LIMIT: u32 = 1 << 28;
+}
+
+/// Everything that defines the emulated machine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MachineConfig {
+    /// Physical frames for process pages (the replacement policy manages these).
+    pub frames: usize,
+    /// Page size in bytes, a power of two from 16 to 65536.
+    pub page_size: u32,
+    /// Virtual address width in bits. Only 32 is supported.
+    pub va_bits: u32,
+    /// Frames reserved for page tables, in addition to `frames`.
+    pub page_table_frames: usize,
+    /// TLB entries; 0 disables the TLB, so every access walks the page table.
+    pub tlb_entries: usize,
+    /// Replacement policy name, one of [`policy::NAMES`] except offline ones.
+    pub policy: String,
+    /// Seed of randomised policies.
+    pub seed: u64,
+    /// The run stops when the clock reaches this many ticks.
+    pub max_ticks: u64,
+    /// Swap slots, each holding one page.
+    pub swap_slots: usize,
+    /// Ticks to read one page from swap.
+    pub swap_read_latency: u64,
+    /// Ticks to write one page to swap.
+    pub swap_write_latency: u64,
+    /// Ticks per page-table level read on a TLB miss.
+    pub walk_cost_per_level: u64,
+    /// Ticks the kernel spends per page fault, device latency excluded.
+    pub fault_cost: u64,
+    /// Maximum stack size in bytes, a multiple of the page size.
+    pub stack_limit: u32,
+}
+
+impl Default for MachineConfig {
+    fn default() -> MachineConfig {
+        MachineConfig {
+            frames: defaults::FRAMES,
+            page_size: defaults::PAGE_SIZE,
+            va_bits: defaults::VA_BITS,
+            page_table_frames: defaults::PAGE_TABLE_FRAMES,
+            tlb_entries: defaults::TLB_ENTRIES,
+            policy: defaults::POLICY.to_string(),
+            seed: defaults::SEED,
+            max_ticks: defaults::MAX_TICKS,
+            swap_slots: defaults::SWAP_SLOTS,
+            swap_read_latency: defaults::SWAP_READ_LATENCY,
+            swap_write_latency: defaults::SWAP_WRITE_LATENCY,
+            walk_cost_per_level: defaults::WALK_COST_PER_LEVEL,
+            fault_cost: defaults::FAULT_COST,
+            stack_limit: defaults::STACK_LIMIT,
+        }
+    }
+}
+
+/// A configuration value outside its valid range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The option's name as the command line spells it (`frames`, `page-size`).
+    pub field: &'static str,
+    /// Description of the problem and the fix.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid --{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl MachineConfig {
+    /// Returns a copy with another replacement policy.
+    pub fn with_policy(mut self, name: &str) -> MachineConfig {
+        self.policy = name.to_string();
+        self
+    }
+
+    /// Checks every field against its limit.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first invalid field with its value and the valid range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let error = |field: &'static str, message: String| Err(ConfigError { field, message });
+
+        if self.frames == 0 {
+            return error(
+                "frames",
+                "0 frames cannot hold any page; use at least 1".into(),
+            );
+        }
+        if !self.page_size.is_power_of_two()
+            || !(limits::MIN_PAGE_SIZE..=limits::MAX_PAGE_SIZE).contains(&self.page_size)
+        {
+            return error(
+                "page-size",
+                format!(
+                    "{} is not a power of two from {} to {}",
+                    self.page_size,
+                    limits::MIN_PAGE_SIZE,
+                    limits::MAX_PAGE_SIZE
+                ),
+            );
+        }
+        if self.va_bits != 32 {
+            return error(
+                "va-bits",
+                format!(
+                    "{} is not supported; only 32-bit addresses are",
+                    self.va_bits
+                ),
+            );
+        }
+        if self.page_table_frames == 0 {
+            return error(
+                "page-table-frames",
+                "0 leaves no frame for a process's root page table; use at least 1".into(),
+            );
+        }
+        let total = self.frames.saturating_add(self.page_table_frames);
+        if total > limits::MAX_TOTAL_FRAMES {
+            return error(
+                "frames",
+                format!(
+                    "{} frames plus {} page-table frames is {total}, above the limit of {} frames (the PTE's frame field has 20 bits)",
+                    self.frames,
+                    self.page_table_frames,
+                    limits::MAX_TOTAL_FRAMES
+                ),
+            );
+        }
+        let bytes = total as u64 * self.page_size as u64;
+        if bytes > limits::MAX_PHYSICAL_BYTES {
+            return error(
+                "frames",
+                format!(
+                    "{total} frames of {} bytes need {bytes} bytes of physical memory, above the limit of {} bytes; use fewer frames or smaller pages",
+                    self.page_size,
+                    limits::MAX_PHYSICAL_BYTES
+                ),
+            );
+        }
+        if self.tlb_entries > limits::MAX_TLB_ENTRIES {
+            return error(
+                "tlb-entries",
+                format!(
+                    "{} is above the limit of {} entries",
+                    self.tlb_entries,
+                    limits::MAX_TLB_ENTRIES
+                ),
+            );
+        }
+        if let Err(policy_error) = policy::new(&self.policy, self.frames, self.seed, None) {
+            return error("policy", policy_error.to_string());
+        }
+        if self.swap_slots > limits::MAX_SWAP_SLOTS {
+            return error(
+                "swap-slots",
+                format!(
+                    "{} is above the limit of {} slots (a PTE stores the slot in 20 bits)",
+                    self.swap_slots,
+                    limits::MAX_SWAP_SLOTS
+                ),
+            );
+        }
+        if self.stack_limit == 0
+            || !self.stack_limit.is_multiple_of(self.page_size)
+            || self.stack_limit > limits::MAX_STACK_LIMIT
+        {
+            return error(
+                "stack-limit",
+                format!(
+                    "{} is not a non-zero multiple of the page size {} of at most {} bytes",
+                    self.stack_limit,
+                    self.page_size,
+                    limits::MAX_STACK_LIMIT
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Returns the page-table geometry (levels and index widths).
+    ///
+    /// # Panics
+    ///
+    /// Panics if the page size or address width is invalid, which
+    /// [`MachineConfig::validate`] rejects.
+    pub fn geometry(&self) -> Geometry {
+        Geometry::new(self.page_size, self.va_bits)
+            .expect("a validated configuration has a valid page size and address width")
+    }
+
+    /// Returns the size of emulated physical memory in bytes: page tables plus user frames.
+    pub fn physical_bytes(&self) -> u64 {
+        (self.frames as u64 + self.page_table_frames as u64) * self.page_size as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fifo() -> MachineConfig {
+        MachineConfig::default().with_policy("fifo")
+    }
+
+    fn field_of(config: MachineConfig) -> Option<&'static str> {
+        config.validate().err().map(|error| error.field)
+    }
+
+    #[test]
+    fn fifo_defaults_are_valid() {
+        assert_eq!(fifo().validate(), Ok(()));
+    }
+
+    #[test]
+    fn bad_values_name_their_field() {
+        let cases: Vec<(MachineConfig, &str)> = vec![
+            (
+                MachineConfig {
+                    frames: 0,
+                    ..fifo()
+                },
+                "frames",
+            ),
+            (
+                MachineConfig {
+                    frames: 1 << 21,
+                    ..fifo()
+                },
+                "frames",
+            ),
+            (
+                MachineConfig {
+                    frames: 300_000,
+                    ..fifo()
+                },
+                "frames",
+            ),
+            (
+                MachineConfig {
+                    page_size: 3000,
+                    ..fifo()
+                },
+                "page-size",
+            ),
+            (
+                MachineConfig {
+                    page_size: 8,
+                    ..fifo()
+                },
+                "page-size",
+            ),
+            (
+                MachineConfig {
+                    page_size: 1 << 17,
+                    ..fifo()
+                },
+                "page-size",
+            ),
+            (
+                MachineConfig {
+                    va_bits: 16,
+                    ..fifo()
+                },
+                "va-bits",
+            ),
+            (
+                MachineConfig {
+                    page_table_frames: 0,
+                    ..fifo()
+                },
+                "page-table-frames",
+            ),
+            (
+                MachineConfig {
+                    tlb_entries: 5000,
+                    ..fifo()
+                },
+                "tlb-entries",
+            ),
+            (fifo().with_policy("nope"), "policy"),
+            (
+                MachineConfig {
+                    swap_slots: 1 << 21,
+                    ..fifo()
+                },
+                "swap-slots",
+            ),
+            (
+                MachineConfig {
+                    stack_limit: 100,
+                    ..fifo()
+                },
+                "stack-limit",
+            ),
+            (
+                MachineConfig {
+                    stack_limit: 0,
+                    ..fifo()
+                },
+                "stack-limit",
+            ),
+        ];
+        for (config, field) in cases {
+            assert_eq!(field_of(config.clone()), Some(field), "{config:?}");
+        }
+    }
+
+    #[test]
+    fn message_names_value_and_limit() {
+        let config = MachineConfig {
+            tlb_entries: 5000,
+            ..fifo()
+        };
+        let message = config.validate().unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "invalid --tlb-entries: 5000 is above the limit of 4096 entries"
+        );
+    }
+
+    #[test]
+    fn physical_size_counts_both_pools() {
+        assert_eq!(fifo().physical_bytes(), (8 + 64) * 4096);
+    }
+}

@@ -1,0 +1,310 @@
+//! The page-table entry layout and the page-table geometry that the walker
+//! reads. Pure values and functions: no memory access happens here.
+//!
+//! # PTE layout (32 bits)
+//!
+//! | bits | name | meaning |
+//! |------|------|---------|
+//! | 0 | P, present | the entry maps a frame (or, above the last level, a lower table) |
+//! | 1 | W, writable | stores are allowed |
+//! | 2 | A, accessed | set by the MMU on every walk that uses the entry |
+//! | 3 | D, dirty | set by the MMU on the first store to the page |
+//! | 4 | C, copy-on-write | reserved for `fork`; never set yet |
+//! | 5 | S, swapped | P is clear and bits 12..31 hold a swap slot |
+//! | 6..11 | | reserved, zero |
+//! | 12..31 | frame | the PFN when P is set, the swap slot when S is set |
+//!
+//! The layout does not depend on the page size: the frame field always
+//! starts at bit 12, so it stores numbers below 2^20 ([`PTE_FIELD_LIMIT`]).
+
+use std::fmt;
+
+/// Number of values the 20-bit frame field of a PTE can hold.
+pub const PTE_FIELD_LIMIT: usize = 1 << 20;
+
+/// Size of one PTE in bytes.
+pub const PTE_BYTES: u32 = 4;
+
+const PRESENT: u32 = 1 << 0;
+const WRITABLE: u32 = 1 << 1;
+const ACCESSED: u32 = 1 << 2;
+const DIRTY: u32 = 1 << 3;
+const COPY_ON_WRITE: u32 = 1 << 4;
+const SWAPPED: u32 = 1 << 5;
+const FIELD_SHIFT: u32 = 12;
+
+/// A page-table entry. `Pte(0)` is the empty entry: nothing mapped, nothing in swap.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct Pte(pub u32);
+
+impl Pte {
+    /// The empty entry.
+    pub const EMPTY: Pte = Pte(0);
+
+    /// Builds a present entry for `pfn`, with A and D clear.
+    pub fn mapped(pfn: u32, writable: bool) -> Pte {
+        debug_assert!((pfn as usize) < PTE_FIELD_LIMIT);
+        let mut bits = PRESENT | (pfn << FIELD_SHIFT);
+        if writable {
+            bits |= WRITABLE;
+        }
+        Pte(bits)
+    }
+
+    /// Builds a non-present entry whose page is in swap `slot`.
+    pub fn swapped(slot: u32) -> Pte {
+        debug_assert!((slot as usize) < PTE_FIELD_LIMIT);
+        Pte(SWAPPED | (slot << FIELD_SHIFT))
+    }
+
+    /// Returns whether the entry maps a frame or a lower table.
+    pub fn present(self) -> bool {
+        self.0 & PRESENT != 0
+    }
+
+    /// Returns whether stores through the entry are allowed.
+    pub fn writable(self) -> bool {
+        self.0 & WRITABLE != 0
+    }
+
+    /// Returns whether the MMU used the entry since the kernel last cleared the bit.
+    pub fn accessed(self) -> bool {
+        self.0 & ACCESSED != 0
+    }
+
+    /// Returns whether the page was written since it was mapped.
+    pub fn dirty(self) -> bool {
+        self.0 & DIRTY != 0
+    }
+
+    /// Returns the copy-on-write bit (reserved; never set yet).
+    pub fn copy_on_write(self) -> bool {
+        self.0 & COPY_ON_WRITE != 0
+    }
+
+    /// Returns the swap slot of a non-present entry whose page is in swap.
+    pub fn swap_slot(self) -> Option<u32> {
+        (!self.present() && self.0 & SWAPPED != 0).then_some(self.0 >> FIELD_SHIFT)
+    }
+
+    /// Returns the frame number of a present entry.
+    pub fn pfn(self) -> u32 {
+        self.0 >> FIELD_SHIFT
+    }
+
+    /// Returns the entry with the accessed bit set.
+    pub fn with_accessed(self) -> Pte {
+        Pte(self.0 | ACCESSED)
+    }
+
+    /// Returns the entry with the accessed bit clear.
+    pub fn without_accessed(self) -> Pte {
+        Pte(self.0 & !ACCESSED)
+    }
+
+    /// Returns the entry with the dirty bit set.
+    pub fn with_dirty(self) -> Pte {
+        Pte(self.0 | DIRTY)
+    }
+}
+
+impl fmt::Debug for Pte {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.present() {
+            let flag = |set: bool, c: char| if set { c } else { '-' };
+            write!(
+                f,
+                "Pte {{ pfn: {}, flags: P{}{}{}{} }}",
+                self.pfn(),
+                flag(self.writable(), 'W'),
+                flag(self.accessed(), 'A'),
+                flag(self.dirty(), 'D'),
+                flag(self.copy_on_write(), 'C'),
+            )
+        } else if let Some(slot) = self.swap_slot() {
+            write!(f, "Pte {{ swapped to slot {slot} }}")
+        } else {
+            write!(f, "Pte {{ empty: 0x{:08x} }}", self.0)
+        }
+    }
+}
+
+/// Split of a virtual address into table indices and a page offset.
+///
+/// Every table is one page of 4-byte PTEs, so each level indexes
+/// `log2(page_size) - 2` bits; the root takes what remains of the page
+/// number. A 32-bit address with 4 KiB pages splits 10 + 10 + 12.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    /// Page size in bytes, a power of two.
+    pub page_size: u32,
+    /// Bits of the page offset, `log2(page_size)`.
+    pub offset_bits: u32,
+    /// Bits of the index into a full (non-root) table.
+    pub index_bits: u32,
+    /// Bits of the index into the root table (at most `index_bits`).
+    pub root_index_bits: u32,
+    /// Number of table levels, the root being level 0.
+    pub levels: u32,
+    /// Virtual address width in bits.
+    pub va_bits: u32,
+}
+
+impl Geometry {
+    /// Derives the geometry; `None` unless `page_size` is a power of two of
+    /// at least 16 bytes and `va_bits` is 8..=32 and wider than the offset.
+    pub fn new(page_size: u32, va_bits: u32) -> Option<Geometry> {
+        if !page_size.is_power_of_two() || page_size < 16 || !(8..=32).contains(&va_bits) {
+            return None;
+        }
+        let offset_bits = page_size.trailing_zeros();
+        if va_bits <= offset_bits {
+            return None;
+        }
+        let index_bits = offset_bits - 2;
+        let vpn_bits = va_bits - offset_bits;
+        let levels = vpn_bits.div_ceil(index_bits);
+        let root_index_bits = vpn_bits - (levels - 1) * index_bits;
+        Some(Geometry {
+            page_size,
+            offset_bits,
+            index_bits,
+            root_index_bits,
+            levels,
+            va_bits,
+        })
+    }
+
+    /// Returns the virtual page number of `va`.
+    #[inline]
+    pub fn vpn(&self, va: u32) -> u32 {
+        va >> self.offset_bits
+    }
+
+    /// Returns the offset of `va` inside its page.
+    #[inline]
+    pub fn offset(&self, va: u32) -> u32 {
+        va & (self.page_size - 1)
+    }
+
+    /// Returns the index into the table at `level` (0 = root) for page `vpn`.
+    #[inline]
+    pub fn index(&self, vpn: u32, level: u32) -> u32 {
+        let shift = (self.levels - 1 - level) * self.index_bits;
+        let bits = if level == 0 {
+            self.root_index_bits
+        } else {
+            self.index_bits
+        };
+        (vpn >> shift) & ((1u32 << bits) - 1)
+    }
+
+    /// Returns the indices of every level, root first, followed by the page offset.
+    pub fn split(&self, va: u32) -> (Vec<u32>, u32) {
+        let vpn = self.vpn(va);
+        let indices = (0..self.levels)
+            .map(|level| self.index(vpn, level))
+            .collect();
+        (indices, self.offset(va))
+    }
+
+    /// Rebuilds a virtual address from [`Geometry::split`]'s parts.
+    pub fn join(&self, indices: &[u32], offset: u32) -> u32 {
+        let mut vpn: u64 = 0;
+        for (level, &index) in indices.iter().enumerate() {
+            let bits = if level == 0 {
+                self.root_index_bits
+            } else {
+                self.index_bits
+            };
+            vpn = (vpn << bits) | index as u64;
+        }
+        ((vpn << self.offset_bits) | offset as u64) as u32
+    }
+
+    /// Returns the split as text, root first, such as `10+10+12`.
+    pub fn describe_split(&self) -> String {
+        let mut parts = vec![self.root_index_bits.to_string()];
+        parts.extend((1..self.levels).map(|_| self.index_bits.to_string()));
+        parts.push(self.offset_bits.to_string());
+        parts.join("+")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn default_split_is_10_10_12() {
+        let geometry = Geometry::new(4096, 32).unwrap();
+        assert_eq!(geometry.describe_split(), "10+10+12");
+        assert_eq!(geometry.split(0x1234_5678), (vec![0x48, 0x345], 0x678));
+    }
+
+    #[test]
+    fn other_page_sizes_split() {
+        let cases = [
+            (16, "2+2+2+2+2+2+2+2+2+2+2+2+2+2+4"),
+            (256, "6+6+6+6+8"),
+            (65536, "2+14+16"),
+        ];
+        for (page_size, expected) in cases {
+            let geometry = Geometry::new(page_size, 32).unwrap();
+            assert_eq!(geometry.describe_split(), expected, "page size {page_size}");
+        }
+    }
+
+    #[test]
+    fn invalid_geometries_are_rejected() {
+        assert_eq!(Geometry::new(3000, 32), None);
+        assert_eq!(Geometry::new(8, 32), None);
+        assert_eq!(Geometry::new(4096, 12), None);
+        assert_eq!(Geometry::new(4096, 33), None);
+    }
+
+    #[test]
+    fn pte_debug_prints_fields() {
+        let pte = Pte::mapped(7, true).with_accessed();
+        assert_eq!(format!("{pte:?}"), "Pte { pfn: 7, flags: PWA-- }");
+        assert_eq!(
+            format!("{:?}", Pte::swapped(3)),
+            "Pte { swapped to slot 3 }"
+        );
+        assert_eq!(format!("{:?}", Pte::EMPTY), "Pte { empty: 0x00000000 }");
+    }
+
+    proptest! {
+        #[test]
+        fn pte_fields_round_trip(pfn in 0u32..(1 << 20), writable: bool, accessed: bool, dirty: bool) {
+            let mut pte = Pte::mapped(pfn, writable);
+            if accessed { pte = pte.with_accessed(); }
+            if dirty { pte = pte.with_dirty(); }
+            prop_assert!(pte.present());
+            prop_assert_eq!(pte.pfn(), pfn);
+            prop_assert_eq!(pte.writable(), writable);
+            prop_assert_eq!(pte.accessed(), accessed);
+            prop_assert_eq!(pte.dirty(), dirty);
+            prop_assert!(!pte.copy_on_write());
+            prop_assert_eq!(pte.swap_slot(), None);
+            prop_assert!(!pte.without_accessed().accessed());
+        }
+
+        #[test]
+        fn swap_slot_round_trips(slot in 0u32..(1 << 20)) {
+            let pte = Pte::swapped(slot);
+            prop_assert!(!pte.present());
+            prop_assert_eq!(pte.swap_slot(), Some(slot));
+        }
+
+        #[test]
+        fn split_then_join_is_identity(va: u32, shift in 4u32..=16) {
+            let geometry = Geometry::new(1 << shift, 32).unwrap();
+            let (indices, offset) = geometry.split(va);
+            prop_assert_eq!(indices.len() as u32, geometry.levels);
+            prop_assert!(offset < geometry.page_size);
+            prop_assert_eq!(geometry.join(&indices, offset), va);
+        }
+    }
+}

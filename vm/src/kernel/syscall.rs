@@ -1,0 +1,107 @@
+//! System calls: `exit`, `print_int`, `print_char`, `print_str` and `sbrk`.
+//!
+//! Arguments are in r1..r3 and the result goes to r0. Guest memory is read
+//! through the bus, so a string argument page-faults and counts as
+//! references like any load.
+
+use super::process::ExitStatus;
+use super::{describe_location, fault, KernelBus};
+use crate::hw::cpu::{Bus, Cpu};
+use crate::isa::{Reg, SYS_EXIT, SYS_PRINT_CHAR, SYS_PRINT_INT, SYS_PRINT_STR, SYS_SBRK};
+use std::io::Write;
+
+/// Maximum number of bytes `print_str` reads while looking for the 0 byte.
+pub const MAX_STRING_BYTES: u32 = 1 << 16;
+
+const R0: Reg = match Reg::new(0) {
+    Some(reg) => reg,
+    None => unreachable!(),
+};
+const R1: Reg = match Reg::new(1) {
+    Some(reg) => reg,
+    None => unreachable!(),
+};
+
+/// Runs system call `number` for the process whose registers are `cpu`.
+/// Returns the exit status when the call ends the process.
+pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<ExitStatus> {
+    let arg = cpu.reg(R1);
+    match number {
+        SYS_EXIT => Some(ExitStatus::Exited(arg as i32)),
+        SYS_PRINT_INT => {
+            let text = (arg as i32).to_string();
+            write_console(bus, text.as_bytes());
+            cpu.set_reg(R0, 0);
+            None
+        }
+        SYS_PRINT_CHAR => {
+            write_console(bus, &[arg as u8]);
+            cpu.set_reg(R0, 0);
+            None
+        }
+        SYS_PRINT_STR => match read_string(bus, arg) {
+            Ok(bytes) => {
+                write_console(bus, &bytes);
+                cpu.set_reg(R0, 0);
+                None
+            }
+            Err(reason) => Some(ExitStatus::Killed(reason)),
+        },
+        SYS_SBRK => {
+            let result = sbrk(bus, arg as i32);
+            cpu.set_reg(R0, result);
+            None
+        }
+        _ => {
+            let location = describe_location(bus.pc, &bus.space.object);
+            Some(ExitStatus::Killed(format!(
+                "unknown system call {number} {location}; known calls: exit (1), print_int (2), print_char (3), print_str (4), sbrk (5)"
+            )))
+        }
+    }
+}
+
+fn write_console(bus: &mut KernelBus<'_>, bytes: &[u8]) {
+    if let Err(error) = bus.sys.console.write_all(bytes) {
+        bus.sys.output_failed(error);
+    }
+}
+
+/// Reads the NUL-terminated string at `va`, one guest byte load at a time.
+fn read_string(bus: &mut KernelBus<'_>, va: u32) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    for offset in 0..MAX_STRING_BYTES {
+        let Ok(byte) = bus.load(va.wrapping_add(offset), 1) else {
+            let reason = bus.kill.take();
+            return Err(reason.unwrap_or_else(|| "print_str: the string is unreadable".into()));
+        };
+        if byte == 0 {
+            return Ok(bytes);
+        }
+        bytes.push(byte as u8);
+    }
+    let location = describe_location(bus.pc, &bus.space.object);
+    Err(format!(
+        "print_str: no NUL byte within {MAX_STRING_BYTES} bytes of 0x{va:08x} {location}; end the string with a 0 byte (.asciz)"
+    ))
+}
+
+/// Moves the break by `increment` bytes. Returns the old break, or
+/// `0xFFFF_FFFF` when the new break would fall below the heap start or rise
+/// above the heap limit. Pages above a lowered break are freed.
+fn sbrk(bus: &mut KernelBus<'_>, increment: i32) -> u32 {
+    let old = bus.space.brk;
+    let new = old as i64 + increment as i64;
+    if new < bus.space.heap_start as i64 || new > bus.space.heap_limit as i64 {
+        return u32::MAX;
+    }
+    let new = new as u32;
+    if new < old {
+        let page_size = bus.sys.config.page_size as u64;
+        let first = (new as u64).div_ceil(page_size);
+        let end = (old as u64).div_ceil(page_size);
+        fault::unmap_pages(bus, first as u32..end as u32);
+    }
+    bus.space.brk = new;
+    old
+}

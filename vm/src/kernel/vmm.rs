@@ -1,0 +1,418 @@
+//! Virtual-memory bookkeeping: address-space regions, the frame table, the
+//! page-table pool, swap-slot allocation, and the kernel's own walks of the
+//! page tables (to map and unmap pages).
+//!
+//! The fault handler (`kernel::fault`) decides what to do; this module
+//! keeps the records it needs.
+
+use crate::hw::memory::PhysicalMemory;
+use crate::hw::page_table::{Geometry, Pte, PTE_BYTES};
+use crate::hw::{Asid, PhysAddr};
+use crate::object::{Object, STACK_TOP};
+use std::collections::BTreeSet;
+
+/// Bytes kept unmapped between the highest heap address and the lowest
+/// stack address, so a runaway heap and a deep stack never meet.
+pub const HEAP_STACK_GAP: u32 = 1 << 16;
+
+/// Region and access rights of a page, which decide how a fault fills it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// Region the page belongs to.
+    pub kind: RegionKind,
+    /// Whether stores are allowed.
+    pub writable: bool,
+}
+
+/// The regions of an address space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// Program text: read-only, paged in from the image.
+    Text,
+    /// Data and bss: writable; image bytes where data lies, zeros elsewhere.
+    Data,
+    /// The heap between the end of the image and the break: demand-zero.
+    Heap,
+    /// The stack below `STACK_TOP`: demand-zero.
+    Stack,
+}
+
+/// One process's address space: the program image, the heap break and the
+/// page-table root.
+#[derive(Debug)]
+pub struct AddressSpace {
+    /// The program image, from which text and data pages are read.
+    pub object: Object,
+    /// Frame of the root page table.
+    pub root_pfn: u32,
+    /// Every page-table frame of this space with its level (root included).
+    pub tables: Vec<(u32, u32)>,
+    /// First heap address: the page-aligned end of the image.
+    pub heap_start: u32,
+    /// Current break: one past the last heap byte.
+    pub brk: u32,
+    /// The break may not rise above this address.
+    pub heap_limit: u32,
+    /// Lowest stack address.
+    pub stack_bottom: u32,
+    page_size: u32,
+    text: (u64, u64),
+    writable: Option<(u64, u64)>,
+}
+
+/// Error laying out an address space.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayoutError {
+    /// Description of the problem and the fix.
+    pub message: String,
+}
+
+impl AddressSpace {
+    /// Lays out the address space of `object`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the image reaches into the stack region or leaves no room
+    /// for the heap gap.
+    pub fn new(
+        object: Object,
+        root_pfn: u32,
+        page_size: u32,
+        stack_limit: u32,
+    ) -> Result<AddressSpace, LayoutError> {
+        let text = (object.text.addr as u64, object.text.end());
+        let mut writable: Option<(u64, u64)> = None;
+        for (start, end) in [
+            (object.data.addr as u64, object.data.end()),
+            (object.bss.addr as u64, object.bss.end()),
+        ] {
+            if end > start {
+                writable = Some(match writable {
+                    None => (start, end),
+                    Some((s, e)) => (s.min(start), e.max(end)),
+                });
+            }
+        }
+        let image_end = writable.map_or(text.1, |(_, end)| end.max(text.1));
+        let heap_start = image_end.next_multiple_of(page_size as u64);
+        let stack_bottom = STACK_TOP - stack_limit;
+        let heap_limit = stack_bottom as u64 - HEAP_STACK_GAP as u64;
+        if heap_start > heap_limit {
+            return Err(LayoutError {
+                message: format!(
+                    "the program image ends at 0x{image_end:x}, too close to the stack at 0x{stack_bottom:08x}; lower --stack-limit"
+                ),
+            });
+        }
+        Ok(AddressSpace {
+            object,
+            root_pfn,
+            tables: vec![(root_pfn, 0)],
+            heap_start: heap_start as u32,
+            brk: heap_start as u32,
+            heap_limit: heap_limit as u32,
+            stack_bottom,
+            page_size,
+            text,
+            writable,
+        })
+    }
+
+    /// Returns the region of the page starting at `page_va`, or `None` when
+    /// the page is unmapped.
+    ///
+    /// A page that contains any data or bss byte is writable, even if it
+    /// also contains text (possible only when bss directly follows text).
+    pub fn region_of(&self, page_va: u32) -> Option<Region> {
+        let start = page_va as u64;
+        let end = start + self.page_size as u64;
+        let overlaps = |(s, e): (u64, u64)| s < end && start < e;
+
+        if self.writable.is_some_and(overlaps) {
+            return Some(Region {
+                kind: RegionKind::Data,
+                writable: true,
+            });
+        }
+        if overlaps(self.text) {
+            return Some(Region {
+                kind: RegionKind::Text,
+                writable: false,
+            });
+        }
+        let heap_end = (self.brk as u64).next_multiple_of(self.page_size as u64);
+        if start >= self.heap_start as u64 && start < heap_end {
+            return Some(Region {
+                kind: RegionKind::Heap,
+                writable: true,
+            });
+        }
+        if start >= self.stack_bottom as u64 && start < STACK_TOP as u64 {
+            return Some(Region {
+                kind: RegionKind::Stack,
+                writable: true,
+            });
+        }
+        None
+    }
+
+    /// Returns whether any text or data byte of the image lies in the page at `page_va`.
+    pub fn has_image_bytes(&self, page_va: u32) -> bool {
+        let start = page_va as u64;
+        let end = start + self.page_size as u64;
+        [&self.object.text, &self.object.data]
+            .iter()
+            .any(|section| {
+                !section.bytes.is_empty() && (section.addr as u64) < end && start < section.end()
+            })
+    }
+
+    /// Fills `page` (the bytes of the page at `page_va`) with the image
+    /// bytes that lie in it and zeros elsewhere. Returns whether any image
+    /// byte was copied.
+    pub fn fill_from_image(&self, page_va: u32, page: &mut [u8]) -> bool {
+        page.fill(0);
+        let mut copied = false;
+        for section in [&self.object.text, &self.object.data] {
+            let page_start = page_va as u64;
+            let page_end = page_start + page.len() as u64;
+            let start = page_start.max(section.addr as u64);
+            let end = page_end.min(section.end());
+            if start < end {
+                let from = (start - section.addr as u64) as usize;
+                let to = (start - page_start) as usize;
+                let len = (end - start) as usize;
+                page[to..to + len].copy_from_slice(&section.bytes[from..from + len]);
+                copied = true;
+            }
+        }
+        copied
+    }
+}
+
+/// Owner of a user frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameOwner {
+    /// Owning process.
+    pub pid: u32,
+    /// Its address space.
+    pub asid: Asid,
+    /// The page in that space.
+    pub vpn: u32,
+    /// Physical address of the page's leaf PTE.
+    pub pte_addr: PhysAddr,
+    /// True when the frame has the only copy of the page (it was read
+    /// from swap, whose slot was then freed), so eviction must write it
+    /// even if its dirty bit is clear.
+    pub only_copy: bool,
+}
+
+/// The user frames: who owns each, and which are free.
+#[derive(Clone, Debug)]
+pub struct FrameTable {
+    owners: Vec<Option<FrameOwner>>,
+    free: BTreeSet<usize>,
+}
+
+impl FrameTable {
+    /// Creates a table of `n_frames` free frames.
+    pub fn new(n_frames: usize) -> FrameTable {
+        FrameTable {
+            owners: vec![None; n_frames],
+            free: (0..n_frames).collect(),
+        }
+    }
+
+    /// Takes the lowest-numbered free frame.
+    pub fn take_free(&mut self) -> Option<usize> {
+        self.free.pop_first()
+    }
+
+    /// Records the owner of `frame`.
+    pub fn set(&mut self, frame: usize, owner: FrameOwner) {
+        self.free.remove(&frame);
+        self.owners[frame] = Some(owner);
+    }
+
+    /// Returns the owner of `frame`, if occupied.
+    pub fn owner(&self, frame: usize) -> Option<&FrameOwner> {
+        self.owners.get(frame).and_then(Option::as_ref)
+    }
+
+    /// Marks `frame` free.
+    pub fn release(&mut self, frame: usize) {
+        self.owners[frame] = None;
+        self.free.insert(frame);
+    }
+
+    /// Returns the frames owned by `pid`, in frame order.
+    pub fn frames_of(&self, pid: u32) -> Vec<usize> {
+        (0..self.owners.len())
+            .filter(|&frame| self.owners[frame].is_some_and(|owner| owner.pid == pid))
+            .collect()
+    }
+}
+
+/// A pool of numbered resources handed out lowest-free-first: page-table
+/// frames and swap slots.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    free: BTreeSet<u32>,
+    next_unused: u32,
+    size: u32,
+}
+
+impl Pool {
+    /// Creates a pool of `size` free numbers, `0..size`.
+    pub fn new(size: u32) -> Pool {
+        Pool {
+            free: BTreeSet::new(),
+            next_unused: 0,
+            size,
+        }
+    }
+
+    /// Returns the pool size.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// Takes the lowest free number.
+    pub fn take(&mut self) -> Option<u32> {
+        if let Some(number) = self.free.pop_first() {
+            return Some(number);
+        }
+        if self.next_unused < self.size {
+            self.next_unused += 1;
+            return Some(self.next_unused - 1);
+        }
+        None
+    }
+
+    /// Returns `number` to the pool.
+    pub fn give_back(&mut self, number: u32) {
+        self.free.insert(number);
+    }
+}
+
+/// The page tables were full: no frame of the pool is left for a new table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfTables;
+
+/// Returns the physical address of the leaf PTE of `vpn`, allocating (zeroed)
+/// lower tables from `pool` on the way when `allocate` is true. Returns
+/// `Ok(None)` when a table is missing and `allocate` is false.
+///
+/// # Errors
+///
+/// Returns [`OutOfTables`] when a table is needed and the pool is empty.
+pub fn leaf_pte_addr(
+    memory: &mut PhysicalMemory,
+    geometry: &Geometry,
+    pool: &mut Pool,
+    space: &mut AddressSpace,
+    vpn: u32,
+    allocate: bool,
+) -> Result<Option<PhysAddr>, OutOfTables> {
+    let mut table_pfn = space.root_pfn;
+    for level in 0..geometry.levels {
+        let index = geometry.index(vpn, level);
+        let pte_addr = memory.frame_addr(table_pfn, index * PTE_BYTES);
+        if level + 1 == geometry.levels {
+            return Ok(Some(pte_addr));
+        }
+
+        let pte = Pte(memory.read_u32(pte_addr));
+        if pte.present() {
+            table_pfn = pte.pfn();
+            continue;
+        }
+        if !allocate {
+            return Ok(None);
+        }
+        let new_table = pool.take().ok_or(OutOfTables)?;
+        memory.frame_mut(new_table).fill(0);
+        memory.write_u32(pte_addr, Pte::mapped(new_table, true).0);
+        space.tables.push((new_table, level + 1));
+        table_pfn = new_table;
+    }
+    unreachable!("a geometry has at least one level")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::Instruction;
+    use crate::object::{Bss, Section, TEXT_BASE};
+
+    fn object(data: Vec<u8>, bss_len: u32) -> Object {
+        let data_addr = TEXT_BASE + 0x10000;
+        Object {
+            source_name: "t.asm".into(),
+            entry: TEXT_BASE,
+            text: Section {
+                addr: TEXT_BASE,
+                bytes: Instruction::Halt.encode().to_vec(),
+            },
+            bss: Bss {
+                addr: data_addr + data.len() as u32,
+                len: bss_len,
+            },
+            data: Section {
+                addr: data_addr,
+                bytes: data,
+            },
+            ..Object::default()
+        }
+    }
+
+    #[test]
+    fn regions_follow_the_layout() {
+        let space = AddressSpace::new(object(vec![7; 10], 5000), 0, 4096, 1 << 20).unwrap();
+        let text = space.region_of(0x10000).unwrap();
+        assert_eq!((text.kind, text.writable), (RegionKind::Text, false));
+        assert_eq!(space.region_of(0x20000).unwrap().kind, RegionKind::Data);
+        assert_eq!(space.region_of(0x21000).unwrap().kind, RegionKind::Data);
+        assert_eq!(space.heap_start, 0x22000);
+        assert_eq!(space.region_of(0x22000), None, "empty heap");
+        assert_eq!(space.region_of(0), None);
+        assert_eq!(
+            space.region_of(STACK_TOP - 4096).unwrap().kind,
+            RegionKind::Stack
+        );
+        assert_eq!(space.region_of(STACK_TOP - (1 << 20) - 4096), None);
+        assert_eq!(space.region_of(STACK_TOP), None);
+    }
+
+    #[test]
+    fn data_page_mixes_image_and_zeros() {
+        let space = AddressSpace::new(object(vec![7; 10], 5000), 0, 4096, 1 << 20).unwrap();
+        let mut page = vec![0xaa; 4096];
+        assert!(space.fill_from_image(0x20000, &mut page));
+        assert_eq!(&page[..11], &[7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 0]);
+        assert!(page[11..].iter().all(|&b| b == 0));
+        assert!(!space.fill_from_image(0x21000, &mut page));
+    }
+
+    #[test]
+    fn pool_hands_out_lowest_first() {
+        let mut pool = Pool::new(3);
+        assert_eq!((pool.take(), pool.take()), (Some(0), Some(1)));
+        pool.give_back(0);
+        assert_eq!(
+            (pool.take(), pool.take(), pool.take()),
+            (Some(0), Some(2), None)
+        );
+    }
+
+    #[test]
+    fn frame_table_takes_lowest_free() {
+        let mut frames = FrameTable::new(3);
+        assert_eq!(frames.take_free(), Some(0));
+        assert_eq!(frames.take_free(), Some(1));
+        frames.release(0);
+        assert_eq!(frames.take_free(), Some(0));
+        assert_eq!(frames.take_free(), Some(2));
+        assert_eq!(frames.take_free(), None);
+    }
+}

@@ -1,0 +1,620 @@
+//! The user-facing trace: typed [`Event`]s and the sinks that write them
+//! (aligned text or JSON Lines), with a filter by event kind.
+//!
+//! Emitting costs one flag test when no sink is attached: the kernel checks
+//! [`Tracer::wants`] before it builds an event. This is not developer
+//! logging; every event here is part of the documented trace format.
+
+use crate::hw::mmu::{AccessKind, WalkStep};
+use serde::Serialize;
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+
+/// One traced event: when, which process, what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Event {
+    /// Clock value when the event happened.
+    pub tick: u64,
+    /// Process the event belongs to.
+    pub pid: u32,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Kind of a page fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Served without device I/O (a demand-zero page).
+    Minor,
+    /// Served by reading the program image or swap.
+    Major,
+    /// An unmapped or forbidden access; the process is killed.
+    Segfault,
+}
+
+/// Origin of the contents of a faulted-in page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageSource {
+    /// A zero-filled page (bss, heap, stack).
+    Zero,
+    /// Bytes of the program image (text or data), zeros elsewhere.
+    Image,
+    /// A swap slot.
+    Swap,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A completed memory access (one reference).
+    Access {
+        /// Fetch, load or store.
+        access: AccessKind,
+        /// Virtual address.
+        va: u32,
+        /// Physical address.
+        pa: u32,
+        /// Whether the TLB held the translation.
+        tlb_hit: bool,
+    },
+    /// A page walk after a TLB miss.
+    Walk {
+        /// Fetch, load or store.
+        access: AccessKind,
+        /// Virtual address being translated.
+        va: u32,
+        /// Each level read, root first.
+        steps: Vec<WalkStep>,
+        /// The frame found, or null when the walk faulted.
+        pfn: Option<u32>,
+    },
+    /// A page fault, or a segmentation fault.
+    Fault {
+        /// Minor, major or segfault.
+        kind: FaultKind,
+        /// Fetch, load or store.
+        access: AccessKind,
+        /// Faulting virtual address.
+        va: u32,
+        /// Its page.
+        vpn: u32,
+        /// Origin of the page's contents (null for a segfault).
+        source: Option<PageSource>,
+        /// Why a segfault happened: `not mapped` or `read-only page` (null otherwise).
+        cause: Option<String>,
+    },
+    /// A page removed from its frame to make room.
+    Eviction {
+        /// Process that owned the page.
+        owner: u32,
+        /// The page's VPN in the owner's address space.
+        vpn: u32,
+        /// The frame it occupied.
+        pfn: u32,
+        /// Whether it had to be written to swap.
+        dirty: bool,
+    },
+    /// A page written to swap.
+    SwapOut {
+        /// Swap slot written.
+        slot: u32,
+        /// Frame the page came from.
+        pfn: u32,
+        /// The page's VPN.
+        vpn: u32,
+    },
+    /// A page read back from swap.
+    SwapIn {
+        /// Swap slot read (freed afterwards).
+        slot: u32,
+        /// Frame the page goes to.
+        pfn: u32,
+        /// The page's VPN.
+        vpn: u32,
+    },
+    /// A process ended.
+    Exit {
+        /// Status passed to `exit`, or null when killed.
+        status: Option<i32>,
+        /// Reason the process was killed, or null.
+        reason: Option<String>,
+    },
+    /// The run was stopped at the tick budget.
+    Stop {
+        /// The message shown to the user.
+        reason: String,
+    },
+}
+
+/// Event kinds as `--trace-filter` names them.
+pub const KINDS: &[&str] = &[
+    "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop",
+];
+
+impl EventKind {
+    /// Returns the kind's name, the `event` field of the JSON form.
+    pub fn name(&self) -> &'static str {
+        KINDS[self.index()]
+    }
+
+    fn index(&self) -> usize {
+        match self {
+            EventKind::Access { .. } => 0,
+            EventKind::Walk { .. } => 1,
+            EventKind::Fault { .. } => 2,
+            EventKind::Eviction { .. } => 3,
+            EventKind::SwapOut { .. } => 4,
+            EventKind::SwapIn { .. } => 5,
+            EventKind::Exit { .. } => 6,
+            EventKind::Stop { .. } => 7,
+        }
+    }
+}
+
+/// A set of event kinds to keep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Filter(u16);
+
+/// Bit of each kind in a [`Filter`], in [`KINDS`] order.
+pub mod kind {
+    /// `access`.
+    pub const ACCESS: u16 = 1 << 0;
+    /// `walk`.
+    pub const WALK: u16 = 1 << 1;
+    /// `fault`.
+    pub const FAULT: u16 = 1 << 2;
+    /// `eviction`.
+    pub const EVICTION: u16 = 1 << 3;
+    /// `swap_out`.
+    pub const SWAP_OUT: u16 = 1 << 4;
+    /// `swap_in`.
+    pub const SWAP_IN: u16 = 1 << 5;
+    /// `exit`.
+    pub const EXIT: u16 = 1 << 6;
+    /// `stop`.
+    pub const STOP: u16 = 1 << 7;
+}
+
+/// An unknown name in `--trace-filter`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterError {
+    /// The name as written.
+    pub name: String,
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown trace event kind {:?}; valid kinds: {}",
+            self.name,
+            KINDS.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+impl Filter {
+    /// Every kind.
+    pub const ALL: Filter = Filter((1 << KINDS.len()) - 1);
+
+    /// Parses a comma-separated list of kinds, such as `access,fault`.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first name that is not in [`KINDS`].
+    pub fn parse(text: &str) -> Result<Filter, FilterError> {
+        let mut bits = 0;
+        for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let index = KINDS
+                .iter()
+                .position(|known| *known == name)
+                .ok_or_else(|| FilterError {
+                    name: name.to_string(),
+                })?;
+            bits |= 1 << index;
+        }
+        Ok(Filter(bits))
+    }
+
+    /// Returns whether the filter keeps events of kind bit `kind`.
+    #[inline]
+    pub fn contains(self, kind: u16) -> bool {
+        self.0 & kind != 0
+    }
+}
+
+/// Destination of trace events.
+pub trait Sink {
+    /// Writes one event.
+    ///
+    /// # Errors
+    ///
+    /// Returns the underlying writer's I/O error.
+    fn write(&mut self, event: &Event) -> io::Result<()>;
+
+    /// Flushes buffered output.
+    ///
+    /// # Errors
+    ///
+    /// Returns the underlying writer's I/O error.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// One aligned, human-readable line per event.
+pub struct TextSink<W: Write> {
+    out: W,
+    line: String,
+}
+
+impl<W: Write> TextSink<W> {
+    /// Creates a sink writing to `out` (buffer it: lines are written one at a time).
+    pub fn new(out: W) -> TextSink<W> {
+        TextSink {
+            out,
+            line: String::new(),
+        }
+    }
+}
+
+impl<W: Write> Sink for TextSink<W> {
+    fn write(&mut self, event: &Event) -> io::Result<()> {
+        self.line.clear();
+        format_text(&mut self.line, event).expect("formatting into a String cannot fail");
+        self.out.write_all(self.line.as_bytes())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// One JSON object per line, with an `event` field naming the kind.
+pub struct JsonlSink<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonlSink<W> {
+    /// Creates a sink writing to `out` (buffer it).
+    pub fn new(out: W) -> JsonlSink<W> {
+        JsonlSink { out }
+    }
+}
+
+impl<W: Write> Sink for JsonlSink<W> {
+    fn write(&mut self, event: &Event) -> io::Result<()> {
+        serde_json::to_writer(&mut self.out, event)?;
+        self.out.write_all(b"\n")
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Formats one event as a text line, ending in a newline.
+///
+/// The columns are the tick (right-aligned, 10 wide), the pid, the kind
+/// (9 wide) and the kind's fields.
+pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
+    write!(
+        out,
+        "{:>10}  pid {:<3} {:<9} ",
+        event.tick,
+        event.pid,
+        event.kind.name()
+    )?;
+    match &event.kind {
+        EventKind::Access {
+            access,
+            va,
+            pa,
+            tlb_hit,
+        } => write!(
+            out,
+            "{:<5} va 0x{va:08x} -> pa 0x{pa:08x}  tlb {}",
+            access.name(),
+            if *tlb_hit { "hit" } else { "miss" }
+        )?,
+        EventKind::Walk {
+            access,
+            va,
+            steps,
+            pfn,
+        } => {
+            write!(out, "{:<5} va 0x{va:08x}", access.name())?;
+            for step in steps {
+                write!(
+                    out,
+                    "  L{}[{}] @0x{:08x} = 0x{:08x}",
+                    step.level, step.index, step.pte_addr, step.pte
+                )?;
+            }
+            match pfn {
+                Some(pfn) => write!(out, "  -> pfn {pfn}")?,
+                None => write!(out, "  -> fault")?,
+            }
+        }
+        EventKind::Fault {
+            kind,
+            access,
+            va,
+            vpn,
+            source,
+            cause,
+        } => {
+            let kind = match kind {
+                FaultKind::Minor => "minor",
+                FaultKind::Major => "major",
+                FaultKind::Segfault => "segfault",
+            };
+            write!(
+                out,
+                "{kind:<8} {:<5} va 0x{va:08x} vpn 0x{vpn:05x}",
+                access.name()
+            )?;
+            if let Some(source) = source {
+                let source = match source {
+                    PageSource::Zero => "zero",
+                    PageSource::Image => "image",
+                    PageSource::Swap => "swap",
+                };
+                write!(out, "  from {source}")?;
+            }
+            if let Some(cause) = cause {
+                write!(out, "  ({cause})")?;
+            }
+        }
+        EventKind::Eviction {
+            owner,
+            vpn,
+            pfn,
+            dirty,
+        } => write!(
+            out,
+            "owner {owner} vpn 0x{vpn:05x} pfn {pfn}  {}",
+            if *dirty { "dirty" } else { "clean" }
+        )?,
+        EventKind::SwapOut { slot, pfn, vpn } => {
+            write!(out, "pfn {pfn} -> slot {slot}  vpn 0x{vpn:05x}")?
+        }
+        EventKind::SwapIn { slot, pfn, vpn } => {
+            write!(out, "slot {slot} -> pfn {pfn}  vpn 0x{vpn:05x}")?
+        }
+        EventKind::Exit { status, reason } => match (status, reason) {
+            (Some(status), _) => write!(out, "exited with status {status}")?,
+            (None, Some(reason)) => write!(out, "killed: {reason}")?,
+            (None, None) => write!(out, "ended")?,
+        },
+        EventKind::Stop { reason } => write!(out, "{reason}")?,
+    }
+    out.push('\n');
+    Ok(())
+}
+
+/// The kernel's handle on the trace: an optional sink, the filter and the
+/// first write error.
+pub struct Tracer {
+    sink: Option<Box<dyn Sink>>,
+    filter: Filter,
+    error: Option<io::Error>,
+}
+
+impl Default for Tracer {
+    fn default() -> Tracer {
+        Tracer::off()
+    }
+}
+
+impl Tracer {
+    /// Returns a tracer with no sink, for which [`Tracer::wants`] is always false.
+    pub fn off() -> Tracer {
+        Tracer {
+            sink: None,
+            filter: Filter(0),
+            error: None,
+        }
+    }
+
+    /// Returns a tracer that writes the kinds in `filter` to `sink`.
+    pub fn new(sink: Box<dyn Sink>, filter: Filter) -> Tracer {
+        Tracer {
+            sink: Some(sink),
+            filter,
+            error: None,
+        }
+    }
+
+    /// Returns whether an event of kind bit `kind` would be written.
+    #[inline]
+    pub fn wants(&self, kind: u16) -> bool {
+        self.filter.contains(kind)
+    }
+
+    /// Returns whether any event would be written.
+    pub fn is_on(&self) -> bool {
+        self.filter.0 != 0
+    }
+
+    /// Writes `event`. After the first I/O error the tracer turns itself
+    /// off and keeps the error for [`Tracer::finish`].
+    pub fn emit(&mut self, event: Event) {
+        if let Some(sink) = &mut self.sink {
+            if let Err(error) = sink.write(&event) {
+                self.error = Some(error);
+                self.sink = None;
+                self.filter = Filter(0);
+            }
+        }
+    }
+
+    /// Returns whether a write has failed.
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+
+    /// Flushes the sink and returns the first I/O error, if any.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first write or flush error.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        match &mut self.sink {
+            Some(sink) => sink.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn access() -> Event {
+        Event {
+            tick: 12,
+            pid: 1,
+            kind: EventKind::Access {
+                access: AccessKind::Load,
+                va: 0x20004,
+                pa: 0x41004,
+                tlb_hit: false,
+            },
+        }
+    }
+
+    #[test]
+    fn text_line_is_aligned() {
+        let mut line = String::new();
+        format_text(&mut line, &access()).unwrap();
+        assert_eq!(
+            line,
+            "        12  pid 1   access    load  va 0x00020004 -> pa 0x00041004  tlb miss\n"
+        );
+    }
+
+    fn check_text(kind: EventKind, expected: &str) {
+        let mut line = String::new();
+        format_text(
+            &mut line,
+            &Event {
+                tick: 7,
+                pid: 2,
+                kind,
+            },
+        )
+        .unwrap();
+        assert_eq!(line, format!("{expected}\n"));
+    }
+
+    #[test]
+    fn every_kind_has_a_text_form() {
+        let step = WalkStep {
+            level: 0,
+            index: 1,
+            pte_addr: 4,
+            pte: 0x1003,
+        };
+        check_text(
+            EventKind::Walk {
+                access: AccessKind::Fetch,
+                va: 0x10000,
+                steps: vec![step],
+                pfn: None,
+            },
+            "         7  pid 2   walk      fetch va 0x00010000  L0[1] @0x00000004 = 0x00001003  -> fault",
+        );
+        check_text(
+            EventKind::Fault {
+                kind: FaultKind::Segfault,
+                access: AccessKind::Store,
+                va: 0,
+                vpn: 0,
+                source: None,
+                cause: Some("not mapped".into()),
+            },
+            "         7  pid 2   fault     segfault store va 0x00000000 vpn 0x00000  (not mapped)",
+        );
+        check_text(
+            EventKind::Eviction {
+                owner: 1,
+                vpn: 0x20,
+                pfn: 70,
+                dirty: false,
+            },
+            "         7  pid 2   eviction  owner 1 vpn 0x00020 pfn 70  clean",
+        );
+        check_text(
+            EventKind::SwapOut {
+                slot: 3,
+                pfn: 70,
+                vpn: 0x20,
+            },
+            "         7  pid 2   swap_out  pfn 70 -> slot 3  vpn 0x00020",
+        );
+        check_text(
+            EventKind::SwapIn {
+                slot: 3,
+                pfn: 71,
+                vpn: 0x20,
+            },
+            "         7  pid 2   swap_in   slot 3 -> pfn 71  vpn 0x00020",
+        );
+        check_text(
+            EventKind::Exit {
+                status: None,
+                reason: Some("division by zero".into()),
+            },
+            "         7  pid 2   exit      killed: division by zero",
+        );
+        check_text(
+            EventKind::Stop {
+                reason: "stopped after 5 ticks".into(),
+            },
+            "         7  pid 2   stop      stopped after 5 ticks",
+        );
+    }
+
+    #[test]
+    fn jsonl_names_the_event() {
+        let mut out = Vec::new();
+        JsonlSink::new(&mut out).write(&access()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"tick\":12,\"pid\":1,\"event\":\"access\",\"access\":\"load\",\"va\":131076,\"pa\":266244,\"tlb_hit\":false}\n"
+        );
+    }
+
+    #[test]
+    fn filter_parses_known_kinds() {
+        let filter = Filter::parse("access, fault").unwrap();
+        assert!(filter.contains(kind::ACCESS));
+        assert!(filter.contains(kind::FAULT));
+        assert!(!filter.contains(kind::WALK));
+        assert_eq!(Filter::parse(&KINDS.join(",")), Ok(Filter::ALL));
+    }
+
+    #[test]
+    fn filter_rejects_unknown_kinds() {
+        let error = Filter::parse("access,tlb").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop"
+        );
+    }
+
+    #[test]
+    fn names_match_kind_bits() {
+        let event = access();
+        assert_eq!(event.kind.name(), "access");
+        assert_eq!(1 << event.kind.index(), kind::ACCESS);
+    }
+}
