@@ -121,10 +121,12 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot start {}", args.file.display()))?;
     kernel.run()?;
 
+    // The guest's output comes before anything the run reports on stderr.
+    stdout.clone().flush()?;
     let stats = kernel.stats();
     let mut stderr = io::stderr().lock();
     for process in kernel.processes() {
-        if !process.succeeded() {
+        if !json_stats || !process.succeeded() {
             writeln!(stderr, "{}", process.describe_exit())?;
         }
     }
@@ -133,7 +135,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", stats.to_json())?;
         out.flush()?;
     } else {
-        stdout.clone().flush()?;
+        writeln!(stderr, "{}", kernel.config().describe_briefly())?;
         stats.write_table(&mut stderr)?;
     }
 

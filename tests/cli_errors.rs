@@ -9,8 +9,16 @@ use common::{assert_clean_failure, pagelab, scratch_dir};
 fn malformed_source_reports_every_error() {
     let run = pagelab(&["run", "tests/fixtures/malformed.asm"]);
     assert_clean_failure(&run, "malformed.asm:5:");
-    assert!(run.stderr.contains("malformed.asm:6:"), "second error missing:\n{}", run.stderr);
-    assert!(run.stderr.contains("malformed.asm:7:"), "third error missing:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("malformed.asm:6:"),
+        "second error missing:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("malformed.asm:7:"),
+        "third error missing:\n{}",
+        run.stderr
+    );
     assert_eq!(run.status, Some(2));
     insta::assert_snapshot!("malformed_source", run.stderr);
 }
@@ -28,9 +36,18 @@ fn truncated_object_is_rejected() {
         let truncated = dir.join(format!("truncated-{len}.pbc"));
         std::fs::write(&truncated, &bytes[..len]).expect("the scratch file can be written");
         let run = pagelab(&["run", &truncated.to_string_lossy()]);
-        assert_eq!(run.status, Some(2), "truncated to {len} bytes:\n{}", run.stderr);
+        assert_eq!(
+            run.status,
+            Some(2),
+            "truncated to {len} bytes:\n{}",
+            run.stderr
+        );
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-        assert!(run.stderr.starts_with("error:"), "truncated to {len} bytes:\n{}", run.stderr);
+        assert!(
+            run.stderr.starts_with("error:"),
+            "truncated to {len} bytes:\n{}",
+            run.stderr
+        );
     }
 
     let mut corrupted = bytes.clone();
@@ -45,8 +62,16 @@ fn truncated_object_is_rejected() {
 fn null_load_is_a_segmentation_fault() {
     let run = pagelab(&["run", "tests/fixtures/null_load.asm"]);
     assert_clean_failure(&run, "segmentation fault");
-    assert!(run.stderr.contains("0x00000000"), "address missing:\n{}", run.stderr);
-    assert!(run.stderr.contains("null_load.asm:5"), "source line missing:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("0x00000000"),
+        "address missing:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("null_load.asm:5"),
+        "source line missing:\n{}",
+        run.stderr
+    );
     assert_eq!(run.status, Some(1));
 }
 
@@ -61,13 +86,22 @@ fn store_to_text_is_a_segmentation_fault() {
 fn division_by_zero_is_a_guest_fault() {
     let run = pagelab(&["run", "tests/fixtures/divide_by_zero.asm"]);
     assert_clean_failure(&run, "division by zero");
-    assert!(run.stderr.contains("divide_by_zero.asm:6"), "source line missing:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("divide_by_zero.asm:6"),
+        "source line missing:\n{}",
+        run.stderr
+    );
     assert_eq!(run.status, Some(1));
 }
 
 #[test]
 fn infinite_loop_stops_at_max_ticks() {
-    let run = pagelab(&["run", "tests/fixtures/infinite_loop.asm", "--max-ticks", "100000"]);
+    let run = pagelab(&[
+        "run",
+        "tests/fixtures/infinite_loop.asm",
+        "--max-ticks",
+        "100000",
+    ]);
     assert_clean_failure(&run, "--max-ticks");
     assert_eq!(run.status, Some(1));
 }
@@ -91,13 +125,28 @@ fn bad_options_are_rejected() {
         &["run", "programs/hello.asm", "--frames", "0"][..],
         &["run", "programs/hello.asm", "--policy", "nonsense"],
         &["run", "programs/hello.asm", "--policy", "opt"],
-        &["run", "programs/hello.asm", "--trace-filter", "nonsense", "--trace", "-"],
-        &["replay", "--policy", "fifo", "--frames", "0", "--refs", "1 2"],
-        &["replay", "--policy", "fifo", "--frames", "3", "--refs", "1 x 2"],
+        &[
+            "run",
+            "programs/hello.asm",
+            "--trace-filter",
+            "nonsense",
+            "--trace",
+            "-",
+        ],
+        &[
+            "replay", "--policy", "fifo", "--frames", "0", "--refs", "1 2",
+        ],
+        &[
+            "replay", "--policy", "fifo", "--frames", "3", "--refs", "1 x 2",
+        ],
     ] {
         let run = pagelab(args);
         assert_ne!(run.status, Some(0), "{args:?} was accepted");
-        assert!(!run.stderr.contains("panicked"), "{args:?} panicked:\n{}", run.stderr);
+        assert!(
+            !run.stderr.contains("panicked"),
+            "{args:?} panicked:\n{}",
+            run.stderr
+        );
         assert!(!run.stderr.trim().is_empty(), "{args:?} gave no message");
     }
 }

@@ -61,12 +61,20 @@ fn stats_keys_are_complete() {
         "swap_outs",
     ];
     for key in counters {
-        assert!(stats[key].is_u64(), "top-level {key} is missing or not a count");
+        assert!(
+            stats[key].is_u64(),
+            "top-level {key} is missing or not a count"
+        );
     }
-    let processes = stats["processes"].as_array().expect("processes is an array");
+    let processes = stats["processes"]
+        .as_array()
+        .expect("processes is an array");
     assert_eq!(processes.len(), 1);
     for key in ["pid", "name", "exit_code"].iter().chain(counters.iter()) {
-        assert!(processes[0].get(*key).is_some(), "process key {key} is missing");
+        assert!(
+            processes[0].get(*key).is_some(),
+            "process key {key} is missing"
+        );
     }
     assert_eq!(processes[0]["exit_code"], 0);
 }
@@ -74,15 +82,36 @@ fn stats_keys_are_complete() {
 /// Runs `program` with `policy` and `frames`, records its references, and
 /// checks that replaying them gives the run's page-fault count.
 fn check_replay_matches_run(program: &str, policy: &str, frames: &str, dir: &std::path::Path) {
-    let refs = dir.join(format!("{}-{policy}-{frames}.refs", stem(std::path::Path::new(program))));
+    let refs = dir.join(format!(
+        "{}-{policy}-{frames}.refs",
+        stem(std::path::Path::new(program))
+    ));
     let refs = refs.to_string_lossy();
     let run = pagelab(&[
-        "run", program, "--policy", policy, "--frames", frames, "--refs-out", &refs, "--stats", "json",
+        "run",
+        program,
+        "--policy",
+        policy,
+        "--frames",
+        frames,
+        "--refs-out",
+        &refs,
+        "--stats",
+        "json",
     ]);
     assert_eq!(run.status, Some(0), "{program} failed:\n{}", run.stderr);
     let stats: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
 
-    let replay = pagelab(&["replay", "--policy", policy, "--frames", frames, "--refs-file", &refs, "--json"]);
+    let replay = pagelab(&[
+        "replay",
+        "--policy",
+        policy,
+        "--frames",
+        frames,
+        "--refs-file",
+        &refs,
+        "--json",
+    ]);
     assert_eq!(replay.status, Some(0), "replay failed:\n{}", replay.stderr);
     let result: serde_json::Value = serde_json::from_str(replay.stdout.trim()).expect("valid JSON");
 
@@ -90,7 +119,14 @@ fn check_replay_matches_run(program: &str, policy: &str, frames: &str, dir: &std
         result["faults"], stats["page_faults"],
         "{program} with {policy} and {frames} frames: replay and run disagree"
     );
-    assert_eq!(result["references"], stats["accesses"], "{program}: every access is one reference");
+    assert_eq!(
+        result["references"], stats["accesses"],
+        "{program}: every access is one reference"
+    );
+    assert_eq!(
+        result["write_backs"], stats["swap_outs"],
+        "{program} with {policy} and {frames} frames: dirty evictions and swap writes disagree"
+    );
 }
 
 #[test]
@@ -116,7 +152,18 @@ fn replay_reproduces_run_faults_at_other_frame_counts() {
 
 #[test]
 fn runs_are_deterministic() {
-    let args = ["run", "programs/random_access.asm", "--policy", "random", "--seed", "7", "--trace", "-", "--trace-format", "jsonl"];
+    let args = [
+        "run",
+        "programs/random_access.asm",
+        "--policy",
+        "random",
+        "--seed",
+        "7",
+        "--trace",
+        "-",
+        "--trace-format",
+        "jsonl",
+    ];
     let first = pagelab(&args);
     let second = pagelab(&args);
     assert_eq!(first.status, Some(0));

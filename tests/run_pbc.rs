@@ -87,7 +87,15 @@ fn run_prints_console_and_table() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(text(&output.stdout), "hi\n");
     let stderr = text(&output.stderr);
-    assert!(stderr.starts_with("counter "), "{stderr}");
+    assert!(
+        stderr.starts_with("process 1 (hi.asm) exited with status 0\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nmachine: 8 frames of 4096 bytes, policy fifo,"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\ncounter "), "{stderr}");
     assert!(stderr.contains("\npage_faults "), "{stderr}");
 }
 

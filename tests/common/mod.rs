@@ -52,14 +52,30 @@ pub fn programs() -> Vec<PathBuf> {
 
 /// Returns the file stem of `path`, for snapshot names.
 pub fn stem(path: &Path) -> String {
-    path.file_stem().expect("program paths have a name").to_string_lossy().into_owned()
+    path.file_stem()
+        .expect("program paths have a name")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Asserts that the process ended with a message and a non-zero status, without a panic.
 pub fn assert_clean_failure(run: &Run, expected_in_stderr: &str) {
-    assert_ne!(run.status, Some(0), "expected a failure; stderr:\n{}", run.stderr);
-    assert!(run.status.is_some(), "killed by a signal; stderr:\n{}", run.stderr);
-    assert!(!run.stderr.contains("panicked"), "panicked:\n{}", run.stderr);
+    assert_ne!(
+        run.status,
+        Some(0),
+        "expected a failure; stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        run.status.is_some(),
+        "killed by a signal; stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("panicked"),
+        "panicked:\n{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains(expected_in_stderr),
         "stderr does not mention {expected_in_stderr:?}:\n{}",

@@ -131,6 +131,15 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl MachineConfig {
+    /// Returns a one-line summary of the settings that shape fault counts,
+    /// printed above the statistics of a run.
+    pub fn describe_briefly(&self) -> String {
+        format!(
+            "machine: {} frames of {} bytes, policy {}, {} TLB entries, seed {}",
+            self.frames, self.page_size, self.policy, self.tlb_entries, self.seed
+        )
+    }
+
     /// Returns a copy with another replacement policy.
     pub fn with_policy(mut self, name: &str) -> MachineConfig {
         self.policy = name.to_string();

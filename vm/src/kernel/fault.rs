@@ -99,17 +99,13 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
     let pfn = bus.sys.pfn_of(frame);
 
     // Step 4: fill the frame from swap, the image, or with zeros.
-    let mut only_copy = false;
-    match old_pte.swap_slot() {
+    let swap_slot = old_pte.swap_slot();
+    match swap_slot {
         Some(slot) => {
             let sys = &mut *bus.sys;
             let latency = sys.swap.read(slot, sys.memory.frame_mut(pfn));
             sys.advance(latency);
-            sys.swap.discard(slot);
-            sys.slots.give_back(slot);
             bus.stats.swap_ins += 1;
-            // The slot is freed, so this frame now has the only copy.
-            only_copy = true;
             if bus.sys.tracer.wants(trace::kind::SWAP_IN) {
                 bus.sys.emit(bus.pid, EventKind::SwapIn { slot, pfn, vpn });
             }
@@ -120,6 +116,12 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
                 bus.space.fill_from_image(page_va, page);
             } else {
                 page.fill(0);
+            }
+            // The program image sits on the same disk as swap, so reading
+            // a page of it costs a swap read.
+            if source == PageSource::Image {
+                let latency = bus.sys.config.swap_read_latency;
+                bus.sys.advance(latency);
             }
         }
     }
@@ -135,7 +137,7 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
             asid: bus.asid,
             vpn,
             pte_addr,
-            only_copy,
+            swap_slot,
         },
     );
 
@@ -178,9 +180,9 @@ fn segfault(bus: &mut KernelBus<'_>, fault: Fault, vpn: u32, cause: &str) -> Kil
 
 /// Evicts the page the policy chooses and returns its now free frame.
 ///
-/// A page whose dirty bit is set, or whose frame has its only copy, is
-/// written to a newly allocated swap slot. A clean page that can be
-/// recreated (from the image, or as zeros) is dropped.
+/// A dirty page is written to swap: to the slot it was read from, or to a
+/// newly allocated one. A clean page is dropped, because a copy exists
+/// already: in its swap slot, in the program image, or as zeros.
 fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
     let sys = &mut *bus.sys;
     let mut bits = PteBits {
@@ -198,7 +200,7 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
     };
     let pfn = sys.pfn_of(frame);
     let pte = Pte(sys.memory.read_u32(owner.pte_addr));
-    let must_write = pte.dirty() || owner.only_copy;
+    let dirty = pte.dirty();
     if sys.tracer.wants(trace::kind::EVICTION) {
         sys.emit(
             bus.pid,
@@ -206,35 +208,37 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
                 owner: owner.pid,
                 vpn: owner.vpn,
                 pfn,
-                dirty: must_write,
+                dirty,
             },
         );
     }
 
-    let new_pte = if must_write {
-        let Some(slot) = sys.slots.take() else {
-            let n_slots = sys.slots.size();
-            *bus.kill = Some(format!(
-                "out of swap: all {n_slots} slots are in use when evicting a page {location}; raise --swap-slots"
-            ));
-            return Err(Killed);
-        };
-        let latency = sys.swap.write(slot, sys.memory.frame(pfn));
-        sys.advance(latency);
-        bus.stats.swap_outs += 1;
-        if sys.tracer.wants(trace::kind::SWAP_OUT) {
-            sys.emit(
-                owner.pid,
-                EventKind::SwapOut {
-                    slot,
-                    pfn,
-                    vpn: owner.vpn,
-                },
-            );
+    let new_pte = match (dirty, owner.swap_slot) {
+        (false, Some(slot)) => Pte::swapped(slot),
+        (false, None) => Pte::EMPTY,
+        (true, existing) => {
+            let Some(slot) = existing.or_else(|| sys.slots.take()) else {
+                let n_slots = sys.slots.size();
+                *bus.kill = Some(format!(
+                    "out of swap: all {n_slots} slots are in use when evicting a page {location}; raise --swap-slots"
+                ));
+                return Err(Killed);
+            };
+            let latency = sys.swap.write(slot, sys.memory.frame(pfn));
+            sys.advance(latency);
+            bus.stats.swap_outs += 1;
+            if sys.tracer.wants(trace::kind::SWAP_OUT) {
+                sys.emit(
+                    owner.pid,
+                    EventKind::SwapOut {
+                        slot,
+                        pfn,
+                        vpn: owner.vpn,
+                    },
+                );
+            }
+            Pte::swapped(slot)
         }
-        Pte::swapped(slot)
-    } else {
-        Pte::EMPTY
     };
 
     sys.memory.write_u32(owner.pte_addr, new_pte.0);
@@ -303,6 +307,15 @@ pub fn unmap_pages(bus: &mut KernelBus<'_>, vpns: std::ops::Range<u32>) {
         let pte = Pte(bus.sys.memory.read_u32(pte_addr));
         if pte.present() {
             let frame = bus.sys.frame_index(pte.pfn());
+            if let Some(slot) = bus
+                .sys
+                .frames
+                .owner(frame)
+                .and_then(|owner| owner.swap_slot)
+            {
+                bus.sys.swap.discard(slot);
+                bus.sys.slots.give_back(slot);
+            }
             bus.sys.policy.on_free(frame);
             bus.sys.frames.release(frame);
             bus.sys.mmu.tlb_mut().invalidate(bus.asid, vpn);

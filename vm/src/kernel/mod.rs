@@ -419,6 +419,10 @@ fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> 
 /// policy), its swap slots, its page tables and its TLB entries.
 fn release_address_space(sys: &mut System, process: &mut Process) {
     for frame in sys.frames.frames_of(process.pid) {
+        if let Some(slot) = sys.frames.owner(frame).and_then(|owner| owner.swap_slot) {
+            sys.swap.discard(slot);
+            sys.slots.give_back(slot);
+        }
         sys.policy.on_free(frame);
         sys.frames.release(frame);
     }

@@ -201,10 +201,10 @@ pub struct FrameOwner {
     pub vpn: u32,
     /// Physical address of the page's leaf PTE.
     pub pte_addr: PhysAddr,
-    /// True when the frame has the only copy of the page (it was read
-    /// from swap, whose slot was then freed), so eviction must write it
-    /// even if its dirty bit is clear.
-    pub only_copy: bool,
+    /// The swap slot the page was read from. The slot keeps its copy while
+    /// the page is resident, so evicting the page while it is still clean
+    /// writes nothing; a dirty page is written back to this slot.
+    pub swap_slot: Option<u32>,
 }
 
 /// The user frames: who owns each, and which are free.
