@@ -88,7 +88,7 @@ fn run_prints_console_and_table() {
     assert_eq!(text(&output.stdout), "hi\n");
     let stderr = text(&output.stderr);
     assert!(
-        stderr.starts_with("process 1 (hi.asm) exited with status 0\n"),
+        stderr.starts_with("process 1 (hello.asm) exited with status 0\n"),
         "{stderr}"
     );
     assert!(
