@@ -1,7 +1,7 @@
-//! End-to-end checks of every program in `programs/`: each exits 0 under the
-//! default options, its statistics and the start of its trace are pinned by
-//! snapshots, and its recorded reference string replays to the same number
-//! of page faults under the same policy.
+//! End-to-end checks of every program in `programs/`. Each exits 0 under the
+//! default options, and snapshots pin its statistics and the start of its
+//! trace. Its recorded reference string replays to the same number of page
+//! faults under the same policy.
 
 mod common;
 
