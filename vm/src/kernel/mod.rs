@@ -12,6 +12,7 @@
 mod bus;
 pub mod fault;
 pub mod process;
+pub mod scheduler;
 pub mod syscall;
 pub mod vmm;
 
