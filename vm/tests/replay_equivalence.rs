@@ -8,71 +8,11 @@ use common::*;
 use pagelab_vm::config::MachineConfig;
 use pagelab_vm::isa::{AluOp, BranchCond, Instruction};
 use pagelab_vm::kernel::process::ExitStatus;
-use pagelab_vm::policy::{self, FrameIdx, PageKey, ReferenceBits};
-use pagelab_vm::refs::{self, Reference};
-use std::collections::HashMap;
+use pagelab_vm::policy;
+use pagelab_vm::refs;
+use pagelab_vm::replay::replay_named;
 
 const PAGE: i32 = 4096;
-
-/// Reference and dirty bits kept by the replay loop, set on every reference.
-struct Bits {
-    referenced: Vec<bool>,
-    dirty: Vec<bool>,
-}
-
-impl ReferenceBits for Bits {
-    fn is_referenced(&self, frame: FrameIdx) -> bool {
-        self.referenced[frame]
-    }
-
-    fn clear_referenced(&mut self, frame: FrameIdx) {
-        self.referenced[frame] = false;
-    }
-
-    fn is_dirty(&self, frame: FrameIdx) -> bool {
-        self.dirty[frame]
-    }
-}
-
-/// Replays `references` through `name` with `n_frames` frames and returns the faults.
-fn replay(name: &str, n_frames: usize, seed: u64, references: &[Reference]) -> u64 {
-    let future: Vec<PageKey> = references.iter().map(|r| r.page).collect();
-    let mut policy = policy::new(name, n_frames, seed, Some(&future)).unwrap();
-    let mut resident: HashMap<PageKey, FrameIdx> = HashMap::new();
-    let mut pages: Vec<Option<PageKey>> = vec![None; n_frames];
-    let mut bits = Bits {
-        referenced: vec![false; n_frames],
-        dirty: vec![false; n_frames],
-    };
-    let mut faults = 0;
-
-    for reference in references {
-        if let Some(&frame) = resident.get(&reference.page) {
-            policy.on_hit(frame, reference.write);
-            bits.referenced[frame] = true;
-            bits.dirty[frame] |= reference.write;
-            continue;
-        }
-
-        faults += 1;
-        let frame = match pages.iter().position(Option::is_none) {
-            Some(free) => free,
-            None => {
-                let victim = policy.choose_victim(&mut bits);
-                let old = pages[victim].take().expect("the victim frame is occupied");
-                resident.remove(&old);
-                policy.on_free(victim);
-                victim
-            }
-        };
-        pages[frame] = Some(reference.page);
-        resident.insert(reference.page, frame);
-        bits.referenced[frame] = true;
-        bits.dirty[frame] = reference.write;
-        policy.on_load(frame, reference.page, reference.write);
-    }
-    faults
-}
 
 /// Touches random pages of a 16-page bss, storing on odd LCG draws and loading on even ones.
 fn random_access_program() -> Vec<Instruction> {
@@ -147,10 +87,14 @@ fn check(name: &str, program: &[Instruction], bss_pages: u32) {
 
             let references = refs::parse(&outcome.refs).unwrap();
             assert_eq!(references.len() as u64, outcome.stats.totals.accesses);
-            let faults = replay(policy_name, frames, 7, &references);
+            let replayed = replay_named(policy_name, frames, 7, &references, false).unwrap();
             assert_eq!(
-                faults, outcome.stats.totals.page_faults,
-                "{name} with {policy_name} and {frames} frames"
+                replayed.faults, outcome.stats.totals.page_faults,
+                "{name} with {policy_name} and {frames} frames: faults"
+            );
+            assert_eq!(
+                replayed.write_backs, outcome.stats.totals.swap_outs,
+                "{name} with {policy_name} and {frames} frames: dirty evictions"
             );
             checked += 1;
         }
