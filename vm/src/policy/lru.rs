@@ -128,18 +128,7 @@ impl ReplacementPolicy for Lru {
 mod tests {
     use super::*;
 
-    /// Reference bits that LRU never reads.
-    struct NoBits;
-
-    impl ReferenceBits for NoBits {
-        fn is_referenced(&self, _frame: FrameIdx) -> bool {
-            false
-        }
-        fn clear_referenced(&mut self, _frame: FrameIdx) {}
-        fn is_dirty(&self, _frame: FrameIdx) -> bool {
-            false
-        }
-    }
+    use crate::policy::test_support::NoBits;
 
     fn filled(n_frames: usize) -> Lru {
         let mut lru = Lru::new(n_frames);

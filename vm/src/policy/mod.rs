@@ -81,6 +81,27 @@ pub trait ReplacementPolicy: Send {
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx;
 }
 
+/// Helpers for the policies' unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::{FrameIdx, ReferenceBits};
+
+    /// Reference bits that are always clear, for policies that never read them.
+    pub struct NoBits;
+
+    impl ReferenceBits for NoBits {
+        fn is_referenced(&self, _frame: FrameIdx) -> bool {
+            false
+        }
+
+        fn clear_referenced(&mut self, _frame: FrameIdx) {}
+
+        fn is_dirty(&self, _frame: FrameIdx) -> bool {
+            false
+        }
+    }
+}
+
 /// Why a policy could not be built.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyError {

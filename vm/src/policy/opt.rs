@@ -113,17 +113,7 @@ impl ReplacementPolicy for Opt {
 mod tests {
     use super::*;
 
-    struct NoBits;
-
-    impl ReferenceBits for NoBits {
-        fn is_referenced(&self, _frame: FrameIdx) -> bool {
-            false
-        }
-        fn clear_referenced(&mut self, _frame: FrameIdx) {}
-        fn is_dirty(&self, _frame: FrameIdx) -> bool {
-            false
-        }
-    }
+    use crate::policy::test_support::NoBits;
 
     #[test]
     fn next_use_indices() {

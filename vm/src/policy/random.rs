@@ -56,17 +56,7 @@ impl ReplacementPolicy for Random {
 mod tests {
     use super::*;
 
-    struct NoBits;
-
-    impl ReferenceBits for NoBits {
-        fn is_referenced(&self, _frame: FrameIdx) -> bool {
-            false
-        }
-        fn clear_referenced(&mut self, _frame: FrameIdx) {}
-        fn is_dirty(&self, _frame: FrameIdx) -> bool {
-            false
-        }
-    }
+    use crate::policy::test_support::NoBits;
 
     fn victims(n_frames: usize, seed: u64, count: usize) -> Vec<FrameIdx> {
         let mut random = Random::new(n_frames, seed);
