@@ -215,7 +215,8 @@ impl<'a> LineParser<'a, '_> {
                     .help("end the character with `'` on the same line, as in 'a'")
             }
             Some(Token::Unexpected) => {
-                let text = self.text();
+                // Escaped, so that a control character is visible.
+                let text = self.text().escape_debug();
                 Diagnostic::new(span, format!("unexpected character `{text}`"))
                     .label("no token starts with this character")
                     .help(format!(

@@ -125,3 +125,15 @@ fn expression_at_the_limit_assembles() {
     let source = format!("main: li r1, {operand}\n halt\n");
     assert!(assemble("deep.asm", &source).is_ok());
 }
+
+#[test]
+fn control_character_is_named_escaped() {
+    let rendered = match assemble("nul.asm", "main: halt\u{0}\n") {
+        Ok(_) => panic!("a NUL byte should be rejected"),
+        Err(errors) => errors.render(false),
+    };
+    assert!(
+        rendered.contains("unexpected character `\\0`"),
+        "{rendered}"
+    );
+}
