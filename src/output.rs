@@ -31,3 +31,40 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .is_some_and(|io_error| io_error.kind() == io::ErrorKind::BrokenPipe)
     })
 }
+
+/// A writer that adds its destination to every I/O error, so that a failed
+/// write says which of stdout, the trace and the reference file failed.
+/// The error kind is kept, so a broken pipe is still recognised.
+pub struct NamedWriter<W> {
+    inner: W,
+    description: String,
+}
+
+impl<W: Write> NamedWriter<W> {
+    /// Wraps `inner`, whose errors will read "cannot write {description}: …".
+    pub fn new(inner: W, description: impl Into<String>) -> NamedWriter<W> {
+        NamedWriter {
+            inner,
+            description: description.into(),
+        }
+    }
+
+    fn name_error(&self, error: io::Error) -> io::Error {
+        io::Error::new(
+            error.kind(),
+            format!("cannot write {}: {error}", self.description),
+        )
+    }
+}
+
+impl<W: Write> Write for NamedWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.inner
+            .write(bytes)
+            .map_err(|error| self.name_error(error))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|error| self.name_error(error))
+    }
+}

@@ -2,6 +2,7 @@
 //! policies and prints their hit and fault counts. The replay itself is
 //! `pagelab_vm::replay`; this file reads options and formats output.
 
+use crate::output::NamedWriter;
 use anyhow::anyhow;
 use pagelab_vm::policy::PageKey;
 use pagelab_vm::refs::{self, Reference};
@@ -94,7 +95,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         outcomes.push(outcome);
     }
 
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = BufWriter::new(NamedWriter::new(io::stdout().lock(), "stdout"));
     if args.json {
         for outcome in &outcomes {
             let line = serde_json::to_string(outcome)?;

@@ -2,7 +2,7 @@
 
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
-use crate::output::EXIT_GUEST_FAILED;
+use crate::output::{NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
@@ -61,7 +61,7 @@ pub struct Args {
 /// A buffered stdout shared by the guest console and the trace, so their
 /// lines stay in the order they were produced.
 #[derive(Clone)]
-struct SharedStdout(Rc<RefCell<BufWriter<io::Stdout>>>);
+struct SharedStdout(Rc<RefCell<BufWriter<NamedWriter<io::Stdout>>>>);
 
 impl Write for SharedStdout {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -87,9 +87,12 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     };
     let object = load_program(&args.file)?;
 
-    let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(io::stdout()))));
+    let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(NamedWriter::new(
+        io::stdout(),
+        "stdout",
+    )))));
     let console: Box<dyn Write> = if json_stats {
-        Box::new(io::stderr())
+        Box::new(NamedWriter::new(io::stderr(), "stderr"))
     } else {
         Box::new(stdout.clone())
     };
@@ -101,7 +104,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             let file = File::create(path)
                 .with_context(|| format!("cannot create trace file {}", path.display()))?;
-            Box::new(BufWriter::new(file))
+            let description = format!("trace file {}", path.display());
+            Box::new(BufWriter::new(NamedWriter::new(file, description)))
         };
         let sink: Box<dyn Sink> = if args.trace_format == "jsonl" {
             Box::new(JsonlSink::new(out))
@@ -113,7 +117,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.refs_out {
         let file = File::create(path)
             .with_context(|| format!("cannot create reference file {}", path.display()))?;
-        kernel.set_refs_out(Box::new(BufWriter::new(file)));
+        let description = format!("reference file {}", path.display());
+        kernel.set_refs_out(Box::new(BufWriter::new(NamedWriter::new(
+            file,
+            description,
+        ))));
     }
 
     kernel

@@ -150,3 +150,42 @@ fn bad_options_are_rejected() {
         assert!(!run.stderr.trim().is_empty(), "{args:?} gave no message");
     }
 }
+
+#[test]
+fn failed_write_names_the_destination() {
+    // /dev/full accepts the open and fails every write with ENOSPC.
+    for (option, expected) in [
+        ("--trace", "cannot write trace file /dev/full"),
+        ("--refs-out", "cannot write reference file /dev/full"),
+    ] {
+        let run = pagelab(&["run", "programs/hello.asm", option, "/dev/full"]);
+        assert_clean_failure(&run, expected);
+        assert_eq!(run.status, Some(2), "{option}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn failed_stdout_write_is_named() {
+    for args in [
+        &["run", "programs/hello.asm"][..],
+        &["disasm", "programs/hello.asm"],
+        &["config"],
+        &[
+            "replay", "--policy", "fifo", "--frames", "3", "--refs", "1 2",
+        ],
+    ] {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full can be opened");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pagelab"))
+            .args(args)
+            .current_dir(common::repo_root())
+            .stdout(full)
+            .output()
+            .expect("the pagelab binary can be started");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write stdout: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
