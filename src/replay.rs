@@ -76,6 +76,15 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     let references = read_references(&args)?;
+    if references.is_empty() {
+        let source = match &args.refs_file {
+            Some(path) => format!("reference file {}", path.display()),
+            None => "--refs".to_string(),
+        };
+        return Err(anyhow!(
+            "{source} contains no page references; give page numbers, as in --refs \"7 0 1 2\""
+        ));
+    }
     if args.steps {
         let frames_used = args.frames.min(replay::distinct_pages(&references));
         let cells = references.len().saturating_mul(frames_used);
@@ -91,7 +100,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     // produces an error and no partial output.
     let mut outcomes = Vec::with_capacity(args.policy.len());
     for name in &args.policy {
-        let outcome = replay::replay_named(name, args.frames, args.seed, &references, args.steps)?;
+        // Spaces around commas are allowed, as in "fifo, lru".
+        let outcome =
+            replay::replay_named(name.trim(), args.frames, args.seed, &references, args.steps)?;
         outcomes.push(outcome);
     }
 
