@@ -296,6 +296,27 @@ fn illegal_instruction_names_the_bytes() {
 }
 
 #[test]
+fn max_ticks_message_names_the_real_tick() {
+    // The first fetch faults and pays the image read latency, so the clock
+    // jumps well past the limit of 5 before the run loop checks it.
+    let program = [Instruction::Nop, Instruction::Halt];
+    let config = MachineConfig {
+        max_ticks: 5,
+        ..config("fifo", 8)
+    };
+    let outcome = run(config, object("slow.asm", &program, &[], 0));
+    let ticks = outcome.stats.totals.ticks;
+    assert!(
+        ticks > 5,
+        "the fault should overshoot the limit, ticks = {ticks}"
+    );
+    assert_eq!(
+        outcome.message,
+        format!("process 1 (slow.asm) stopped at tick {ticks} by --max-ticks 5: the program may loop forever; raise --max-ticks to let it run longer")
+    );
+}
+
+#[test]
 fn max_ticks_stops_a_loop() {
     let program = [Instruction::Jmp { target: at(0) }];
     let config = MachineConfig {
@@ -305,7 +326,7 @@ fn max_ticks_stops_a_loop() {
     let outcome = run(config, object("loop.asm", &program, &[], 0));
     assert_eq!(
         outcome.message,
-        "process 1 (loop.asm) stopped after 1000 ticks (--max-ticks): the program may loop forever; raise --max-ticks to let it run longer"
+        "process 1 (loop.asm) stopped at tick 1000 by --max-ticks 1000: the program may loop forever; raise --max-ticks to let it run longer"
     );
     assert!(matches!(outcome.exit, Some(ExitStatus::Stopped(_))));
     assert_eq!(outcome.stats.totals.ticks, 1000);

@@ -312,9 +312,11 @@ impl Kernel {
                             .into(),
                     );
                 }
+                // One step can overshoot the limit by a device latency,
+                // so the message names the clock as well as the limit.
                 break ExitStatus::Stopped(format!(
-                    "stopped after {} ticks (--max-ticks): the program may loop forever; raise --max-ticks to let it run longer",
-                    sys.config.max_ticks
+                    "stopped at tick {} by --max-ticks {}: the program may loop forever; raise --max-ticks to let it run longer",
+                    sys.clock, sys.config.max_ticks
                 ));
             }
             sys.clock += 1;
