@@ -45,7 +45,7 @@ pub struct Args {
 
     /// Trace only these event kinds, comma-separated: access, walk, fault,
     /// eviction, swap_out, swap_in, exit, stop.
-    #[arg(long, value_name = "KIND,...")]
+    #[arg(long, value_name = "KIND,...", requires = "trace")]
     trace_filter: Option<String>,
 
     /// Statistics format: `text` (a table on stderr) or `json` (one object on stdout).
@@ -82,6 +82,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         bail!("--trace - and --stats json both write to stdout; send the trace to a file (--trace FILE) or use --stats text");
     }
     let filter = match &args.trace_filter {
+        Some(text) if text.split(',').all(|name| name.trim().is_empty()) => {
+            bail!("--trace-filter {text:?} names no event kind; list kinds such as `fault,eviction`, or leave out --trace-filter to trace every kind");
+        }
         Some(text) => Filter::parse(text)?,
         None => Filter::ALL,
     };

@@ -189,3 +189,29 @@ fn failed_stdout_write_is_named() {
         );
     }
 }
+
+#[test]
+fn trace_filter_without_trace_is_rejected() {
+    // Without --trace the filter would be ignored and the user would see
+    // no trace and no message.
+    let run = pagelab(&["run", "programs/hello.asm", "--trace-filter", "fault"]);
+    assert_clean_failure(&run, "--trace");
+    assert_eq!(run.status, Some(2));
+}
+
+#[test]
+fn empty_trace_filter_is_rejected() {
+    for filter in ["", " , "] {
+        let run = pagelab(&[
+            "run",
+            "programs/hello.asm",
+            "--trace",
+            "-",
+            "--trace-filter",
+            filter,
+        ]);
+        assert_clean_failure(&run, "--trace-filter");
+        assert_eq!(run.status, Some(2), "{filter:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
