@@ -2,7 +2,7 @@
 
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
-use crate::output::{NamedWriter, EXIT_GUEST_FAILED};
+use crate::output::{same_file, NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
@@ -88,6 +88,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Some(text) => Filter::parse(text)?,
         None => Filter::ALL,
     };
+    check_output_paths(&args)?;
     let object = load_program(&args.file)?;
 
     let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(NamedWriter::new(
@@ -155,4 +156,32 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         Ok(ExitCode::from(EXIT_GUEST_FAILED))
     }
+}
+
+/// Rejects a trace or reference file that would overwrite the program, and
+/// one file given to both options, because the outputs are created (and
+/// truncated) before the run starts.
+fn check_output_paths(args: &Args) -> anyhow::Result<()> {
+    let trace = args
+        .trace
+        .as_deref()
+        .filter(|path| *path != std::path::Path::new("-"));
+    let refs_out = args.refs_out.as_deref();
+    for (option, path) in [("--trace", trace), ("--refs-out", refs_out)] {
+        if let Some(path) = path.filter(|path| same_file(path, &args.file)) {
+            bail!(
+                "{option} {} would overwrite the program being run; choose another file name",
+                path.display()
+            );
+        }
+    }
+    if let (Some(trace), Some(refs_out)) = (trace, refs_out) {
+        if same_file(trace, refs_out) {
+            bail!(
+                "--trace and --refs-out both name {}; give each its own file",
+                refs_out.display()
+            );
+        }
+    }
+    Ok(())
 }

@@ -215,3 +215,44 @@ fn empty_trace_filter_is_rejected() {
         assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     }
 }
+
+#[test]
+fn output_over_input_is_rejected() {
+    let dir = scratch_dir("output_over_input_is_rejected");
+    let program = dir.join("hello.asm");
+    let source = std::fs::read(common::repo_root().join("programs/hello.asm"))
+        .expect("programs/hello.asm is readable");
+    std::fs::write(&program, &source).expect("the scratch file can be written");
+    let program_path = program.to_string_lossy().into_owned();
+    // The same file, spelled differently.
+    let dotted = dir.join(".").join("hello.asm");
+    let dotted_path = dotted.to_string_lossy().into_owned();
+
+    for args in [
+        vec!["run", &program_path, "--refs-out", &dotted_path],
+        vec!["run", &program_path, "--trace", &dotted_path],
+        vec!["asm", &program_path, "-o", &dotted_path],
+    ] {
+        let run = pagelab(&args);
+        assert_clean_failure(&run, "would overwrite");
+        assert_eq!(run.status, Some(2), "{args:?}: {}", run.stderr);
+        let after = std::fs::read(&program).expect("the program is still readable");
+        assert_eq!(after, source, "{args:?} overwrote the program");
+    }
+}
+
+#[test]
+fn trace_and_refs_to_one_file_are_rejected() {
+    let dir = scratch_dir("trace_and_refs_to_one_file_are_rejected");
+    let out = dir.join("out.txt").to_string_lossy().into_owned();
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--trace",
+        &out,
+        "--refs-out",
+        &out,
+    ]);
+    assert_clean_failure(&run, "--refs-out");
+    assert_eq!(run.status, Some(2));
+}
