@@ -635,3 +635,28 @@ fn reference_bits_are_exact() {
     // invalidated that entry, so the next fetch walked and set the bit again.
     assert_eq!(seen[1], vec![true, true, false]);
 }
+
+#[test]
+fn running_off_the_end_of_text_is_explained() {
+    let program = [li(1, 1), li(2, 2)];
+    let (_, _, message) = run_quiet(config("fifo", 8), object("fall.asm", &program, &[], 0));
+    assert_eq!(
+        message,
+        "process 1 (fall.asm) killed: illegal instruction [00 00 00 00 00 00 00 00] at pc 0x00010010: unknown opcode 0x00; the program ran past its last instruction: end it with `halt` or `sys exit`"
+    );
+}
+
+#[test]
+fn executing_outside_text_is_explained() {
+    // `ret` pops the address of the data section and executes its zeros.
+    let program = [
+        li(1, DATA as i32),
+        Instruction::Push { rs: r(1) },
+        Instruction::Ret,
+    ];
+    let (_, _, message) = run_quiet(config("fifo", 8), object("wild.asm", &program, &[0; 8], 0));
+    assert!(
+        message.ends_with(&format!("; pc 0x{DATA:08x} is outside the text section 0x00010000..0x00010018: a jump or `ret` went to an address that holds no code")),
+        "{message}"
+    );
+}
