@@ -137,3 +137,14 @@ fn control_character_is_named_escaped() {
         "{rendered}"
     );
 }
+
+#[test]
+fn byte_order_mark_source_assembles() {
+    // Editors on Windows often start UTF-8 files with U+FEFF.
+    let with_mark = assemble("bom.asm", "\u{feff}main: li r1, 1\n halt\n");
+    let without = assemble("bom.asm", "main: li r1, 1\n halt\n");
+    match (with_mark, without) {
+        (Ok(with_mark), Ok(without)) => assert_eq!(with_mark.text, without.text),
+        (Err(errors), _) | (_, Err(errors)) => panic!("{}", errors.render(false)),
+    }
+}
