@@ -52,8 +52,8 @@ pub struct Args {
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     stats: String,
 
-    /// Write the page reference string to FILE: one VPN per completed
-    /// access, in order, with ` w` after a store.
+    /// Write the page reference string to FILE (not stdout): one VPN per
+    /// completed access, in order, with ` w` after a store.
     #[arg(long, value_name = "FILE")]
     refs_out: Option<PathBuf>,
 }
@@ -158,15 +158,18 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Rejects a trace or reference file that would overwrite the program, and
-/// one file given to both options, because the outputs are created (and
-/// truncated) before the run starts.
+/// Rejects `--refs-out -`, a trace or reference file that would overwrite
+/// the program, and one file given to both options, because the outputs
+/// are created (and truncated) before the run starts.
 fn check_output_paths(args: &Args) -> anyhow::Result<()> {
     let trace = args
         .trace
         .as_deref()
         .filter(|path| *path != std::path::Path::new("-"));
     let refs_out = args.refs_out.as_deref();
+    if refs_out == Some(std::path::Path::new("-")) {
+        bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
+    }
     for (option, path) in [("--trace", trace), ("--refs-out", refs_out)] {
         if let Some(path) = path.filter(|path| same_file(path, &args.file)) {
             bail!(

@@ -256,3 +256,20 @@ fn trace_and_refs_to_one_file_are_rejected() {
     assert_clean_failure(&run, "--refs-out");
     assert_eq!(run.status, Some(2));
 }
+
+#[test]
+fn refs_out_to_stdout_is_rejected() {
+    // `--trace -` means stdout, so `--refs-out -` must not quietly create a
+    // file named `-`.
+    let dir = scratch_dir("refs_out_to_stdout_is_rejected");
+    let program = common::repo_root().join("programs/hello.asm");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pagelab"))
+        .args(["run", &program.to_string_lossy(), "--refs-out", "-"])
+        .current_dir(&dir)
+        .output()
+        .expect("the pagelab binary can be started");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--refs-out -"), "{stderr}");
+    assert!(!dir.join("-").exists(), "a file named - was created");
+}
