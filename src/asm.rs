@@ -1,6 +1,7 @@
 //! `pagelab asm`: assembles a source file into a `.pbc` object file.
 
 use crate::load::{assembly_error, has_object_magic};
+use crate::output::same_file;
 use anyhow::{bail, Context};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +25,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| path.with_extension("pbc"));
-    if output == *path {
+    if same_file(&output, path) {
         bail!(
             "the output {} would overwrite the input; choose another name with -o",
             output.display()

@@ -1,6 +1,7 @@
 //! `pagelab config`: print the effective machine configuration.
 
 use crate::machine_args::MachineArgs;
+use crate::output::NamedWriter;
 use pagelab_vm::config::MachineConfig;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -31,7 +32,7 @@ struct ConfigReport<'a> {
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.machine.to_config()?;
     let geometry = config.geometry();
-    let mut out = io::stdout().lock();
+    let mut out = NamedWriter::new(io::stdout().lock(), "stdout");
 
     if args.json {
         let report = ConfigReport {

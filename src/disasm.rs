@@ -2,6 +2,7 @@
 //! first) as assembly with labels.
 
 use crate::load::load_program;
+use crate::output::NamedWriter;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +18,7 @@ pub struct Args {
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     let object = load_program(&args.file)?;
     let text = pagelab_asm::disassemble(&object);
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = NamedWriter::new(std::io::stdout().lock(), "stdout");
     stdout.write_all(text.as_bytes())?;
     stdout.flush()?;
     Ok(ExitCode::SUCCESS)

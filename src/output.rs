@@ -1,6 +1,7 @@
 //! Writing to stdout and reporting errors, shared by the subcommands.
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Exit status for a guest that exited non-zero, was killed, or ran out of ticks.
@@ -30,4 +31,66 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
             .downcast_ref::<io::Error>()
             .is_some_and(|io_error| io_error.kind() == io::ErrorKind::BrokenPipe)
     })
+}
+
+/// A writer that adds its destination to every I/O error, so that a failed
+/// write says which of stdout, the trace and the reference file failed.
+/// The error kind is kept, so a broken pipe is still recognised.
+pub struct NamedWriter<W> {
+    inner: W,
+    description: String,
+}
+
+impl<W: Write> NamedWriter<W> {
+    /// Wraps `inner`, whose errors will read "cannot write {description}: …".
+    pub fn new(inner: W, description: impl Into<String>) -> NamedWriter<W> {
+        NamedWriter {
+            inner,
+            description: description.into(),
+        }
+    }
+
+    fn name_error(&self, error: io::Error) -> io::Error {
+        io::Error::new(
+            error.kind(),
+            format!("cannot write {}: {error}", self.description),
+        )
+    }
+}
+
+impl<W: Write> Write for NamedWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.inner
+            .write(bytes)
+            .map_err(|error| self.name_error(error))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|error| self.name_error(error))
+    }
+}
+
+/// Returns whether `first` and `second` name the same file, however each is
+/// spelled (`x.asm`, `./x.asm`, a symbolic link). A file that does not
+/// exist yet is compared by its canonical directory and its name.
+pub fn same_file(first: &Path, second: &Path) -> bool {
+    if first == second {
+        return true;
+    }
+    match (canonical(first), canonical(second)) {
+        (Some(first), Some(second)) => first == second,
+        _ => false,
+    }
+}
+
+fn canonical(path: &Path) -> Option<PathBuf> {
+    if let Ok(full) = std::fs::canonicalize(path) {
+        return Some(full);
+    }
+    let name = path.file_name()?;
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(name))
 }

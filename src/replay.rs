@@ -2,6 +2,7 @@
 //! policies and prints their hit and fault counts. The replay itself is
 //! `pagelab_vm::replay`; this file reads options and formats output.
 
+use crate::output::NamedWriter;
 use anyhow::anyhow;
 use pagelab_vm::policy::PageKey;
 use pagelab_vm::refs::{self, Reference};
@@ -75,6 +76,15 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ));
     }
     let references = read_references(&args)?;
+    if references.is_empty() {
+        let source = match &args.refs_file {
+            Some(path) => format!("reference file {}", path.display()),
+            None => "--refs".to_string(),
+        };
+        return Err(anyhow!(
+            "{source} contains no page references; give page numbers, as in --refs \"7 0 1 2\""
+        ));
+    }
     if args.steps {
         let frames_used = args.frames.min(replay::distinct_pages(&references));
         let cells = references.len().saturating_mul(frames_used);
@@ -90,11 +100,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     // produces an error and no partial output.
     let mut outcomes = Vec::with_capacity(args.policy.len());
     for name in &args.policy {
-        let outcome = replay::replay_named(name, args.frames, args.seed, &references, args.steps)?;
+        // Spaces around commas are allowed, as in "fifo, lru".
+        let outcome =
+            replay::replay_named(name.trim(), args.frames, args.seed, &references, args.steps)?;
         outcomes.push(outcome);
     }
 
-    let mut out = BufWriter::new(io::stdout().lock());
+    let mut out = BufWriter::new(NamedWriter::new(io::stdout().lock(), "stdout"));
     if args.json {
         for outcome in &outcomes {
             let line = serde_json::to_string(outcome)?;

@@ -2,7 +2,7 @@
 
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
-use crate::output::EXIT_GUEST_FAILED;
+use crate::output::{same_file, NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
@@ -45,15 +45,15 @@ pub struct Args {
 
     /// Trace only these event kinds, comma-separated: access, walk, fault,
     /// eviction, swap_out, swap_in, exit, stop.
-    #[arg(long, value_name = "KIND,...")]
+    #[arg(long, value_name = "KIND,...", requires = "trace")]
     trace_filter: Option<String>,
 
     /// Statistics format: `text` (a table on stderr) or `json` (one object on stdout).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     stats: String,
 
-    /// Write the page reference string to FILE: one VPN per completed
-    /// access, in order, with ` w` after a store.
+    /// Write the page reference string to FILE (not stdout): one VPN per
+    /// completed access, in order, with ` w` after a store.
     #[arg(long, value_name = "FILE")]
     refs_out: Option<PathBuf>,
 }
@@ -61,7 +61,7 @@ pub struct Args {
 /// A buffered stdout shared by the guest console and the trace, so their
 /// lines stay in the order they were produced.
 #[derive(Clone)]
-struct SharedStdout(Rc<RefCell<BufWriter<io::Stdout>>>);
+struct SharedStdout(Rc<RefCell<BufWriter<NamedWriter<io::Stdout>>>>);
 
 impl Write for SharedStdout {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -82,14 +82,21 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         bail!("--trace - and --stats json both write to stdout; send the trace to a file (--trace FILE) or use --stats text");
     }
     let filter = match &args.trace_filter {
+        Some(text) if text.split(',').all(|name| name.trim().is_empty()) => {
+            bail!("--trace-filter {text:?} names no event kind; list kinds such as `fault,eviction`, or leave out --trace-filter to trace every kind");
+        }
         Some(text) => Filter::parse(text)?,
         None => Filter::ALL,
     };
+    check_output_paths(&args)?;
     let object = load_program(&args.file)?;
 
-    let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(io::stdout()))));
+    let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(NamedWriter::new(
+        io::stdout(),
+        "stdout",
+    )))));
     let console: Box<dyn Write> = if json_stats {
-        Box::new(io::stderr())
+        Box::new(NamedWriter::new(io::stderr(), "stderr"))
     } else {
         Box::new(stdout.clone())
     };
@@ -101,7 +108,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             let file = File::create(path)
                 .with_context(|| format!("cannot create trace file {}", path.display()))?;
-            Box::new(BufWriter::new(file))
+            let description = format!("trace file {}", path.display());
+            Box::new(BufWriter::new(NamedWriter::new(file, description)))
         };
         let sink: Box<dyn Sink> = if args.trace_format == "jsonl" {
             Box::new(JsonlSink::new(out))
@@ -113,7 +121,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.refs_out {
         let file = File::create(path)
             .with_context(|| format!("cannot create reference file {}", path.display()))?;
-        kernel.set_refs_out(Box::new(BufWriter::new(file)));
+        let description = format!("reference file {}", path.display());
+        kernel.set_refs_out(Box::new(BufWriter::new(NamedWriter::new(
+            file,
+            description,
+        ))));
     }
 
     kernel
@@ -144,4 +156,35 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         Ok(ExitCode::from(EXIT_GUEST_FAILED))
     }
+}
+
+/// Rejects `--refs-out -`, a trace or reference file that would overwrite
+/// the program, and one file given to both options, because the outputs
+/// are created (and truncated) before the run starts.
+fn check_output_paths(args: &Args) -> anyhow::Result<()> {
+    let trace = args
+        .trace
+        .as_deref()
+        .filter(|path| *path != std::path::Path::new("-"));
+    let refs_out = args.refs_out.as_deref();
+    if refs_out == Some(std::path::Path::new("-")) {
+        bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
+    }
+    for (option, path) in [("--trace", trace), ("--refs-out", refs_out)] {
+        if let Some(path) = path.filter(|path| same_file(path, &args.file)) {
+            bail!(
+                "{option} {} would overwrite the program being run; choose another file name",
+                path.display()
+            );
+        }
+    }
+    if let (Some(trace), Some(refs_out)) = (trace, refs_out) {
+        if same_file(trace, refs_out) {
+            bail!(
+                "--trace and --refs-out both name {}; give each its own file",
+                refs_out.display()
+            );
+        }
+    }
+    Ok(())
 }

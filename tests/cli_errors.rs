@@ -150,3 +150,126 @@ fn bad_options_are_rejected() {
         assert!(!run.stderr.trim().is_empty(), "{args:?} gave no message");
     }
 }
+
+#[test]
+fn failed_write_names_the_destination() {
+    // /dev/full accepts the open and fails every write with ENOSPC.
+    for (option, expected) in [
+        ("--trace", "cannot write trace file /dev/full"),
+        ("--refs-out", "cannot write reference file /dev/full"),
+    ] {
+        let run = pagelab(&["run", "programs/hello.asm", option, "/dev/full"]);
+        assert_clean_failure(&run, expected);
+        assert_eq!(run.status, Some(2), "{option}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn failed_stdout_write_is_named() {
+    for args in [
+        &["run", "programs/hello.asm"][..],
+        &["disasm", "programs/hello.asm"],
+        &["config"],
+        &[
+            "replay", "--policy", "fifo", "--frames", "3", "--refs", "1 2",
+        ],
+    ] {
+        let full = std::fs::File::create("/dev/full").expect("/dev/full can be opened");
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_pagelab"))
+            .args(args)
+            .current_dir(common::repo_root())
+            .stdout(full)
+            .output()
+            .expect("the pagelab binary can be started");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("error: cannot write stdout: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn trace_filter_without_trace_is_rejected() {
+    // Without --trace the filter would be ignored and the user would see
+    // no trace and no message.
+    let run = pagelab(&["run", "programs/hello.asm", "--trace-filter", "fault"]);
+    assert_clean_failure(&run, "--trace");
+    assert_eq!(run.status, Some(2));
+}
+
+#[test]
+fn empty_trace_filter_is_rejected() {
+    for filter in ["", " , "] {
+        let run = pagelab(&[
+            "run",
+            "programs/hello.asm",
+            "--trace",
+            "-",
+            "--trace-filter",
+            filter,
+        ]);
+        assert_clean_failure(&run, "--trace-filter");
+        assert_eq!(run.status, Some(2), "{filter:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn output_over_input_is_rejected() {
+    let dir = scratch_dir("output_over_input_is_rejected");
+    let program = dir.join("hello.asm");
+    let source = std::fs::read(common::repo_root().join("programs/hello.asm"))
+        .expect("programs/hello.asm is readable");
+    std::fs::write(&program, &source).expect("the scratch file can be written");
+    let program_path = program.to_string_lossy().into_owned();
+    // The same file, spelled differently.
+    let dotted = dir.join(".").join("hello.asm");
+    let dotted_path = dotted.to_string_lossy().into_owned();
+
+    for args in [
+        vec!["run", &program_path, "--refs-out", &dotted_path],
+        vec!["run", &program_path, "--trace", &dotted_path],
+        vec!["asm", &program_path, "-o", &dotted_path],
+    ] {
+        let run = pagelab(&args);
+        assert_clean_failure(&run, "would overwrite");
+        assert_eq!(run.status, Some(2), "{args:?}: {}", run.stderr);
+        let after = std::fs::read(&program).expect("the program is still readable");
+        assert_eq!(after, source, "{args:?} overwrote the program");
+    }
+}
+
+#[test]
+fn trace_and_refs_to_one_file_are_rejected() {
+    let dir = scratch_dir("trace_and_refs_to_one_file_are_rejected");
+    let out = dir.join("out.txt").to_string_lossy().into_owned();
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--trace",
+        &out,
+        "--refs-out",
+        &out,
+    ]);
+    assert_clean_failure(&run, "--refs-out");
+    assert_eq!(run.status, Some(2));
+}
+
+#[test]
+fn refs_out_to_stdout_is_rejected() {
+    // `--trace -` means stdout, so `--refs-out -` must not quietly create a
+    // file named `-`.
+    let dir = scratch_dir("refs_out_to_stdout_is_rejected");
+    let program = common::repo_root().join("programs/hello.asm");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pagelab"))
+        .args(["run", &program.to_string_lossy(), "--refs-out", "-"])
+        .current_dir(&dir)
+        .output()
+        .expect("the pagelab binary can be started");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--refs-out -"), "{stderr}");
+    assert!(!dir.join("-").exists(), "a file named - was created");
+}

@@ -305,3 +305,38 @@ fn closed_stdout_ends_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+#[test]
+fn empty_reference_string_is_rejected() {
+    for refs in ["", "   ", ",,"] {
+        let message = replay_err(&["--policy", "fifo", "--frames", "3", "--refs", refs]);
+        assert!(message.contains("--refs"), "{message}");
+        assert!(message.contains("no page references"), "{message}");
+    }
+
+    let dir = std::env::temp_dir().join(format!("pagelab-empty-refs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("the scratch directory can be created");
+    let path = dir.join("empty.refs");
+    std::fs::write(&path, "\n\n").expect("the scratch file can be written");
+    let path = path.to_string_lossy();
+    let message = replay_err(&["--policy", "fifo", "--frames", "3", "--refs-file", &path]);
+    assert!(message.contains(&*path), "{message}");
+    assert!(message.contains("no page references"), "{message}");
+}
+
+#[test]
+fn policy_list_may_contain_spaces() {
+    let spaced = replay_ok(&[
+        "--policy",
+        "fifo, lru",
+        "--frames",
+        "3",
+        "--refs",
+        BELADY,
+        "--json",
+    ]);
+    let plain = replay_ok(&[
+        "--policy", "fifo,lru", "--frames", "3", "--refs", BELADY, "--json",
+    ]);
+    assert_eq!(spaced, plain);
+}

@@ -221,7 +221,7 @@ fn bad_options_exit_2() {
             "invalid --frames: 0 frames cannot hold any page",
         ),
         (
-            &["--trace-filter", "tlb"],
+            &["--trace-filter", "tlb", "--trace", "-"],
             "unknown trace event kind \"tlb\"; valid kinds: access, walk",
         ),
         (

@@ -71,11 +71,20 @@ pub enum Token {
 /// Splits `source` into tokens. Every byte of the source is either skipped
 /// (whitespace, comments) or covered by exactly one token, and characters
 /// that start no token become [`Token::Unexpected`] so the parser can report
-/// them in context.
+/// them in context. A byte order mark (U+FEFF) at the very start, which
+/// some editors write, is skipped too.
 pub fn tokenize(source: &str) -> Vec<(Token, Span)> {
-    Token::lexer(source)
+    let start = if source.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    Token::lexer(&source[start..])
         .spanned()
-        .map(|(token, span)| (token.unwrap_or(Token::Unexpected), span))
+        .map(|(token, span)| {
+            let span = span.start + start..span.end + start;
+            (token.unwrap_or(Token::Unexpected), span)
+        })
         .collect()
 }
 
@@ -128,6 +137,18 @@ mod tests {
                 Token::UnterminatedChar
             ]
         );
+    }
+
+    #[test]
+    fn leading_byte_order_mark_is_skipped() {
+        let tokens = tokenize("\u{feff}main: halt");
+        assert_eq!(tokens.first(), Some(&(Token::Ident, 3..7)));
+        assert_eq!(tokens.len(), 3);
+    }
+
+    #[test]
+    fn byte_order_mark_inside_is_unexpected() {
+        assert_eq!(kinds("halt \u{feff}"), [Token::Ident, Token::Unexpected]);
     }
 
     #[test]

@@ -10,6 +10,12 @@ use crate::expr::{BinOp, Expr, ExprKind};
 use crate::lexer::{tokenize, Span, Token};
 use pagelab_vm::isa::Reg;
 
+/// The maximum number of operators and parentheses in one expression. The
+/// parser, the evaluator and `Drop` recurse once per nesting level, so an
+/// unbounded expression could overflow the host stack; real operands need a
+/// handful.
+pub const MAX_EXPR_NODES: usize = 256;
+
 /// Help text for a name that looks like a register but is not one.
 pub const REGISTER_HELP: &str = "registers are r0..r15, sp and fp";
 
@@ -115,6 +121,7 @@ pub fn parse(source: &str) -> (Vec<Line>, Vec<Diagnostic>) {
             tokens: line_tokens,
             pos: 0,
             errors: &mut errors,
+            expr_nodes: 0,
         };
         let (labels, statement) = parser.parse_line();
         if !labels.is_empty() || statement.is_some() {
@@ -147,6 +154,8 @@ struct LineParser<'a, 'e> {
     tokens: &'a [(Token, Span)],
     pos: usize,
     errors: &'e mut Vec<Diagnostic>,
+    /// Operators and parentheses in the expression being parsed.
+    expr_nodes: usize,
 }
 
 /// A syntax error has been recorded; the rest of the line is skipped.
@@ -206,7 +215,8 @@ impl<'a> LineParser<'a, '_> {
                     .help("end the character with `'` on the same line, as in 'a'")
             }
             Some(Token::Unexpected) => {
-                let text = self.text();
+                // Escaped, so that a control character is visible.
+                let text = self.text().escape_debug();
                 Diagnostic::new(span, format!("unexpected character `{text}`"))
                     .label("no token starts with this character")
                     .help(format!(
@@ -332,6 +342,7 @@ impl<'a> LineParser<'a, '_> {
             _ => {}
         }
 
+        self.expr_nodes = 0;
         let expr = self.parse_expr()?;
         if self.peek() != Some(Token::LParen) {
             return Ok(Operand::Expr(expr));
@@ -381,6 +392,23 @@ impl<'a> LineParser<'a, '_> {
         Ok(None)
     }
 
+    /// Counts the operator or parenthesis at the current token against
+    /// [`MAX_EXPR_NODES`], and reports it when the expression exceeds that.
+    fn count_expr_node(&mut self) -> Result<(), Skip> {
+        self.expr_nodes += 1;
+        if self.expr_nodes <= MAX_EXPR_NODES {
+            return Ok(());
+        }
+        let span = self.span();
+        Err(self.error(
+            Diagnostic::new(span, "expression is too complex")
+                .label(format!(
+                    "more than {MAX_EXPR_NODES} operators and parentheses up to here"
+                ))
+                .help("split the expression into `.equ` constants defined on earlier lines"),
+        ))
+    }
+
     fn parse_expr(&mut self) -> Result<Expr, Skip> {
         let mut left = self.parse_term()?;
         loop {
@@ -389,6 +417,7 @@ impl<'a> LineParser<'a, '_> {
                 Some(Token::Minus) => BinOp::Sub,
                 _ => return Ok(left),
             };
+            self.count_expr_node()?;
             self.bump();
             let right = self.parse_term()?;
             left = binary(op, left, right);
@@ -398,6 +427,7 @@ impl<'a> LineParser<'a, '_> {
     fn parse_term(&mut self) -> Result<Expr, Skip> {
         let mut left = self.parse_unary()?;
         while self.peek() == Some(Token::Star) {
+            self.count_expr_node()?;
             self.bump();
             let right = self.parse_unary()?;
             left = binary(BinOp::Mul, left, right);
@@ -409,6 +439,7 @@ impl<'a> LineParser<'a, '_> {
         if self.peek() != Some(Token::Minus) {
             return self.parse_primary();
         }
+        self.count_expr_node()?;
         let (_, minus) = self.bump();
         let inner = self.parse_unary()?;
         Ok(Expr {
@@ -440,6 +471,7 @@ impl<'a> LineParser<'a, '_> {
                 ExprKind::Symbol(self.source[span.clone()].to_owned())
             }
             Some(Token::LParen) => {
+                self.count_expr_node()?;
                 self.bump();
                 let inner = self.parse_expr()?;
                 if self.peek() != Some(Token::RParen) {

@@ -183,7 +183,8 @@ pub enum ObjectError {
     UnknownFlags { found: u16 },
     /// The stored CRC-32 does not match the file's contents.
     ChecksumMismatch { stored: u32, computed: u32 },
-    /// Bytes follow the checksum.
+    /// Bytes lie between the end of the line table and the checksum, so a
+    /// count or length field is smaller than the data it describes.
     TrailingBytes { count: usize },
     /// A string field is not valid UTF-8.
     InvalidUtf8 { field: &'static str },
@@ -223,7 +224,10 @@ impl fmt::Display for ObjectError {
                 "checksum mismatch (stored 0x{stored:08x}, computed 0x{computed:08x}): the file is corrupted; reassemble the source"
             ),
             ObjectError::TrailingBytes { count } => {
-                write!(f, "{count} unexpected bytes follow the checksum")
+                write!(
+                    f,
+                    "{count} unexpected bytes lie between the line table and the checksum"
+                )
             }
             ObjectError::InvalidUtf8 { field } => write!(f, "{field} is not valid UTF-8"),
             ObjectError::BadSection { section, reason } => write!(f, "invalid {section} section: {reason}"),
@@ -723,6 +727,22 @@ mod tests {
                 "flip at byte {index} was accepted"
             );
         }
+    }
+
+    #[test]
+    fn bytes_before_the_checksum_are_named() {
+        let bytes = sample().to_bytes();
+        let mut body = bytes[..bytes.len() - CHECKSUM_BYTES].to_vec();
+        body.extend_from_slice(&[1, 2, 3]);
+        let checksum = crc32fast::hash(&body);
+        body.extend_from_slice(&checksum.to_le_bytes());
+
+        let error = Object::from_bytes(&body).unwrap_err();
+        assert_eq!(error, ObjectError::TrailingBytes { count: 3 });
+        assert_eq!(
+            error.to_string(),
+            "3 unexpected bytes lie between the line table and the checksum"
+        );
     }
 
     #[test]

@@ -226,7 +226,7 @@ fn stack_limit_is_enforced() {
     let below = STACK_TOP - 2 * PAGE as u32 - 4;
     assert_eq!(
         message,
-        format!("process 1 (deep.asm) killed: segmentation fault: store at 0x{below:08x} (not mapped) at pc 0x00010000 (deep.asm:1)")
+        format!("process 1 (deep.asm) killed: segmentation fault: store at 0x{below:08x} (not mapped) at pc 0x00010000 (deep.asm:1); the address is just below the stack, which reached its limit of 8192 bytes: raise --stack-limit or recurse less deeply")
     );
 }
 
@@ -296,6 +296,27 @@ fn illegal_instruction_names_the_bytes() {
 }
 
 #[test]
+fn max_ticks_message_names_the_real_tick() {
+    // The first fetch faults and pays the image read latency, so the clock
+    // jumps well past the limit of 5 before the run loop checks it.
+    let program = [Instruction::Nop, Instruction::Halt];
+    let config = MachineConfig {
+        max_ticks: 5,
+        ..config("fifo", 8)
+    };
+    let outcome = run(config, object("slow.asm", &program, &[], 0));
+    let ticks = outcome.stats.totals.ticks;
+    assert!(
+        ticks > 5,
+        "the fault should overshoot the limit, ticks = {ticks}"
+    );
+    assert_eq!(
+        outcome.message,
+        format!("process 1 (slow.asm) stopped at tick {ticks} by --max-ticks 5: the program may loop forever; raise --max-ticks to let it run longer")
+    );
+}
+
+#[test]
 fn max_ticks_stops_a_loop() {
     let program = [Instruction::Jmp { target: at(0) }];
     let config = MachineConfig {
@@ -305,7 +326,7 @@ fn max_ticks_stops_a_loop() {
     let outcome = run(config, object("loop.asm", &program, &[], 0));
     assert_eq!(
         outcome.message,
-        "process 1 (loop.asm) stopped after 1000 ticks (--max-ticks): the program may loop forever; raise --max-ticks to let it run longer"
+        "process 1 (loop.asm) stopped at tick 1000 by --max-ticks 1000: the program may loop forever; raise --max-ticks to let it run longer"
     );
     assert!(matches!(outcome.exit, Some(ExitStatus::Stopped(_))));
     assert_eq!(outcome.stats.totals.ticks, 1000);
@@ -613,4 +634,29 @@ fn reference_bits_are_exact() {
     // Text was used only through its TLB entry before the clear; the clear
     // invalidated that entry, so the next fetch walked and set the bit again.
     assert_eq!(seen[1], vec![true, true, false]);
+}
+
+#[test]
+fn running_off_the_end_of_text_is_explained() {
+    let program = [li(1, 1), li(2, 2)];
+    let (_, _, message) = run_quiet(config("fifo", 8), object("fall.asm", &program, &[], 0));
+    assert_eq!(
+        message,
+        "process 1 (fall.asm) killed: illegal instruction [00 00 00 00 00 00 00 00] at pc 0x00010010: unknown opcode 0x00; the program ran past its last instruction: end it with `halt` or `sys exit`"
+    );
+}
+
+#[test]
+fn executing_outside_text_is_explained() {
+    // `ret` pops the address of the data section and executes its zeros.
+    let program = [
+        li(1, DATA as i32),
+        Instruction::Push { rs: r(1) },
+        Instruction::Ret,
+    ];
+    let (_, _, message) = run_quiet(config("fifo", 8), object("wild.asm", &program, &[0; 8], 0));
+    assert!(
+        message.ends_with(&format!("; pc 0x{DATA:08x} is outside the text section 0x00010000..0x00010018: a jump or `ret` went to an address that holds no code")),
+        "{message}"
+    );
 }

@@ -10,6 +10,7 @@ use super::{describe_location, KernelBus, Killed};
 use crate::hw::mmu::{AccessKind, Fault, FaultCause};
 use crate::hw::page_table::Pte;
 use crate::hw::PhysAddr;
+use crate::object::STACK_TOP;
 use crate::policy::{FrameIdx, ReferenceBits};
 use crate::trace::{self, EventKind, FaultKind, PageSource};
 
@@ -172,8 +173,21 @@ fn segfault(bus: &mut KernelBus<'_>, fault: Fault, vpn: u32, cause: &str) -> Kil
         );
     }
     let location = describe_location(bus.pc, &bus.space.object);
+
+    // An access in the unmapped gap just below the stack is almost always
+    // a stack that outgrew its limit, such as runaway recursion.
+    let stack_bottom = bus.space.stack_bottom;
+    let gap_start = stack_bottom.saturating_sub(vmm::HEAP_STACK_GAP);
+    let hint = if (gap_start..stack_bottom).contains(&fault.va) {
+        format!(
+            "; the address is just below the stack, which reached its limit of {} bytes: raise --stack-limit or recurse less deeply",
+            STACK_TOP - stack_bottom
+        )
+    } else {
+        String::new()
+    };
     bus.die(format!(
-        "segmentation fault: {} at 0x{:08x} ({cause}) {location}",
+        "segmentation fault: {} at 0x{:08x} ({cause}) {location}{hint}",
         fault.access, fault.va
     ))
 }

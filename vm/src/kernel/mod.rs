@@ -313,9 +313,11 @@ impl Kernel {
                             .into(),
                     );
                 }
+                // One step can overshoot the limit by a device latency,
+                // so the message names the clock as well as the limit.
                 break ExitStatus::Stopped(format!(
-                    "stopped after {} ticks (--max-ticks): the program may loop forever; raise --max-ticks to let it run longer",
-                    sys.config.max_ticks
+                    "stopped at tick {} by --max-ticks {}: the program may loop forever; raise --max-ticks to let it run longer",
+                    sys.clock, sys.config.max_ticks
                 ));
             }
             sys.clock += 1;
@@ -405,8 +407,23 @@ fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> 
         Exception::DivideByZero => format!("division by zero {location}"),
         Exception::IllegalInstruction { bytes, error } => {
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            // Zero-filled memory past the text is the usual culprit, so say
+            // how execution got there.
+            let text = &object.text;
+            let hint = if object.is_instruction_address(pc) {
+                String::new()
+            } else if pc as u64 == text.end() {
+                "; the program ran past its last instruction: end it with `halt` or `sys exit`"
+                    .to_string()
+            } else {
+                format!(
+                    "; pc 0x{pc:08x} is outside the text section 0x{:08x}..0x{:08x}: a jump or `ret` went to an address that holds no code",
+                    text.addr,
+                    text.end()
+                )
+            };
             format!(
-                "illegal instruction [{}] {location}: {error}",
+                "illegal instruction [{}] {location}: {error}{hint}",
                 hex.join(" ")
             )
         }
