@@ -48,6 +48,11 @@ pub struct Args {
     #[arg(long, value_name = "KIND,...", requires = "trace")]
     trace_filter: Option<String>,
 
+    /// Stop writing the trace after this many events (the run goes on), so a
+    /// looping program cannot fill the disk; 0 writes none.
+    #[arg(long, value_name = "EVENTS", default_value_t = DEFAULT_TRACE_LIMIT)]
+    trace_limit: u64,
+
     /// Statistics format: `text` (a table on stderr) or `json` (one object on stdout).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     stats: String,
@@ -57,6 +62,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     refs_out: Option<PathBuf>,
 }
+
+/// Default of `--trace-limit`: one million events, about 80 MB of text trace.
+const DEFAULT_TRACE_LIMIT: u64 = 1_000_000;
 
 /// A buffered stdout shared by the guest console and the trace, so their
 /// lines stay in the order they were produced.
@@ -116,7 +124,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         } else {
             Box::new(TextSink::new(out))
         };
-        kernel.set_tracer(Tracer::new(sink, filter));
+        kernel.set_tracer(Tracer::new(sink, filter).with_max_events(args.trace_limit));
     }
     if let Some(path) = &args.refs_out {
         let file = File::create(path)
@@ -141,6 +149,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         if !json_stats || !process.succeeded() {
             writeln!(stderr, "{}", process.describe_exit())?;
         }
+    }
+    if kernel.trace_reached_max_events() {
+        writeln!(
+            stderr,
+            "warning: the trace stopped after {} events (--trace-limit); the run went on untraced; raise --trace-limit or narrow --trace-filter to see more",
+            args.trace_limit
+        )?;
     }
     if json_stats {
         let mut out = stdout.clone();

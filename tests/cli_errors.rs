@@ -273,3 +273,24 @@ fn refs_out_to_stdout_is_rejected() {
     assert!(stderr.contains("--refs-out -"), "{stderr}");
     assert!(!dir.join("-").exists(), "a file named - was created");
 }
+
+#[test]
+fn trace_limit_caps_a_looping_trace() {
+    let dir = scratch_dir("trace_limit_caps_a_looping_trace");
+    let trace = dir.join("loop.trace");
+    let trace = trace.to_string_lossy();
+    let run = pagelab(&[
+        "run",
+        "tests/fixtures/infinite_loop.asm",
+        "--max-ticks",
+        "5000",
+        "--trace",
+        &trace,
+        "--trace-limit",
+        "100",
+    ]);
+    assert_clean_failure(&run, "the trace stopped after 100 events (--trace-limit)");
+
+    let written = std::fs::read_to_string(&*trace).expect("the trace file was written");
+    assert_eq!(written.lines().count(), 100);
+}

@@ -191,7 +191,7 @@ impl MachineConfig {
         let total = self.frames.saturating_add(self.page_table_frames);
         if total > limits::MAX_TOTAL_FRAMES {
             return error(
-                "frames",
+                "frames or --page-table-frames",
                 format!(
                     "{} frames plus {} page-table frames is {total}, above the limit of {} frames (the PTE's frame field has 20 bits)",
                     self.frames,
@@ -203,7 +203,7 @@ impl MachineConfig {
         let bytes = total as u64 * self.page_size as u64;
         if bytes > limits::MAX_PHYSICAL_BYTES {
             return error(
-                "frames",
+                "frames or --page-table-frames",
                 format!(
                     "{total} frames of {} bytes need {bytes} bytes of physical memory, above the limit of {} bytes; use fewer frames or smaller pages",
                     self.page_size,
@@ -300,14 +300,21 @@ mod tests {
                     frames: 1 << 21,
                     ..fifo()
                 },
-                "frames",
+                "frames or --page-table-frames",
             ),
             (
                 MachineConfig {
                     frames: 300_000,
                     ..fifo()
                 },
-                "frames",
+                "frames or --page-table-frames",
+            ),
+            (
+                MachineConfig {
+                    page_table_frames: usize::MAX,
+                    ..fifo()
+                },
+                "frames or --page-table-frames",
             ),
             (
                 MachineConfig {

@@ -403,6 +403,10 @@ pub struct Tracer {
     sink: Option<Box<dyn Sink>>,
     filter: Filter,
     error: Option<io::Error>,
+    /// Events written so far.
+    written: u64,
+    /// Events after which the tracer turns itself off; `u64::MAX` for no limit.
+    max_events: u64,
 }
 
 impl Default for Tracer {
@@ -418,6 +422,8 @@ impl Tracer {
             sink: None,
             filter: Filter(0),
             error: None,
+            written: 0,
+            max_events: u64::MAX,
         }
     }
 
@@ -427,7 +433,24 @@ impl Tracer {
             sink: Some(sink),
             filter,
             error: None,
+            written: 0,
+            max_events: u64::MAX,
         }
+    }
+
+    /// Returns the tracer with a cap of `max_events` events, after which it
+    /// writes nothing more, so tracing a program that loops cannot fill the disk.
+    pub fn with_max_events(mut self, max_events: u64) -> Tracer {
+        self.max_events = max_events;
+        if max_events == 0 {
+            self.filter = Filter(0);
+        }
+        self
+    }
+
+    /// Returns whether the tracer stopped because it reached its event cap.
+    pub fn reached_max_events(&self) -> bool {
+        self.written >= self.max_events
     }
 
     /// Returns whether an event of kind bit `kind` would be written.
@@ -448,6 +471,11 @@ impl Tracer {
             if let Err(error) = sink.write(&event) {
                 self.error = Some(error);
                 self.sink = None;
+                self.filter = Filter(0);
+                return;
+            }
+            self.written += 1;
+            if self.written >= self.max_events {
                 self.filter = Filter(0);
             }
         }

@@ -281,6 +281,11 @@ impl Kernel {
         self.finish_output()
     }
 
+    /// Returns whether the trace stopped early because it reached its event cap.
+    pub fn trace_reached_max_events(&self) -> bool {
+        self.sys.tracer.reached_max_events()
+    }
+
     /// Returns the statistics of every process and their totals.
     pub fn stats(&self) -> RunStats {
         RunStats::from_processes(self.processes.iter().map(Process::statistics).collect())
