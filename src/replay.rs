@@ -4,7 +4,7 @@
 
 use crate::output::NamedWriter;
 use anyhow::anyhow;
-use pagelab_vm::policy::PageKey;
+use pagelab_vm::policy::{PageKey, PolicySpec};
 use pagelab_vm::refs::{self, Reference};
 use pagelab_vm::replay::{self, ReplayOutcome, Step, MAX_FRAMES};
 use std::io::{self, BufWriter, Write};
@@ -25,14 +25,9 @@ const MAX_STEP_CELLS: usize = 1 << 22;
 ))]
 pub struct Args {
     /// Replacement policies to run, separated by commas: fifo, lru, clock,
-    /// random or opt.
-    #[arg(
-        long,
-        value_name = "NAME[,NAME...]",
-        value_delimiter = ',',
-        required = true
-    )]
-    policy: Vec<String>,
+    /// random or opt. Parameters follow a colon, as in `clock:new_ref=0,lru`.
+    #[arg(long, value_name = "NAME[:KEY=VALUE,...][,NAME...]", required = true)]
+    policy: String,
 
     /// Number of physical frames, from 1 to 16777216 (2^24).
     #[arg(long, value_name = "N")]
@@ -98,11 +93,16 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
 
     // Replay every policy before printing anything, so a bad policy name
     // produces an error and no partial output.
-    let mut outcomes = Vec::with_capacity(args.policy.len());
-    for name in &args.policy {
-        // Spaces around commas are allowed, as in "fifo, lru".
-        let outcome =
-            replay::replay_named(name.trim(), args.frames, args.seed, &references, args.steps)?;
+    let specs = PolicySpec::parse_list(&args.policy)?;
+    let mut outcomes = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        let outcome = replay::replay_named(
+            &spec.to_string(),
+            args.frames,
+            args.seed,
+            &references,
+            args.steps,
+        )?;
         outcomes.push(outcome);
     }
 

@@ -17,12 +17,14 @@ mod fifo;
 mod lru;
 mod opt;
 mod random;
+mod spec;
 
 pub use clock::Clock;
 pub use fifo::Fifo;
 pub use lru::Lru;
 pub use opt::Opt;
 pub use random::Random;
+pub use spec::{Params, PolicySpec};
 
 use std::fmt;
 
@@ -115,6 +117,21 @@ pub enum PolicyError {
         n_frames: usize,
         reason: String,
     },
+    /// The text is not a valid `NAME:key=value,...` specification.
+    BadSpec { text: String, reason: String },
+    /// The policy takes no parameter called `key`.
+    UnknownParameter {
+        policy: String,
+        key: String,
+        known: Vec<String>,
+    },
+    /// A parameter's value is invalid.
+    BadParameter {
+        policy: String,
+        key: String,
+        value: String,
+        reason: String,
+    },
 }
 
 impl fmt::Display for PolicyError {
@@ -132,6 +149,20 @@ impl fmt::Display for PolicyError {
             PolicyError::BadFrameCount { name, n_frames, reason } => {
                 write!(f, "policy {name:?} cannot manage {n_frames} frames: {reason}")
             }
+            PolicyError::BadSpec { text, reason } => {
+                write!(f, "invalid policy specification {text:?}: {reason}")
+            }
+            PolicyError::UnknownParameter { policy, key, known } if known.is_empty() => {
+                write!(f, "policy {policy:?} takes no parameters, but `{key}` was given")
+            }
+            PolicyError::UnknownParameter { policy, key, known } => write!(
+                f,
+                "policy {policy:?} has no parameter `{key}`; its parameters are: {}",
+                known.join(", ")
+            ),
+            PolicyError::BadParameter { policy, key, value, reason } => {
+                write!(f, "invalid value {value:?} for parameter `{key}` of policy {policy:?}: {reason}")
+            }
         }
     }
 }
@@ -141,22 +172,28 @@ impl std::error::Error for PolicyError {}
 /// Names of every policy [`new`] builds, in documentation order.
 pub const NAMES: &[&str] = &["fifo", "lru", "clock", "random", "opt"];
 
-/// Builds the policy called `name` for `n_frames` frames.
+/// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
+/// for `n_frames` frames.
 ///
 /// `seed` drives randomised policies. `future` is the whole reference
 /// string, for offline policies such as OPT; pass `None` where it is unknown.
 ///
 /// # Errors
 ///
-/// Returns [`PolicyError::Unknown`] for an unknown name,
+/// Returns [`PolicyError::BadSpec`] for a malformed specification,
+/// [`PolicyError::Unknown`] for an unknown name,
+/// [`PolicyError::UnknownParameter`] or [`PolicyError::BadParameter`] for a
+/// parameter the policy does not take or a bad value,
 /// [`PolicyError::NeedsFuture`] for an offline policy without `future`, and
 /// [`PolicyError::BadFrameCount`] when `n_frames` is 0.
 pub fn new(
-    name: &str,
+    spec: &str,
     n_frames: usize,
     seed: u64,
     future: Option<&[PageKey]>,
 ) -> Result<Box<dyn ReplacementPolicy>, PolicyError> {
+    let spec = PolicySpec::parse(spec)?;
+    let name = spec.name.as_str();
     if !NAMES.contains(&name) {
         return Err(PolicyError::Unknown {
             name: name.to_string(),
@@ -169,21 +206,29 @@ pub fn new(
             reason: "at least one frame is needed".into(),
         });
     }
-    match name {
-        "fifo" => Ok(Box::new(Fifo::new(n_frames))),
-        "lru" => Ok(Box::new(Lru::new(n_frames))),
-        "clock" => Ok(Box::new(Clock::new(n_frames))),
-        "random" => Ok(Box::new(Random::new(n_frames, seed))),
+
+    let params = Params::new(&spec);
+    let policy: Box<dyn ReplacementPolicy> = match name {
+        "fifo" => Box::new(Fifo::new(n_frames)),
+        "lru" => Box::new(Lru::new(n_frames)),
+        "clock" => Box::new(Clock::new(n_frames)),
+        "random" => Box::new(Random::new(n_frames, seed)),
         "opt" => match future {
-            Some(future) => Ok(Box::new(Opt::new(n_frames, future))),
-            None => Err(PolicyError::NeedsFuture {
-                name: name.to_string(),
-            }),
+            Some(future) => Box::new(Opt::new(n_frames, future)),
+            None => {
+                return Err(PolicyError::NeedsFuture {
+                    name: name.to_string(),
+                })
+            }
         },
-        _ => Err(PolicyError::Unknown {
-            name: name.to_string(),
-        }),
-    }
+        _ => {
+            return Err(PolicyError::Unknown {
+                name: name.to_string(),
+            })
+        }
+    };
+    params.finish()?;
+    Ok(policy)
 }
 
 #[cfg(test)]
@@ -214,6 +259,23 @@ mod tests {
         assert!(error
             .to_string()
             .ends_with("known policies: fifo, lru, clock, random, opt"));
+    }
+
+    #[test]
+    fn parameters_a_policy_does_not_take_are_rejected() {
+        let error = new("lru:depth=2", 3, 0, None).err().unwrap();
+        assert_eq!(
+            error,
+            PolicyError::UnknownParameter {
+                policy: "lru".into(),
+                key: "depth".into(),
+                known: Vec::new(),
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "policy \"lru\" takes no parameters, but `depth` was given"
+        );
     }
 
     #[test]
