@@ -1,0 +1,132 @@
+//! Shortest job first (`sjf`, non-preemptive) and shortest remaining time
+//! first (`srtf`, its preemptive variant), with burst prediction by
+//! exponential averaging.
+
+use super::ready::ReadySet;
+use super::{ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
+use std::collections::BTreeMap;
+
+/// What the scheduler knows about one task's CPU bursts.
+#[derive(Clone, Copy, Debug)]
+struct Burst {
+    /// The known length of the current burst, from the driver.
+    hint: Option<u64>,
+    /// The predicted length τ of the current burst, used without a hint.
+    estimate: f64,
+    /// Ticks the task has run in the current burst, over earlier dispatches.
+    used: u64,
+}
+
+impl Burst {
+    /// Returns the predicted ticks left in the current burst, not below 0.
+    fn remaining(&self) -> f64 {
+        let predicted = self.hint.map_or(self.estimate, |hint| hint as f64);
+        (predicted - self.used as f64).max(0.0)
+    }
+}
+
+/// SJF and SRTF scheduling. O(n) per choice for n ready tasks.
+///
+/// Each task's next CPU burst has a predicted length: the driver's burst
+/// hint when it gives one, otherwise the exponential average
+/// τ(n+1) = α·t(n) + (1 − α)·τ(n) of its past bursts (Silberschatz,
+/// Galvin and Gagne, "Operating System Concepts", CPU scheduling chapter),
+/// starting from τ(0). A burst ends when the task blocks, yields or exits;
+/// a preemption does not end it. `sjf` runs the ready task with the
+/// shortest predicted burst until it leaves the CPU. `srtf` compares
+/// predicted remaining times (the prediction minus the ticks already run
+/// in this burst) and preempts the running task as soon as a ready task's
+/// remaining time is strictly shorter. Equal predictions run in ready order.
+#[derive(Debug, Clone)]
+pub struct Sjf {
+    preemptive: bool,
+    alpha: f64,
+    initial_estimate: f64,
+    bursts: BTreeMap<TaskId, Burst>,
+    ready: ReadySet,
+}
+
+impl Sjf {
+    /// Creates an SJF (`preemptive = false`) or SRTF scheduler with weight
+    /// `alpha` in 0..=1 and first prediction `initial_estimate` ticks.
+    pub fn new(preemptive: bool, alpha: f64, initial_estimate: u64) -> Sjf {
+        Sjf {
+            preemptive,
+            alpha: alpha.clamp(0.0, 1.0),
+            initial_estimate: initial_estimate as f64,
+            bursts: BTreeMap::new(),
+            ready: ReadySet::default(),
+        }
+    }
+
+    fn remaining(&self, task: TaskId) -> f64 {
+        remaining_of(&self.bursts, task, self.initial_estimate)
+    }
+
+    fn burst_mut(&mut self, task: TaskId) -> &mut Burst {
+        let estimate = self.initial_estimate;
+        self.bursts.entry(task).or_insert(Burst {
+            hint: None,
+            estimate,
+            used: 0,
+        })
+    }
+}
+
+fn remaining_of(bursts: &BTreeMap<TaskId, Burst>, task: TaskId, initial_estimate: f64) -> f64 {
+    bursts.get(&task).map_or(initial_estimate, Burst::remaining)
+}
+
+impl Scheduler for Sjf {
+    fn name(&self) -> &str {
+        if self.preemptive {
+            "srtf"
+        } else {
+            "sjf"
+        }
+    }
+
+    fn add_task(&mut self, task: TaskId, params: TaskParams) {
+        self.burst_mut(task).hint = params.burst_hint;
+    }
+
+    fn make_ready(&mut self, task: TaskId, now: u64, _reason: ReadyReason) {
+        self.ready.push(task, now);
+    }
+
+    fn pick_next(&mut self, _now: u64) -> Option<TaskId> {
+        let (bursts, initial) = (&self.bursts, self.initial_estimate);
+        self.ready
+            .take_min_by_key(|entry| remaining_of(bursts, entry.task, initial))
+    }
+
+    fn should_preempt(&mut self, task: TaskId, slice_used: u64, _now: u64) -> bool {
+        if !self.preemptive {
+            return false;
+        }
+        let running = (self.remaining(task) - slice_used as f64).max(0.0);
+        self.ready
+            .iter()
+            .any(|entry| self.remaining(entry.task) < running)
+    }
+
+    fn on_stop(&mut self, task: TaskId, ran: u64, reason: StopReason, _now: u64) {
+        let alpha = self.alpha;
+        let burst = self.burst_mut(task);
+        burst.used = burst.used.saturating_add(ran);
+        match reason {
+            StopReason::Preempted => {}
+            StopReason::Yielded | StopReason::Blocked => {
+                burst.estimate = alpha * burst.used as f64 + (1.0 - alpha) * burst.estimate;
+                burst.used = 0;
+            }
+            StopReason::Exited => {
+                self.bursts.remove(&task);
+            }
+        }
+    }
+
+    fn set_burst_hint(&mut self, task: TaskId, hint: Option<u64>) {
+        self.burst_mut(task).hint = hint;
+    }
+}
