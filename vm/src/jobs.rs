@@ -379,7 +379,33 @@ struct Dispatch {
     since: u64,
 }
 
-/// Runs `jobs` on `scheduler` until every job has finished.
+/// Whether the scheduler is told the length of each CPU burst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bursts {
+    /// Pass each burst's length as the task's burst hint, as textbook SJF
+    /// and SRTF examples assume.
+    Known,
+    /// Pass no hint, as in the VM, so SJF and SRTF predict bursts.
+    Hidden,
+}
+
+/// Runs `jobs` on `scheduler` until every job has finished, with every
+/// burst length known to the scheduler.
+///
+/// # Panics
+///
+/// Panics if a job has an even number of bursts or none, which [`parse`]
+/// never returns.
+///
+/// # Errors
+///
+/// See [`simulate_with`].
+pub fn simulate(jobs: &[Job], scheduler: &mut dyn Scheduler) -> Result<Outcome, SimulationError> {
+    simulate_with(jobs, scheduler, Bursts::Known)
+}
+
+/// Runs `jobs` on `scheduler` until every job has finished; `bursts` says
+/// whether the scheduler gets the burst lengths as hints.
 ///
 /// The scheduler should be fresh: the tasks are numbered from 0 in job-list
 /// order. The run takes at most the latest arrival plus every burst in
@@ -395,7 +421,15 @@ struct Dispatch {
 /// Returns a [`SimulationError`] when the scheduler breaks the contract of
 /// the trait: it picks nothing while a job is ready, picks a job that is not
 /// ready, or (a backstop for other bugs) the run passes its bound.
-pub fn simulate(jobs: &[Job], scheduler: &mut dyn Scheduler) -> Result<Outcome, SimulationError> {
+pub fn simulate_with(
+    jobs: &[Job],
+    scheduler: &mut dyn Scheduler,
+    bursts: Bursts,
+) -> Result<Outcome, SimulationError> {
+    let hint = |length: u64| match bursts {
+        Bursts::Known => Some(length),
+        Bursts::Hidden => None,
+    };
     let scheduler_name = scheduler.name().to_string();
     let limit = jobs.iter().map(|job| job.arrival).max().unwrap_or(0)
         + jobs
@@ -444,7 +478,7 @@ pub fn simulate(jobs: &[Job], scheduler: &mut dyn Scheduler) -> Result<Outcome, 
             if progress[index].state == State::NotArrived && job.arrival == now {
                 let params = TaskParams {
                     priority: job.priority,
-                    burst_hint: Some(job.bursts[0]),
+                    burst_hint: hint(job.bursts[0]),
                 };
                 scheduler.add_task(task_id(index), params);
                 progress[index].state = State::Ready;
@@ -454,7 +488,7 @@ pub fn simulate(jobs: &[Job], scheduler: &mut dyn Scheduler) -> Result<Outcome, 
         for (index, record) in progress.iter_mut().enumerate() {
             if record.state == (State::Waiting { until: now }) {
                 record.state = State::Ready;
-                scheduler.set_burst_hint(task_id(index), Some(record.remaining));
+                scheduler.set_burst_hint(task_id(index), hint(record.remaining));
                 scheduler.make_ready(task_id(index), now, ReadyReason::Woken);
             }
         }

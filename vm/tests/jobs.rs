@@ -415,3 +415,27 @@ fn stride_newcomer_does_not_monopolise() {
     assert_eq!(cpu_before(&outcome, "B", 120), 10);
     assert_eq!(cpu_before(&outcome, "A", 120), 110);
 }
+
+#[test]
+fn sjf_predicts_hidden_bursts() {
+    // Every first prediction is τ(0) = 10, so A, B, C start in list order.
+    // A's 6-tick burst gives τ = 0.5·6 + 0.5·10 = 8, B's 2-tick burst
+    // gives τ = 6. At 8, A (8) beats C (10); at 14, B (6) beats C (10).
+    let jobs = jobs::parse("A:0:6/1/6,B:0:2/5/2,C:0:9").unwrap();
+    let mut sjf = scheduler::new("sjf").unwrap();
+    let outcome = jobs::simulate_with(&jobs, sjf.as_mut(), jobs::Bursts::Hidden).unwrap();
+    assert_eq!(
+        gantt(&outcome),
+        segments(&[
+            ("A", 0, 6),
+            ("B", 6, 8),
+            ("A", 8, 14),
+            ("B", 14, 16),
+            ("C", 16, 25)
+        ])
+    );
+
+    // Told the bursts, SJF runs B's 2-tick burst first.
+    let known = run("A:0:6/1/6,B:0:2/5/2,C:0:9", "sjf");
+    assert_eq!(known.gantt[0].job.as_deref(), Some("B"));
+}

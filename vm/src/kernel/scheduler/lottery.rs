@@ -76,7 +76,7 @@ impl Scheduler for Lottery {
     }
 
     fn should_preempt(&mut self, _task: TaskId, slice_used: u64, _now: u64) -> bool {
-        slice_used > 0 && slice_used % self.quantum == 0 && !self.ready.is_empty()
+        slice_used > 0 && slice_used.is_multiple_of(self.quantum) && !self.ready.is_empty()
     }
 
     fn on_stop(&mut self, task: TaskId, _ran: u64, reason: StopReason, _now: u64) {

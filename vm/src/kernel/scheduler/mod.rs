@@ -176,6 +176,19 @@ impl Default for SchedulerParams {
     }
 }
 
+impl SchedulerParams {
+    /// Returns the quantum of each MLFQ level, top level first: `mlfq_quanta`
+    /// if set, otherwise `quantum` doubled at each of `mlfq_levels` levels.
+    pub fn mlfq_quanta(&self) -> Vec<u64> {
+        match &self.mlfq_quanta {
+            Some(quanta) => quanta.clone(),
+            None => (0..self.mlfq_levels.min(MAX_MLFQ_LEVELS))
+                .map(|level| self.quantum.saturating_mul(1 << level))
+                .collect(),
+        }
+    }
+}
+
 /// The most `mlfq` levels a scheduler may have.
 pub const MAX_MLFQ_LEVELS: usize = 64;
 
@@ -266,7 +279,7 @@ pub fn new_with(
         "rr" => Box::new(RoundRobin::new(params.quantum)),
         "priority" => Box::new(Priority::new(true, params.aging)),
         "priority-np" => Box::new(Priority::new(false, params.aging)),
-        "mlfq" => Box::new(Mlfq::new(mlfq_quanta(params), params.mlfq_boost)),
+        "mlfq" => Box::new(Mlfq::new(params.mlfq_quanta(), params.mlfq_boost)),
         "sjf" => Box::new(Sjf::new(false, params.alpha, params.initial_estimate)),
         "srtf" => Box::new(Sjf::new(true, params.alpha, params.initial_estimate)),
         "lottery" => Box::new(Lottery::new(params.quantum, params.tickets, params.seed)),
@@ -274,16 +287,6 @@ pub fn new_with(
         _ => unreachable!("every name in NAMES has a match arm"),
     };
     Ok(scheduler)
-}
-
-/// Returns the quantum of each MLFQ level, top level first.
-fn mlfq_quanta(params: &SchedulerParams) -> Vec<u64> {
-    match &params.mlfq_quanta {
-        Some(quanta) => quanta.clone(),
-        None => (0..params.mlfq_levels)
-            .map(|level| params.quantum.saturating_mul(1 << level))
-            .collect(),
-    }
 }
 
 /// Checks every parameter against its documented range.
@@ -312,14 +315,14 @@ fn validate(params: &SchedulerParams) -> Result<(), SchedulerError> {
         if quanta.is_empty() || quanta.len() > MAX_MLFQ_LEVELS {
             return invalid(
                 "mlfq_quanta",
-                format!("{quanta:?}"),
+                join(quanta),
                 "from 1 to 64 quanta, one per level",
             );
         }
         if quanta.contains(&0) {
             return invalid(
                 "mlfq_quanta",
-                format!("{quanta:?}"),
+                join(quanta),
                 "quanta of at least 1 tick each",
             );
         }
@@ -342,6 +345,12 @@ fn validate(params: &SchedulerParams) -> Result<(), SchedulerError> {
         );
     }
     Ok(())
+}
+
+/// Formats `values` separated by commas, as `--quanta` takes them.
+fn join(values: &[u64]) -> String {
+    let texts: Vec<String> = values.iter().map(u64::to_string).collect();
+    texts.join(",")
 }
 
 /// Returns the lottery and stride tickets of a task of `priority`, for

@@ -134,13 +134,13 @@ fn invalid_parameter_message_names_value_and_range() {
 
 #[test]
 fn mlfq_quanta_double_by_default() {
-    assert_eq!(mlfq_quanta(&SchedulerParams::default()), vec![4, 8, 16]);
+    assert_eq!(SchedulerParams::default().mlfq_quanta(), vec![4, 8, 16]);
     let params = SchedulerParams {
         quantum: 1,
         mlfq_levels: 4,
         ..SchedulerParams::default()
     };
-    assert_eq!(mlfq_quanta(&params), vec![1, 2, 4, 8]);
+    assert_eq!(params.mlfq_quanta(), vec![1, 2, 4, 8]);
 }
 
 #[test]
