@@ -179,3 +179,14 @@ fn mlfq_keeps_level_of_blocking_task() {
     mlfq.on_stop(0, 1, StopReason::Blocked, 1);
     assert_eq!(mlfq.level(0), 0);
 }
+
+#[test]
+fn stride_numerator_divides_default_tickets() {
+    for priority in 0..4 {
+        let tickets = u128::from(tickets_for(100, priority));
+        assert_eq!(stride::STRIDE1 % tickets, 0, "{tickets} tickets");
+    }
+    for tickets in 1..=32u128 {
+        assert_eq!(stride::STRIDE1 % tickets, 0, "{tickets} tickets");
+    }
+}
