@@ -262,7 +262,7 @@ fn merge_segments(gantt: &[Segment]) -> Vec<Segment> {
 }
 
 /// Writes the Gantt chart as a bar of cells, one per segment, with the
-/// times under the cell borders; idle time is a cell named `idle`. Long
+/// times under the cell borders. Idle time is a cell named `idle`. Long
 /// charts wrap into several bars of at most [`GANTT_WIDTH`] columns.
 fn write_gantt(out: &mut impl Write, gantt: &[Segment]) -> io::Result<()> {
     let segments = merge_segments(gantt);
@@ -272,7 +272,7 @@ fn write_gantt(out: &mut impl Write, gantt: &[Segment]) -> io::Result<()> {
     for segment in &segments {
         let label = segment.job.as_deref().unwrap_or("idle");
         let start = segment.start.to_string();
-        // The cell holds the label with a space on each side, and is wide
+        // The cell contains the label with a space on each side, and is wide
         // enough that the start time and a space fit under it.
         let width = (label.len() + 2).max(start.len() + 1);
         if !row.is_empty() && row_width + width + 1 > GANTT_WIDTH {

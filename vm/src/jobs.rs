@@ -17,21 +17,21 @@
 //! task i. During an I/O burst the job waits, without using the CPU, and
 //! several jobs can do I/O at the same time (each has its own device).
 //!
-//! This module knows nothing of the VM; it depends only on the scheduler trait.
+//! This module does not depend on the VM, only on the scheduler trait.
 
 use crate::kernel::scheduler::{ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
 use serde::Serialize;
 use std::fmt;
 
-/// The most jobs a list may have.
+/// The maximum number of jobs in a list.
 pub const MAX_JOBS: usize = 1000;
 
-/// The longest simulation, in ticks: the latest arrival plus every CPU and
-/// I/O burst of every job may not exceed it. With [`MAX_JOBS`] this bounds a
+/// The maximum simulation length, in ticks: the latest arrival plus every
+/// CPU and I/O burst of every job may not exceed it. With [`MAX_JOBS`] this bounds a
 /// run to about 10^8 steps of O(1) work per job.
 pub const MAX_TICKS: u64 = 100_000;
 
-/// The longest job name, in bytes.
+/// The maximum length of a job name, in bytes.
 pub const MAX_NAME_LEN: usize = 32;
 
 /// One job of a job list.
@@ -150,10 +150,10 @@ impl std::error::Error for JobError {}
 ///
 /// # Errors
 ///
-/// Returns a [`JobError`] naming the first invalid job: a wrong number of
-/// fields, a bad name or number, a zero burst, a burst list that ends with
-/// I/O, a duplicate name, an empty list, or a list over [`MAX_JOBS`] jobs or
-/// [`MAX_TICKS`] ticks.
+/// Returns a [`JobError`] naming the first invalid job. A job is invalid
+/// for a wrong number of fields, a bad name or number, a zero burst, a
+/// burst list that ends with I/O, or a duplicate name. A list is invalid
+/// when it is empty or exceeds [`MAX_JOBS`] jobs or [`MAX_TICKS`] ticks.
 pub fn parse(text: &str) -> Result<Vec<Job>, JobError> {
     if text.trim().is_empty() {
         return Err(JobError::Empty);
@@ -379,7 +379,7 @@ struct Dispatch {
     since: u64,
 }
 
-/// Whether the scheduler is told the length of each CPU burst.
+/// Whether the scheduler receives the length of each CPU burst as a hint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bursts {
     /// Pass each burst's length as the task's burst hint, as textbook SJF
@@ -404,8 +404,8 @@ pub fn simulate(jobs: &[Job], scheduler: &mut dyn Scheduler) -> Result<Outcome, 
     simulate_with(jobs, scheduler, Bursts::Known)
 }
 
-/// Runs `jobs` on `scheduler` until every job has finished; `bursts` says
-/// whether the scheduler gets the burst lengths as hints.
+/// Runs `jobs` on `scheduler` until every job has finished. `bursts`
+/// selects whether the scheduler receives the burst lengths as hints.
 ///
 /// The scheduler should be fresh: the tasks are numbered from 0 in job-list
 /// order. The run takes at most the latest arrival plus every burst in

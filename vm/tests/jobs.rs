@@ -1,8 +1,8 @@
-//! Job-list mode against textbook answers: each case runs a job list
-//! through a scheduler and compares the dispatches (Gantt chart) and the
-//! per-job times with the worked examples of Silberschatz, Galvin and
-//! Gagne, "Operating System Concepts", CPU scheduling chapter, and with
-//! cases worked out by hand in the comments.
+//! Job-list mode against known answers. Each case runs a job list through
+//! a scheduler and compares the dispatches (Gantt chart) and the per-job
+//! times with a worked example of Silberschatz, Galvin and Gagne,
+//! "Operating System Concepts", CPU scheduling chapter, or with a case
+//! worked out by hand in its comments.
 
 use pagelab_vm::jobs::{self, Outcome};
 use pagelab_vm::kernel::scheduler::{self, SchedulerParams};

@@ -23,7 +23,7 @@ struct Running {
 ///
 /// - Rule 1 and 2: the highest non-empty level runs, round robin within a
 ///   level. A task that becomes ready on a higher level than the running
-///   task's preempts it at the next tick; the preempted task stays on its
+///   task's preempts it at the next tick. The preempted task stays on its
 ///   level and goes to the back of its queue.
 /// - Rule 3: a new task enters the top level (level 0).
 /// - Rule 4a: a task that uses its level's whole quantum moves down one

@@ -61,9 +61,8 @@ pub type TaskId = u32;
 pub struct TaskParams {
     /// Priority; a lower number is a higher priority, as in most textbooks.
     pub priority: u32,
-    /// The known length of the task's next CPU burst, in ticks, where the
-    /// driver knows it (job-list mode); `None` makes SJF-like schedulers
-    /// predict it. [`Scheduler::set_burst_hint`] updates it before a later burst.
+    /// The length of the task's next CPU burst, in ticks, where the driver
+    /// has it (job-list mode). `None` makes SJF-like schedulers predict it. [`Scheduler::set_burst_hint`] updates it before a later burst.
     pub burst_hint: Option<u64>,
 }
 
@@ -192,7 +191,7 @@ impl SchedulerParams {
 /// The most `mlfq` levels a scheduler may have.
 pub const MAX_MLFQ_LEVELS: usize = 64;
 
-/// The most tickets a priority-0 task may hold. With at most 2^32 tasks the
+/// The maximum number of tickets of a priority-0 task. With at most 2^32 tasks the
 /// ticket sum of a lottery stays below 2^62.
 pub const MAX_TICKETS: u64 = 1_000_000_000;
 

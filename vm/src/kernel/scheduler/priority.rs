@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 ///
 /// Priority 0 is the highest. Equal priorities run in ready order (FCFS).
 /// The preemptive variant (`priority`) takes the CPU from the running task
-/// as soon as a ready task has a strictly better priority; the
+/// as soon as a ready task has a strictly better priority. The
 /// non-preemptive variant (`priority-np`) waits until the running task
 /// blocks, yields or exits.
 ///

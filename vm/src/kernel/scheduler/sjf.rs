@@ -6,7 +6,7 @@ use super::ready::ReadySet;
 use super::{ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
 use std::collections::BTreeMap;
 
-/// What the scheduler knows about one task's CPU bursts.
+/// The scheduler's record of one task's CPU bursts.
 #[derive(Clone, Copy, Debug)]
 struct Burst {
     /// The known length of the current burst, from the driver.
