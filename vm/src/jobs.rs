@@ -21,14 +21,16 @@
 
 use crate::kernel::scheduler::{ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// The maximum number of jobs in a list.
 pub const MAX_JOBS: usize = 1000;
 
 /// The maximum simulation length, in ticks: the latest arrival plus every
-/// CPU and I/O burst of every job may not exceed it. With [`MAX_JOBS`] this bounds a
-/// run to about 10^8 steps of O(1) work per job.
+/// CPU and I/O burst of every job may not exceed it. The driver does O(1)
+/// work per tick besides the scheduler calls, and a scheduler choice scans
+/// at most [`MAX_JOBS`] ready jobs, so a run takes at most about 10^8 steps.
 pub const MAX_TICKS: u64 = 100_000;
 
 /// The maximum length of a job name, in bytes.
@@ -446,6 +448,16 @@ pub fn simulate_with(
             finish: 0,
         })
         .collect();
+    // Jobs by arrival, in job-list order among equal arrivals (the sort is
+    // stable), and jobs doing I/O by the tick their I/O ends. With these,
+    // and the count of ready jobs, each tick costs the driver O(1) work
+    // outside the events at that tick.
+    let mut arrivals: Vec<usize> = (0..jobs.len()).collect();
+    arrivals.sort_by_key(|&index| jobs[index].arrival);
+    let mut next_arrival = 0;
+    let mut wakeups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let mut ready = 0usize;
+
     let mut gantt: Vec<Segment> = Vec::new();
     let mut running: Option<Dispatch> = None;
     let mut finished = 0;
@@ -466,6 +478,7 @@ pub fn simulate_with(
             } else {
                 let io = job.bursts[record.burst_index + 1];
                 record.state = State::Waiting { until: now + io };
+                wakeups.entry(now + io).or_default().push(dispatch.job);
                 record.burst_index += 2;
                 record.remaining = job.bursts[record.burst_index];
                 scheduler.on_stop(task_id(dispatch.job), ran, StopReason::Blocked, now);
@@ -474,20 +487,28 @@ pub fn simulate_with(
         }
 
         // 2. Arrivals in job-list order, then the ends of I/O bursts.
-        for (index, job) in jobs.iter().enumerate() {
-            if progress[index].state == State::NotArrived && job.arrival == now {
-                let params = TaskParams {
-                    priority: job.priority,
-                    burst_hint: hint(job.bursts[0]),
-                };
-                scheduler.add_task(task_id(index), params);
-                progress[index].state = State::Ready;
-                scheduler.make_ready(task_id(index), now, ReadyReason::Arrived);
+        while let Some(&index) = arrivals.get(next_arrival) {
+            let job = &jobs[index];
+            if job.arrival != now {
+                break;
             }
+            next_arrival += 1;
+            let params = TaskParams {
+                priority: job.priority,
+                burst_hint: hint(job.bursts[0]),
+            };
+            scheduler.add_task(task_id(index), params);
+            progress[index].state = State::Ready;
+            ready += 1;
+            scheduler.make_ready(task_id(index), now, ReadyReason::Arrived);
         }
-        for (index, record) in progress.iter_mut().enumerate() {
-            if record.state == (State::Waiting { until: now }) {
+        if let Some(mut woken) = wakeups.remove(&now) {
+            woken.sort_unstable();
+            for index in woken {
+                let record = &mut progress[index];
+                debug_assert_eq!(record.state, State::Waiting { until: now });
                 record.state = State::Ready;
+                ready += 1;
                 scheduler.set_burst_hint(task_id(index), hint(record.remaining));
                 scheduler.make_ready(task_id(index), now, ReadyReason::Woken);
             }
@@ -500,6 +521,7 @@ pub fn simulate_with(
             if scheduler.should_preempt(task, ran, now) {
                 scheduler.on_stop(task, ran, StopReason::Preempted, now);
                 progress[dispatch.job].state = State::Ready;
+                ready += 1;
                 scheduler.make_ready(task, now, ReadyReason::Preempted);
                 running = None;
             }
@@ -507,10 +529,6 @@ pub fn simulate_with(
 
         // 4. A free CPU takes the scheduler's choice.
         if running.is_none() {
-            let ready = progress
-                .iter()
-                .filter(|record| record.state == State::Ready)
-                .count();
             match scheduler.pick_next(now) {
                 Some(task) => {
                     let job = usize::try_from(task).unwrap_or(usize::MAX);
@@ -523,6 +541,7 @@ pub fn simulate_with(
                     }
                     let record = &mut progress[job];
                     record.state = State::Running;
+                    ready -= 1;
                     record.first_run.get_or_insert(now);
                     running = Some(Dispatch { job, since: now });
                     gantt.push(Segment {

@@ -1,7 +1,8 @@
 //! Property tests of job-list mode over random job lists: the metric
 //! identities hold under every scheduler, round robin with a quantum no
-//! job reaches is FCFS, and SJF minimises average waiting among
-//! non-preemptive orders.
+//! job reaches is FCFS, SJF minimises average waiting among
+//! non-preemptive orders, and SRTF and preemptive priority agree with a
+//! naive model.
 
 use pagelab_vm::jobs::{self, Job, Outcome};
 use pagelab_vm::kernel::scheduler::{self, SchedulerParams, NAMES};
@@ -135,6 +136,24 @@ proptest! {
     }
 
     #[test]
+    fn srtf_and_priority_match_model(jobs in jobs_strategy()) {
+        // One CPU burst per job: the model has no I/O.
+        let jobs: Vec<Job> = jobs
+            .into_iter()
+            .map(|job| Job { bursts: vec![job.bursts[0]], ..job })
+            .collect();
+        for (name, key) in [("srtf", Key::Remaining), ("priority", Key::Priority)] {
+            let outcome = simulate(&jobs, name, &SchedulerParams::default());
+            let got: Vec<(u64, u64)> = outcome
+                .jobs
+                .iter()
+                .map(|job| (job.finish, job.arrival + job.response))
+                .collect();
+            prop_assert_eq!(got, preemptive_model(&jobs, key), "{}", name);
+        }
+    }
+
+    #[test]
     fn sjf_minimises_average_waiting(bursts in prop::collection::vec(1u64..20, 1..6)) {
         let jobs: Vec<Job> = bursts
             .iter()
@@ -155,6 +174,85 @@ proptest! {
         let sjf_total: u64 = sjf.jobs.iter().map(|job| job.waiting).sum();
         prop_assert_eq!(sjf_total, best);
     }
+}
+
+/// Which job a preemptive scheduler prefers, as in the naive model.
+#[derive(Clone, Copy)]
+enum Key {
+    /// Shortest remaining time first.
+    Remaining,
+    /// Lowest priority number first.
+    Priority,
+}
+
+/// Returns each job's (finish, first dispatch) under a naive model of SRTF
+/// or preemptive priority scheduling, for jobs with one CPU burst each.
+///
+/// At each tick the running job keeps the CPU unless a ready job has a
+/// strictly smaller key. A free CPU takes the ready job with the smallest
+/// key, ties going to the job that became ready first. Jobs arriving at a
+/// tick become ready, in list order, before a job preempted at that tick.
+fn preemptive_model(jobs: &[Job], key: Key) -> Vec<(u64, u64)> {
+    let n = jobs.len();
+    let mut remaining: Vec<u64> = jobs.iter().map(|job| job.bursts[0]).collect();
+    let mut ready_order: Vec<Option<u64>> = vec![None; n];
+    let mut finish = vec![0; n];
+    let mut first_run: Vec<Option<u64>> = vec![None; n];
+    let mut next_order = 0;
+    let mut running: Option<usize> = None;
+    let mut done = 0;
+    let key_of = |job: usize, remaining: &[u64]| match key {
+        Key::Remaining => remaining[job],
+        Key::Priority => u64::from(jobs[job].priority),
+    };
+
+    for now in 0.. {
+        if let Some(job) = running.filter(|&job| remaining[job] == 0) {
+            finish[job] = now;
+            done += 1;
+            running = None;
+        }
+        for (index, job) in jobs.iter().enumerate() {
+            if job.arrival == now {
+                ready_order[index] = Some(next_order);
+                next_order += 1;
+            }
+        }
+        if let Some(job) = running {
+            let better_ready = (0..n).any(|other| {
+                ready_order[other].is_some() && key_of(other, &remaining) < key_of(job, &remaining)
+            });
+            if better_ready {
+                ready_order[job] = Some(next_order);
+                next_order += 1;
+                running = None;
+            }
+        }
+        if running.is_none() {
+            let chosen = (0..n)
+                .filter_map(|job| {
+                    ready_order[job].map(|order| (key_of(job, &remaining), order, job))
+                })
+                .min()
+                .map(|(_, _, job)| job);
+            if let Some(job) = chosen {
+                ready_order[job] = None;
+                first_run[job].get_or_insert(now);
+                running = Some(job);
+            }
+        }
+        if done == n {
+            break;
+        }
+        if let Some(job) = running {
+            remaining[job] -= 1;
+        }
+    }
+    finish
+        .into_iter()
+        .zip(first_run)
+        .map(|(finish, first)| (finish, first.expect("every job ran")))
+        .collect()
 }
 
 /// Returns the total waiting time of jobs all arriving at 0 and run to

@@ -21,8 +21,10 @@ pub struct Lottery {
     base_tickets: u64,
     rng: SplitMix64,
     tickets: BTreeMap<TaskId, u64>,
-    /// Ready tasks, earliest first.
-    ready: Vec<TaskId>,
+    /// Ready tasks with their tickets, earliest first.
+    ready: Vec<(TaskId, u64)>,
+    /// The sum of the ready tasks' tickets.
+    ready_tickets: u64,
 }
 
 impl Lottery {
@@ -35,6 +37,7 @@ impl Lottery {
             rng: SplitMix64::new(seed),
             tickets: BTreeMap::new(),
             ready: Vec::new(),
+            ready_tickets: 0,
         }
     }
 
@@ -54,25 +57,27 @@ impl Scheduler for Lottery {
     }
 
     fn make_ready(&mut self, task: TaskId, _now: u64, _reason: ReadyReason) {
-        self.ready.push(task);
+        let tickets = self.tickets(task);
+        self.ready.push((task, tickets));
+        self.ready_tickets += tickets;
     }
 
     fn pick_next(&mut self, _now: u64) -> Option<TaskId> {
         if self.ready.is_empty() {
             return None;
         }
-        let total: u64 = self.ready.iter().map(|&task| self.tickets(task)).sum();
-        let mut winner = self.rng.below(total);
+        let mut winner = self.rng.below(self.ready_tickets);
         let mut index = self.ready.len() - 1;
-        for (position, &task) in self.ready.iter().enumerate() {
-            let held = self.tickets(task);
-            if winner < held {
+        for (position, &(_, tickets)) in self.ready.iter().enumerate() {
+            if winner < tickets {
                 index = position;
                 break;
             }
-            winner -= held;
+            winner -= tickets;
         }
-        Some(self.ready.remove(index))
+        let (task, tickets) = self.ready.remove(index);
+        self.ready_tickets -= tickets;
+        Some(task)
     }
 
     fn should_preempt(&mut self, _task: TaskId, slice_used: u64, _now: u64) -> bool {
@@ -86,7 +91,13 @@ impl Scheduler for Lottery {
     }
 
     fn set_priority(&mut self, task: TaskId, priority: u32) {
-        self.tickets
-            .insert(task, tickets_for(self.base_tickets, priority));
+        let tickets = tickets_for(self.base_tickets, priority);
+        self.tickets.insert(task, tickets);
+        for (ready_task, ready_tickets) in &mut self.ready {
+            if *ready_task == task {
+                self.ready_tickets = self.ready_tickets - *ready_tickets + tickets;
+                *ready_tickets = tickets;
+            }
+        }
     }
 }

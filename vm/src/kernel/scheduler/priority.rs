@@ -5,6 +5,14 @@ use super::ready::{ReadyEntry, ReadySet};
 use super::{ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
 use std::collections::BTreeMap;
 
+/// The running task's priority and the first tick at which a ready task
+/// beats it.
+#[derive(Clone, Copy, Debug)]
+struct PreemptAt {
+    running_priority: u32,
+    tick: u64,
+}
+
 /// Priority scheduling. O(n) per choice for n ready tasks.
 ///
 /// Priority 0 is the highest. Equal priorities run in ready order (FCFS).
@@ -22,7 +30,13 @@ pub struct Priority {
     preemptive: bool,
     aging: Option<u64>,
     priorities: BTreeMap<TaskId, u32>,
-    ready: ReadySet,
+    /// Ready tasks keyed by their own (un-aged) priority.
+    ready: ReadySet<u32>,
+    /// The tick from which some ready task beats the running task, or
+    /// `None` when it must be recomputed. A ready task's effective priority
+    /// depends only on the tick, so the tick can be computed once per
+    /// change of the ready set, and `should_preempt` costs O(1) per tick.
+    preempt_at: Option<PreemptAt>,
 }
 
 impl Priority {
@@ -34,11 +48,29 @@ impl Priority {
             aging: aging.filter(|&ticks| ticks > 0),
             priorities: BTreeMap::new(),
             ready: ReadySet::default(),
+            preempt_at: None,
         }
     }
 
     fn priority(&self, task: TaskId) -> u32 {
         priority_of(&self.priorities, task)
+    }
+
+    /// Returns the first tick at which the ready `entry` has a strictly
+    /// better effective priority than `running`, or `u64::MAX` for never.
+    fn beats_from(&self, entry: &ReadyEntry<u32>, running: u32) -> u64 {
+        let priority = entry.key;
+        if priority < running {
+            return entry.since;
+        }
+        match self.aging {
+            // Aging stops at priority 0, which cannot beat a running 0.
+            Some(ticks) if running > 0 => {
+                let steps = u64::from(priority - running) + 1;
+                entry.since.saturating_add(ticks.saturating_mul(steps))
+            }
+            _ => u64::MAX,
+        }
     }
 }
 
@@ -47,13 +79,8 @@ fn priority_of(priorities: &BTreeMap<TaskId, u32>, task: TaskId) -> u32 {
 }
 
 /// Returns the priority of a ready task after aging, at tick `now`.
-fn effective(
-    priorities: &BTreeMap<TaskId, u32>,
-    aging: Option<u64>,
-    entry: &ReadyEntry,
-    now: u64,
-) -> u32 {
-    let base = priority_of(priorities, entry.task);
+fn effective(aging: Option<u64>, entry: &ReadyEntry<u32>, now: u64) -> u32 {
+    let base = entry.key;
     match aging {
         None => base,
         Some(ticks) => {
@@ -78,13 +105,26 @@ impl Scheduler for Priority {
     }
 
     fn make_ready(&mut self, task: TaskId, now: u64, _reason: ReadyReason) {
-        self.ready.push(task, now);
+        let priority = self.priority(task);
+        self.ready.push(task, now, priority);
+        if let Some(cached) = self.preempt_at {
+            let entry = ReadyEntry {
+                task,
+                since: now,
+                key: priority,
+            };
+            let tick = self.beats_from(&entry, cached.running_priority);
+            self.preempt_at = Some(PreemptAt {
+                tick: cached.tick.min(tick),
+                ..cached
+            });
+        }
     }
 
     fn pick_next(&mut self, now: u64) -> Option<TaskId> {
-        let (priorities, aging) = (&self.priorities, self.aging);
-        self.ready
-            .take_min_by_key(|entry| effective(priorities, aging, entry, now))
+        self.preempt_at = None;
+        let aging = self.aging;
+        self.ready.take_min_by(|entry| effective(aging, entry, now))
     }
 
     fn should_preempt(&mut self, task: TaskId, _slice_used: u64, now: u64) -> bool {
@@ -92,9 +132,24 @@ impl Scheduler for Priority {
             return false;
         }
         let running = self.priority(task);
-        self.ready
-            .iter()
-            .any(|entry| effective(&self.priorities, self.aging, entry, now) < running)
+        let cached = match self.preempt_at {
+            Some(cached) if cached.running_priority == running => cached,
+            _ => {
+                let tick = self
+                    .ready
+                    .iter()
+                    .map(|entry| self.beats_from(entry, running))
+                    .min()
+                    .unwrap_or(u64::MAX);
+                let cached = PreemptAt {
+                    running_priority: running,
+                    tick,
+                };
+                self.preempt_at = Some(cached);
+                cached
+            }
+        };
+        now >= cached.tick
     }
 
     fn on_stop(&mut self, task: TaskId, _ran: u64, reason: StopReason, _now: u64) {
@@ -104,6 +159,60 @@ impl Scheduler for Priority {
     }
 
     fn set_priority(&mut self, task: TaskId, priority: u32) {
+        self.preempt_at = None;
         self.priorities.insert(task, priority);
+        self.ready.set_key(task, priority);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Returns whether a ready task of `waiting` priority, ready since 0,
+    /// beats a running task of `running` priority at tick `now`, by the
+    /// cached threshold and by direct comparison.
+    fn both_ways(aging: Option<u64>, waiting: u32, running: u32, now: u64) -> (bool, bool) {
+        let mut scheduler = Priority::new(true, aging);
+        scheduler.add_task(
+            0,
+            TaskParams {
+                priority: waiting,
+                burst_hint: None,
+            },
+        );
+        scheduler.add_task(
+            1,
+            TaskParams {
+                priority: running,
+                burst_hint: None,
+            },
+        );
+        scheduler.make_ready(0, 0, ReadyReason::Arrived);
+        let cached = scheduler.should_preempt(1, 1, now);
+        let entry = ReadyEntry {
+            task: 0,
+            since: 0,
+            key: waiting,
+        };
+        let direct = effective(aging, &entry, now) < running;
+        (cached, direct)
+    }
+
+    #[test]
+    fn preempt_threshold_matches_effective_priority() {
+        for aging in [None, Some(1), Some(3)] {
+            for waiting in 0..5 {
+                for running in 0..5 {
+                    for now in 0..20 {
+                        let (cached, direct) = both_ways(aging, waiting, running, now);
+                        assert_eq!(
+                            cached, direct,
+                            "aging {aging:?}, waiting {waiting}, running {running}, tick {now}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }

@@ -43,7 +43,12 @@ pub struct Sjf {
     alpha: f64,
     initial_estimate: f64,
     bursts: BTreeMap<TaskId, Burst>,
-    ready: ReadySet,
+    /// Ready tasks keyed by their predicted remaining time.
+    ready: ReadySet<f64>,
+    /// The smallest remaining time in the ready set, or `None` when it must
+    /// be recomputed. A ready task's remaining time does not change while
+    /// it waits, so `should_preempt` scans the set only after a change.
+    min_ready: Option<f64>,
 }
 
 impl Sjf {
@@ -56,11 +61,14 @@ impl Sjf {
             initial_estimate: initial_estimate as f64,
             bursts: BTreeMap::new(),
             ready: ReadySet::default(),
+            min_ready: None,
         }
     }
 
     fn remaining(&self, task: TaskId) -> f64 {
-        remaining_of(&self.bursts, task, self.initial_estimate)
+        self.bursts
+            .get(&task)
+            .map_or(self.initial_estimate, Burst::remaining)
     }
 
     fn burst_mut(&mut self, task: TaskId) -> &mut Burst {
@@ -71,10 +79,6 @@ impl Sjf {
             used: 0,
         })
     }
-}
-
-fn remaining_of(bursts: &BTreeMap<TaskId, Burst>, task: TaskId, initial_estimate: f64) -> f64 {
-    bursts.get(&task).map_or(initial_estimate, Burst::remaining)
 }
 
 impl Scheduler for Sjf {
@@ -91,13 +95,14 @@ impl Scheduler for Sjf {
     }
 
     fn make_ready(&mut self, task: TaskId, now: u64, _reason: ReadyReason) {
-        self.ready.push(task, now);
+        let remaining = self.remaining(task);
+        self.min_ready = self.min_ready.map(|min| min.min(remaining));
+        self.ready.push(task, now, remaining);
     }
 
     fn pick_next(&mut self, _now: u64) -> Option<TaskId> {
-        let (bursts, initial) = (&self.bursts, self.initial_estimate);
-        self.ready
-            .take_min_by_key(|entry| remaining_of(bursts, entry.task, initial))
+        self.min_ready = None;
+        self.ready.take_min_by(|entry| entry.key)
     }
 
     fn should_preempt(&mut self, task: TaskId, slice_used: u64, _now: u64) -> bool {
@@ -105,9 +110,19 @@ impl Scheduler for Sjf {
             return false;
         }
         let running = (self.remaining(task) - slice_used as f64).max(0.0);
-        self.ready
-            .iter()
-            .any(|entry| self.remaining(entry.task) < running)
+        let min_ready = match self.min_ready {
+            Some(min) => min,
+            None => {
+                let min = self
+                    .ready
+                    .iter()
+                    .map(|entry| entry.key)
+                    .fold(f64::INFINITY, f64::min);
+                self.min_ready = Some(min);
+                min
+            }
+        };
+        min_ready < running
     }
 
     fn on_stop(&mut self, task: TaskId, ran: u64, reason: StopReason, _now: u64) {
@@ -127,6 +142,9 @@ impl Scheduler for Sjf {
     }
 
     fn set_burst_hint(&mut self, task: TaskId, hint: Option<u64>) {
+        self.min_ready = None;
         self.burst_mut(task).hint = hint;
+        let remaining = self.remaining(task);
+        self.ready.set_key(task, remaining);
     }
 }

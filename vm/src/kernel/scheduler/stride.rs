@@ -2,7 +2,6 @@
 //! Each task advances a pass value in inverse proportion to its tickets,
 //! and the ready task with the smallest pass runs.
 
-use super::ready::ReadySet;
 use super::{tickets_for, ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
 use std::collections::BTreeMap;
 
@@ -41,7 +40,9 @@ pub struct Stride {
     base_tickets: u64,
     tasks: BTreeMap<TaskId, Pass>,
     virtual_time: u128,
-    ready: ReadySet,
+    /// Ready tasks with their passes, earliest first. A ready task's pass
+    /// does not change until it runs, so the copy here stays exact.
+    ready: Vec<(TaskId, u128)>,
 }
 
 impl Stride {
@@ -53,7 +54,7 @@ impl Stride {
             base_tickets,
             tasks: BTreeMap::new(),
             virtual_time: 0,
-            ready: ReadySet::default(),
+            ready: Vec::new(),
         }
     }
 
@@ -72,25 +73,29 @@ impl Scheduler for Stride {
         self.tasks.insert(task, Pass { stride, pass: 0 });
     }
 
-    fn make_ready(&mut self, task: TaskId, now: u64, reason: ReadyReason) {
-        if matches!(reason, ReadyReason::Arrived | ReadyReason::Woken) {
-            let virtual_time = self.virtual_time;
-            if let Some(state) = self.tasks.get_mut(&task) {
+    fn make_ready(&mut self, task: TaskId, _now: u64, reason: ReadyReason) {
+        let virtual_time = self.virtual_time;
+        let mut pass = 0;
+        if let Some(state) = self.tasks.get_mut(&task) {
+            if matches!(reason, ReadyReason::Arrived | ReadyReason::Woken) {
                 state.pass = state.pass.max(virtual_time);
             }
+            pass = state.pass;
         }
-        self.ready.push(task, now);
+        self.ready.push((task, pass));
     }
 
     fn pick_next(&mut self, _now: u64) -> Option<TaskId> {
-        let tasks = &self.tasks;
-        let task = self
-            .ready
-            .take_min_by_key(|entry| tasks.get(&entry.task).map_or(0, |state| state.pass))?;
-        if let Some(state) = self.tasks.get(&task) {
-            self.virtual_time = state.pass;
+        // The first smallest pass is the earliest ready among equal passes.
+        let mut best: Option<(usize, u128)> = None;
+        for (index, &(_, pass)) in self.ready.iter().enumerate() {
+            if best.is_none_or(|(_, best_pass)| pass < best_pass) {
+                best = Some((index, pass));
+            }
         }
-        Some(task)
+        let (index, pass) = best?;
+        self.virtual_time = pass;
+        Some(self.ready.remove(index).0)
     }
 
     fn should_preempt(&mut self, _task: TaskId, slice_used: u64, _now: u64) -> bool {
