@@ -61,7 +61,7 @@ impl Job {
     }
 }
 
-/// Why a job list is invalid.
+/// The reason a job list is invalid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JobError {
     /// The list has no job.
@@ -349,7 +349,7 @@ impl fmt::Display for SimulationError {
 
 impl std::error::Error for SimulationError {}
 
-/// Where a job is in its life.
+/// The state of a job in the simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     NotArrived,

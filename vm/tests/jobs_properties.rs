@@ -1,6 +1,6 @@
-//! Property tests of job-list mode over random job lists: the metric
-//! identities hold under every scheduler, round robin with a quantum no
-//! job reaches is FCFS, SJF minimises average waiting among
+//! Property tests of job-list mode over random job lists. The metric
+//! identities hold under every scheduler, and round robin with a quantum
+//! no job reaches is FCFS. SJF minimises average waiting among
 //! non-preemptive orders, and SRTF and preemptive priority agree with a
 //! naive model.
 
@@ -13,7 +13,7 @@ fn simulate(jobs: &[Job], name: &str, params: &SchedulerParams) -> Outcome {
     jobs::simulate(jobs, scheduler.as_mut()).expect("every scheduler finishes")
 }
 
-/// A random job: arrival 0..12, 1 to 3 CPU bursts of 1..9 ticks with I/O
+/// Returns a strategy for one job: arrival 0..12, 1 to 3 CPU bursts of 1..9 ticks with I/O
 /// bursts of 1..6 ticks between them, priority 0..5.
 fn job_strategy() -> impl Strategy<Value = (u64, Vec<u64>, u32)> {
     (

@@ -19,7 +19,8 @@ struct Running {
 
 /// MLFQ scheduling, following the rules of Arpaci-Dusseau and
 /// Arpaci-Dusseau, "Operating Systems: Three Easy Pieces", chapter 8
-/// ("Scheduling: The Multi-Level Feedback Queue"). O(levels) per call.
+/// ("Scheduling: The Multi-Level Feedback Queue"). O(levels) per call, and
+/// O(tasks) for each boost.
 ///
 /// - Rule 1 and 2: the highest non-empty level runs, round robin within a
 ///   level. A task that becomes ready on a higher level than the running
