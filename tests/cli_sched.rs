@@ -258,3 +258,48 @@ fn closed_stdout_ends_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Splits a documented command line into arguments: words separated by
+/// spaces, with double quotes around a word that contains spaces or commas.
+fn split_command(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ' ' if !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            _ => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn documented_examples_match_output() {
+    let docs = std::fs::read_to_string(common::repo_root().join("docs/scheduling.md"))
+        .expect("docs/scheduling.md is readable");
+    let mut checked = 0;
+    for block in docs.split("```console\n").skip(1) {
+        let block = block
+            .split("```")
+            .next()
+            .expect("split yields a first part");
+        let (command, expected) = block.split_once('\n').expect("a command line, then output");
+        let words = split_command(command.trim_start_matches("$ "));
+        assert_eq!(words[0], "pagelab", "{command}");
+        let args: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let run = pagelab(&args);
+        assert_eq!(run.status, Some(0), "{command}: {}", run.stderr);
+        assert_eq!(run.stdout, expected, "{command}");
+        checked += 1;
+    }
+    assert_eq!(checked, 9, "every console example in docs/scheduling.md");
+}
