@@ -16,10 +16,13 @@
 //!
 //! At each tick boundary `now` the calls come in this order:
 //!
-//! 1. If the running task's tick ended its CPU burst, `on_stop` with
-//!    `Blocked` or `Exited`.
+//! 1. If the running task's last tick ended its CPU burst, `on_stop` with
+//!    `Blocked`, `Yielded` or `Exited`. A yielding task is then passed to
+//!    `make_ready` with `Yielded`. (Job-list jobs never yield.)
 //! 2. `make_ready` for the tasks that arrive at `now`, in creation order,
-//!    then for the tasks that wake at `now`, in task-id order.
+//!    then for the tasks that wake at `now`, in task-id order. A driver
+//!    that knows the length of a waking task's next burst calls
+//!    `set_burst_hint` just before its `make_ready`.
 //! 3. If a task is still running, `should_preempt`; on `true`, `on_stop`
 //!    with `Preempted`, then `make_ready` with `Preempted`. So a task that
 //!    arrives at the tick a quantum expires is queued before the preempted
