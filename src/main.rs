@@ -10,6 +10,7 @@ mod machine_args;
 mod output;
 mod replay;
 mod run;
+mod sched;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,9 @@ enum Command {
     Disasm(disasm::Args),
     /// Replay a page reference string through replacement policies.
     Replay(replay::Args),
+    /// Run a job list through a CPU scheduler and print the Gantt chart and
+    /// per-job times.
+    Sched(sched::Args),
     /// Print the effective machine configuration.
     Config(config::Args),
 }
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm::execute(args),
         Command::Disasm(args) => disasm::execute(args),
         Command::Replay(args) => replay::execute(args),
+        Command::Sched(args) => sched::execute(args),
         Command::Config(args) => config::execute(args),
     };
     match result {

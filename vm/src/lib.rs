@@ -49,6 +49,7 @@
 //! - [`policy`]: replacement policies, shared with `pagelab replay`.
 //! - [`refs`] and [`replay`]: the page reference string format and the
 //!   replay driver.
+//! - [`jobs`]: job-list mode, synthetic jobs run through the schedulers.
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`] and [`stats`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
@@ -56,6 +57,7 @@
 pub mod config;
 pub mod hw;
 pub mod isa;
+pub mod jobs;
 pub mod kernel;
 pub mod object;
 pub mod policy;
