@@ -81,6 +81,48 @@ pub trait ReplacementPolicy: Send {
     /// frame is occupied. The policy may read and clear reference bits
     /// through `bits`.
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx;
+
+    /// Returns the number of references between two calls of
+    /// [`ReplacementPolicy::on_timer`], or `None` for a policy that takes no
+    /// periodic samples.
+    ///
+    /// The interval counts references (hits and faults), not clock ticks,
+    /// so that the VM and replay sample at the same points of the reference
+    /// string.
+    fn timer_interval(&self) -> Option<u64> {
+        None
+    }
+
+    /// Samples the reference bits, as a clock interrupt would. The caller
+    /// calls it after every `timer_interval()`-th reference, after that
+    /// reference's own `on_hit` or `on_load` and after its reference bit is set.
+    fn on_timer(&mut self, _bits: &mut dyn ReferenceBits) {}
+}
+
+/// Counts references and calls the policy's timer after every
+/// `timer_interval()`-th one. The VM and replay share it, so both sample
+/// at the same references.
+#[derive(Clone, Debug, Default)]
+pub struct TimerCount {
+    references: u64,
+}
+
+impl TimerCount {
+    /// Counts one completed reference and runs `policy.on_timer` when its interval is due.
+    #[inline]
+    pub fn after_reference(
+        &mut self,
+        policy: &mut dyn ReplacementPolicy,
+        bits: &mut dyn ReferenceBits,
+    ) {
+        let Some(interval) = policy.timer_interval() else {
+            return;
+        };
+        self.references += 1;
+        if self.references % interval.max(1) == 0 {
+            policy.on_timer(bits);
+        }
+    }
 }
 
 /// Helpers for the policies' unit tests.
@@ -207,11 +249,11 @@ pub fn new(
         });
     }
 
-    let params = Params::new(&spec);
+    let mut params = Params::new(&spec);
     let policy: Box<dyn ReplacementPolicy> = match name {
         "fifo" => Box::new(Fifo::new(n_frames)),
         "lru" => Box::new(Lru::new(n_frames)),
-        "clock" => Box::new(Clock::new(n_frames)),
+        "clock" => Box::new(Clock::new(n_frames, params.bool("new_ref", true)?)),
         "random" => Box::new(Random::new(n_frames, seed)),
         "opt" => match future {
             Some(future) => Box::new(Opt::new(n_frames, future)),

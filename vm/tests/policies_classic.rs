@@ -1,0 +1,178 @@
+//! Tests of the classic replacement policies through the replay driver:
+//! textbook golden counts, agreement with naive list-based models written
+//! here from the textbook definitions, and the general fault-count
+//! properties over random reference strings.
+
+use pagelab_vm::refs::{self, Reference};
+use pagelab_vm::replay::{replay_named, ReplayOutcome};
+use proptest::prelude::*;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+const SILBERSCHATZ: &str = "7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1";
+
+/// Frame counts tried for each random string.
+const MAX_FRAMES_TRIED: usize = 7;
+
+fn run(spec: &str, n_frames: usize, references: &[Reference]) -> ReplayOutcome {
+    replay_named(spec, n_frames, 0, references, true).expect("valid policy and frame count")
+}
+
+fn faults(spec: &str, n_frames: usize, text: &str) -> u64 {
+    let references = refs::parse(text).expect("valid reference string");
+    run(spec, n_frames, &references).faults
+}
+
+fn distinct(references: &[Reference]) -> u64 {
+    references
+        .iter()
+        .map(|reference| reference.page)
+        .collect::<HashSet<_>>()
+        .len() as u64
+}
+
+/// Reference strings of up to 30 references over at most 8 pages, about a
+/// third of them writes.
+fn reference_strings() -> impl Strategy<Value = Vec<Reference>> {
+    prop::collection::vec(
+        (0u64..8, prop::bool::weighted(0.3)).prop_map(|(page, write)| Reference { page, write }),
+        0..30,
+    )
+}
+
+/// For each reference: whether it faulted and the page it evicted.
+type Decisions = Vec<(bool, Option<u64>)>;
+
+fn decisions(outcome: &ReplayOutcome) -> Decisions {
+    outcome
+        .steps
+        .as_ref()
+        .expect("steps were recorded")
+        .iter()
+        .map(|step| (step.fault, step.victim))
+        .collect()
+}
+
+/// Clock model over a ring of frames: the hand skips and clears referenced
+/// frames and evicts the first unreferenced one, then moves past it. A new
+/// page starts with reference bit `new_ref`; every hit sets the bit.
+fn clock_model(n_frames: usize, references: &[Reference], new_ref: bool) -> Decisions {
+    let mut ring: Vec<(u64, bool)> = Vec::new();
+    let mut hand = 0;
+    let mut decisions = Vec::new();
+    for reference in references {
+        if let Some(entry) = ring.iter_mut().find(|(page, _)| *page == reference.page) {
+            entry.1 = true;
+            decisions.push((false, None));
+            continue;
+        }
+        if ring.len() < n_frames {
+            ring.push((reference.page, new_ref));
+            decisions.push((true, None));
+            continue;
+        }
+        while ring[hand].1 {
+            ring[hand].1 = false;
+            hand = (hand + 1) % n_frames;
+        }
+        let victim = ring[hand].0;
+        ring[hand] = (reference.page, new_ref);
+        hand = (hand + 1) % n_frames;
+        decisions.push((true, Some(victim)));
+    }
+    decisions
+}
+
+#[test]
+fn clock_new_ref_golden_cases() {
+    let cases = [
+        ("1 2 3 1 4 1", 4, 5),
+        ("1 2 3 4 5 4", 5, 5),
+        ("3 1 2 4 1", 4, 4),
+        (SILBERSCHATZ, 11, 14),
+    ];
+    for (text, unreferenced, referenced) in cases {
+        assert_eq!(faults("clock:new_ref=0", 3, text), unreferenced, "{text} new_ref=0");
+        assert_eq!(faults("clock:new_ref=1", 3, text), referenced, "{text} new_ref=1");
+        assert_eq!(faults("clock", 3, text), referenced, "{text} default");
+    }
+}
+
+#[test]
+fn clock_new_ref_rejects_bad_value() {
+    let error = replay_named("clock:new_ref=2", 3, 0, &[], false).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid value \"2\" for parameter `new_ref` of policy \"clock\": expected 0, 1, false or true"
+    );
+}
+
+/// Checks the properties every policy here has: OPT has no more faults;
+/// distinct pages ≤ faults ≤ references; with frames ≥ distinct pages,
+/// faults = distinct pages; with one frame, a fault on every change.
+fn check_general(spec: &str, references: &[Reference]) -> Result<(), TestCaseError> {
+    let distinct = distinct(references);
+    let n = references.len() as u64;
+    for n_frames in 1..=MAX_FRAMES_TRIED {
+        let outcome = run(spec, n_frames, references);
+        let opt = run("opt", n_frames, references).faults;
+        prop_assert!(opt <= outcome.faults, "{spec}, {n_frames} frames: below opt {opt}");
+        prop_assert!(distinct <= outcome.faults, "{spec}, {n_frames} frames");
+        prop_assert!(outcome.faults <= n, "{spec}, {n_frames} frames");
+        if n_frames as u64 >= distinct {
+            prop_assert_eq!(outcome.faults, distinct, "{} with {} frames", spec, n_frames);
+        }
+    }
+    if !references.is_empty() {
+        let changes = references
+            .windows(2)
+            .filter(|pair| pair[0].page != pair[1].page)
+            .count() as u64;
+        prop_assert_eq!(run(spec, 1, references).faults, 1 + changes, "{} with 1 frame", spec);
+    }
+    Ok(())
+}
+
+/// Checks that the frame set with k frames is a subset of the one with
+/// k + 1 after every reference, so faults never rise with more frames.
+fn check_stack(spec: &str, references: &[Reference]) -> Result<(), TestCaseError> {
+    for n_frames in 1..MAX_FRAMES_TRIED {
+        let smaller = run(spec, n_frames, references);
+        let larger = run(spec, n_frames + 1, references);
+        prop_assert!(larger.faults <= smaller.faults, "{spec}: {n_frames} frames");
+        let steps = smaller.steps.unwrap().into_iter().zip(larger.steps.unwrap());
+        for (position, (small, large)) in steps.enumerate() {
+            let small: BTreeSet<u64> = small.frames.into_iter().flatten().collect();
+            let large: BTreeSet<u64> = large.frames.into_iter().flatten().collect();
+            prop_assert!(
+                small.is_subset(&large),
+                "{} after reference {}: {:?} with {} frames, {:?} with {}",
+                spec, position, small, n_frames, large, n_frames + 1
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the policy's faults and victims equal the model's.
+fn check_model(
+    spec: &str,
+    references: &[Reference],
+    model: impl Fn(usize, &[Reference]) -> Decisions,
+) -> Result<(), TestCaseError> {
+    for n_frames in 1..=MAX_FRAMES_TRIED {
+        let actual = decisions(&run(spec, n_frames, references));
+        prop_assert_eq!(actual, model(n_frames, references), "{} with {} frames", spec, n_frames);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn clock_matches_model(references in reference_strings()) {
+        check_model("clock:new_ref=0", &references, |k, s| clock_model(k, s, false))?;
+        check_model("clock:new_ref=1", &references, |k, s| clock_model(k, s, true))?;
+        check_general("clock:new_ref=0", &references)?;
+    }
+}
