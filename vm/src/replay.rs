@@ -386,8 +386,10 @@ mod tests {
     #[test]
     fn unknown_policy_is_rejected() {
         assert_eq!(
-            replay_named("mru", 3, 0, &[], false),
-            Err(PolicyError::Unknown { name: "mru".into() })
+            replay_named("belady", 3, 0, &[], false),
+            Err(PolicyError::Unknown {
+                name: "belady".into()
+            })
         );
     }
 }

@@ -82,6 +82,32 @@ fn clock_model(n_frames: usize, references: &[Reference], new_ref: bool) -> Deci
     decisions
 }
 
+/// Second-chance model: a queue of (page, referenced) in load order. A
+/// referenced head loses its bit and moves to the tail; an unreferenced
+/// head is evicted. A new page starts with reference bit `new_ref`.
+fn second_chance_model(n_frames: usize, references: &[Reference], new_ref: bool) -> Decisions {
+    let mut queue: Vec<(u64, bool)> = Vec::new();
+    let mut decisions = Vec::new();
+    for reference in references {
+        if let Some(entry) = queue.iter_mut().find(|(page, _)| *page == reference.page) {
+            entry.1 = true;
+            decisions.push((false, None));
+            continue;
+        }
+        let mut victim = None;
+        if queue.len() == n_frames {
+            while queue[0].1 {
+                let (page, _) = queue.remove(0);
+                queue.push((page, false));
+            }
+            victim = Some(queue.remove(0).0);
+        }
+        queue.push((reference.page, new_ref));
+        decisions.push((true, victim));
+    }
+    decisions
+}
+
 #[test]
 fn clock_new_ref_golden_cases() {
     let cases = [
@@ -94,6 +120,12 @@ fn clock_new_ref_golden_cases() {
         assert_eq!(faults("clock:new_ref=0", 3, text), unreferenced, "{text} new_ref=0");
         assert_eq!(faults("clock:new_ref=1", 3, text), referenced, "{text} new_ref=1");
         assert_eq!(faults("clock", 3, text), referenced, "{text} default");
+        for (spec, expected) in [
+            ("second-chance:new_ref=0", unreferenced),
+            ("second-chance", referenced),
+        ] {
+            assert_eq!(faults(spec, 3, text), expected, "{text} {spec}");
+        }
     }
 }
 
@@ -174,5 +206,26 @@ proptest! {
         check_model("clock:new_ref=0", &references, |k, s| clock_model(k, s, false))?;
         check_model("clock:new_ref=1", &references, |k, s| clock_model(k, s, true))?;
         check_general("clock:new_ref=0", &references)?;
+    }
+
+    #[test]
+    fn second_chance_matches_model(references in reference_strings()) {
+        check_model("second-chance:new_ref=0", &references, |k, s| second_chance_model(k, s, false))?;
+        check_model("second-chance", &references, |k, s| second_chance_model(k, s, true))?;
+        check_general("second-chance", &references)?;
+        check_general("second-chance:new_ref=0", &references)?;
+    }
+
+    /// Tanenbaum: clock differs from second chance only in the data
+    /// structure, so with the same new-page convention the victims agree.
+    #[test]
+    fn second_chance_victims_equal_clock(references in reference_strings()) {
+        for new_ref in [0, 1] {
+            for n_frames in 1..=MAX_FRAMES_TRIED {
+                let list = run(&format!("second-chance:new_ref={new_ref}"), n_frames, &references);
+                let ring = run(&format!("clock:new_ref={new_ref}"), n_frames, &references);
+                prop_assert_eq!(decisions(&list), decisions(&ring), "new_ref={} with {} frames", new_ref, n_frames);
+            }
+        }
     }
 }

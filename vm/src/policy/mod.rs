@@ -14,9 +14,11 @@
 
 mod clock;
 mod fifo;
+mod frame_list;
 mod lru;
 mod opt;
 mod random;
+mod second_chance;
 mod spec;
 
 pub use clock::Clock;
@@ -24,6 +26,7 @@ pub use fifo::Fifo;
 pub use lru::Lru;
 pub use opt::Opt;
 pub use random::Random;
+pub use second_chance::SecondChance;
 pub use spec::{Params, PolicySpec};
 
 use std::fmt;
@@ -186,7 +189,7 @@ impl fmt::Display for PolicyError {
             ),
             PolicyError::NeedsFuture { name } => write!(
                 f,
-                "policy {name:?} needs the whole future reference string, which only `pagelab replay` has; use fifo, lru, clock or random here"
+                "policy {name:?} needs the whole future reference string, which only `pagelab replay` has; use another policy here"
             ),
             PolicyError::BadFrameCount { name, n_frames, reason } => {
                 write!(f, "policy {name:?} cannot manage {n_frames} frames: {reason}")
@@ -212,7 +215,15 @@ impl fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 /// Names of every policy [`new`] builds, in documentation order.
-pub const NAMES: &[&str] = &["fifo", "lru", "clock", "random", "opt"];
+pub const NAMES: &[&str] = &[
+    "fifo",
+    "lru",
+    "clock",
+    "random",
+    "opt",
+    // Classic policies.
+    "second-chance",
+];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
 /// for `n_frames` frames.
@@ -263,6 +274,11 @@ pub fn new(
                 })
             }
         },
+        // Classic policies.
+        "second-chance" => Box::new(SecondChance::new(
+            n_frames,
+            params.bool("new_ref", true)?,
+        )),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -296,11 +312,17 @@ mod tests {
 
     #[test]
     fn unknown_name_lists_known_names() {
-        let error = new("lfu", 3, 0, None).err().unwrap();
-        assert_eq!(error, PolicyError::Unknown { name: "lfu".into() });
+        let error = new("belady", 3, 0, None).err().unwrap();
+        assert_eq!(
+            error,
+            PolicyError::Unknown {
+                name: "belady".into()
+            }
+        );
         assert!(error
             .to_string()
-            .ends_with("known policies: fifo, lru, clock, random, opt"));
+            .ends_with(&format!("known policies: {}", NAMES.join(", "))));
+        assert!(error.to_string().contains("fifo, lru, clock, random, opt"));
     }
 
     #[test]
