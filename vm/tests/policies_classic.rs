@@ -108,6 +108,50 @@ fn second_chance_model(n_frames: usize, references: &[Reference], new_ref: bool)
     decisions
 }
 
+/// NRU model (Stallings' enhanced clock): a ring of (page, referenced,
+/// dirty). Up to twice: one turn from the hand for (0,0) changing nothing,
+/// then one turn for (0,1) clearing the reference bit of each page passed.
+fn nru_model(n_frames: usize, references: &[Reference]) -> Decisions {
+    let mut ring: Vec<(u64, bool, bool)> = Vec::new();
+    let mut hand = 0;
+    let mut decisions = Vec::new();
+    for reference in references {
+        if let Some(entry) = ring.iter_mut().find(|entry| entry.0 == reference.page) {
+            entry.1 = true;
+            entry.2 |= reference.write;
+            decisions.push((false, None));
+            continue;
+        }
+        if ring.len() < n_frames {
+            ring.push((reference.page, true, reference.write));
+            decisions.push((true, None));
+            continue;
+        }
+        let mut found = None;
+        'search: for _ in 0..2 {
+            for want_dirty in [false, true] {
+                for _ in 0..n_frames {
+                    let position = hand;
+                    hand = (hand + 1) % n_frames;
+                    let (_, referenced, dirty) = ring[position];
+                    if !referenced && dirty == want_dirty {
+                        found = Some(position);
+                        break 'search;
+                    }
+                    if want_dirty {
+                        ring[position].1 = false;
+                    }
+                }
+            }
+        }
+        let position = found.expect("the second round finds a victim");
+        let victim = ring[position].0;
+        ring[position] = (reference.page, true, reference.write);
+        decisions.push((true, Some(victim)));
+    }
+    decisions
+}
+
 #[test]
 fn clock_new_ref_golden_cases() {
     let cases = [
@@ -227,5 +271,11 @@ proptest! {
                 prop_assert_eq!(decisions(&list), decisions(&ring), "new_ref={} with {} frames", new_ref, n_frames);
             }
         }
+    }
+
+    #[test]
+    fn nru_matches_model(references in reference_strings()) {
+        check_model("nru", &references, nru_model)?;
+        check_general("nru", &references)?;
     }
 }

@@ -16,6 +16,7 @@ mod clock;
 mod fifo;
 mod frame_list;
 mod lru;
+mod nru;
 mod opt;
 mod random;
 mod second_chance;
@@ -24,6 +25,7 @@ mod spec;
 pub use clock::Clock;
 pub use fifo::Fifo;
 pub use lru::Lru;
+pub use nru::Nru;
 pub use opt::Opt;
 pub use random::Random;
 pub use second_chance::SecondChance;
@@ -223,6 +225,7 @@ pub const NAMES: &[&str] = &[
     "opt",
     // Classic policies.
     "second-chance",
+    "nru",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -279,6 +282,7 @@ pub fn new(
             n_frames,
             params.bool("new_ref", true)?,
         )),
+        "nru" => Box::new(Nru::new(n_frames)),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
