@@ -152,6 +152,30 @@ fn nru_model(n_frames: usize, references: &[Reference]) -> Decisions {
     decisions
 }
 
+/// MRU model: a list from least to most recently referenced; the victim
+/// is its last page.
+fn mru_model(n_frames: usize, references: &[Reference]) -> Decisions {
+    let mut recency: Vec<u64> = Vec::new();
+    let mut decisions = Vec::new();
+    for reference in references {
+        if let Some(position) = recency.iter().position(|&page| page == reference.page) {
+            recency.remove(position);
+            recency.push(reference.page);
+            decisions.push((false, None));
+            continue;
+        }
+        let victim = (recency.len() == n_frames).then(|| recency.pop().expect("memory is full"));
+        recency.push(reference.page);
+        decisions.push((true, victim));
+    }
+    decisions
+}
+
+#[test]
+fn mru_silberschatz_three_frames() {
+    assert_eq!(faults("mru", 3, SILBERSCHATZ), 16);
+}
+
 #[test]
 fn clock_new_ref_golden_cases() {
     let cases = [
@@ -277,5 +301,12 @@ proptest! {
     fn nru_matches_model(references in reference_strings()) {
         check_model("nru", &references, nru_model)?;
         check_general("nru", &references)?;
+    }
+
+    #[test]
+    fn mru_matches_model(references in reference_strings()) {
+        check_model("mru", &references, mru_model)?;
+        check_general("mru", &references)?;
+        check_stack("mru", &references)?;
     }
 }

@@ -16,6 +16,7 @@ mod clock;
 mod fifo;
 mod frame_list;
 mod lru;
+mod mru;
 mod nru;
 mod opt;
 mod random;
@@ -25,6 +26,7 @@ mod spec;
 pub use clock::Clock;
 pub use fifo::Fifo;
 pub use lru::Lru;
+pub use mru::Mru;
 pub use nru::Nru;
 pub use opt::Opt;
 pub use random::Random;
@@ -226,6 +228,7 @@ pub const NAMES: &[&str] = &[
     // Classic policies.
     "second-chance",
     "nru",
+    "mru",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -283,6 +286,7 @@ pub fn new(
             params.bool("new_ref", true)?,
         )),
         "nru" => Box::new(Nru::new(n_frames)),
+        "mru" => Box::new(Mru::new(n_frames)),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
