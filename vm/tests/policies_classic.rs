@@ -176,6 +176,59 @@ fn mru_silberschatz_three_frames() {
     assert_eq!(faults("mru", 3, SILBERSCHATZ), 16);
 }
 
+/// LFU and MFU model: resident entries (page, count, last use, load time)
+/// in a list, counts of evicted pages in a map when `keep` is set. The
+/// victim is the entry with the smallest (LFU) or largest (MFU) count,
+/// ties broken by `tie`; `lowest` means the lowest frame, which is the
+/// entry's position because a new page takes its victim's place.
+fn count_model(
+    n_frames: usize,
+    references: &[Reference],
+    most: bool,
+    tie: &str,
+    keep: bool,
+) -> Decisions {
+    // (page, count, last use, loaded at), indexed by frame.
+    let mut frames: Vec<(u64, u64, usize, usize)> = Vec::new();
+    let mut kept: HashMap<u64, u64> = HashMap::new();
+    let mut decisions = Vec::new();
+    for (now, reference) in references.iter().enumerate() {
+        if let Some(entry) = frames.iter_mut().find(|entry| entry.0 == reference.page) {
+            entry.1 += 1;
+            entry.2 = now;
+            decisions.push((false, None));
+            continue;
+        }
+        let count = if keep { kept.remove(&reference.page).unwrap_or(0) } else { 0 } + 1;
+        let entry = (reference.page, count, now, now);
+        if frames.len() < n_frames {
+            frames.push(entry);
+            decisions.push((true, None));
+            continue;
+        }
+        let mut best = 0;
+        for frame in 1..frames.len() {
+            let (_, count, last_use, loaded_at) = frames[frame];
+            let (_, best_count, best_last_use, best_loaded_at) = frames[best];
+            let better_count = if most { count > best_count } else { count < best_count };
+            let better_tie = match tie {
+                "lru" => last_use < best_last_use,
+                "fifo" => loaded_at < best_loaded_at,
+                _ => false,
+            };
+            if better_count || (count == best_count && better_tie) {
+                best = frame;
+            }
+        }
+        let (victim, victim_count, _, _) = std::mem::replace(&mut frames[best], entry);
+        if keep {
+            kept.insert(victim, victim_count);
+        }
+        decisions.push((true, Some(victim)));
+    }
+    decisions
+}
+
 #[test]
 fn clock_new_ref_golden_cases() {
     let cases = [
@@ -308,5 +361,27 @@ proptest! {
         check_model("mru", &references, mru_model)?;
         check_general("mru", &references)?;
         check_stack("mru", &references)?;
+    }
+
+    #[test]
+    fn lfu_and_mfu_match_model(references in reference_strings()) {
+        for (name, most) in [("lfu", false), ("mfu", true)] {
+            for tie in ["lru", "fifo", "lowest"] {
+                for keep in [false, true] {
+                    let spec = format!("{name}:tie={tie},keep={}", keep as u8);
+                    check_model(&spec, &references, |k, s| count_model(k, s, most, tie, keep))?;
+                    check_general(&spec, &references)?;
+                }
+            }
+            check_model(name, &references, |k, s| count_model(k, s, most, "lru", false))?;
+        }
+    }
+
+    /// Perfect LFU with a recency tie-break ranks pages by a priority that
+    /// does not depend on the frame count, so it is a stack algorithm.
+    #[test]
+    fn perfect_lfu_is_a_stack_algorithm(references in reference_strings()) {
+        check_stack("lfu:keep=1,tie=lru", &references)?;
+        check_stack("mfu:keep=1,tie=lru", &references)?;
     }
 }

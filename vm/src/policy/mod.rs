@@ -14,8 +14,10 @@
 
 mod clock;
 mod fifo;
+mod lfu;
 mod frame_list;
 mod lru;
+mod mfu;
 mod mru;
 mod nru;
 mod opt;
@@ -25,7 +27,9 @@ mod spec;
 
 pub use clock::Clock;
 pub use fifo::Fifo;
+pub use lfu::{Lfu, TieBreak};
 pub use lru::Lru;
+pub use mfu::Mfu;
 pub use mru::Mru;
 pub use nru::Nru;
 pub use opt::Opt;
@@ -229,6 +233,8 @@ pub const NAMES: &[&str] = &[
     "second-chance",
     "nru",
     "mru",
+    "lfu",
+    "mfu",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -287,6 +293,14 @@ pub fn new(
         )),
         "nru" => Box::new(Nru::new(n_frames)),
         "mru" => Box::new(Mru::new(n_frames)),
+        "lfu" => {
+            let (tie, keep) = count_params(&mut params)?;
+            Box::new(Lfu::new(n_frames, tie, keep))
+        }
+        "mfu" => {
+            let (tie, keep) = count_params(&mut params)?;
+            Box::new(Mfu::new(n_frames, tie, keep))
+        }
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -295,6 +309,13 @@ pub fn new(
     };
     params.finish()?;
     Ok(policy)
+}
+
+/// Reads the `tie` and `keep` parameters of LFU and MFU.
+fn count_params(params: &mut Params<'_>) -> Result<(TieBreak, bool), PolicyError> {
+    let tie = params.choice("tie", TieBreak::CHOICES, "lru")?;
+    let tie = TieBreak::from_choice(tie).expect("`choice` returns one of TieBreak::CHOICES");
+    Ok((tie, params.bool("keep", false)?))
 }
 
 #[cfg(test)]
