@@ -229,6 +229,51 @@ fn count_model(
     decisions
 }
 
+/// NFU and aging model: entries (page, counter, referenced) indexed by
+/// frame. After every `interval`-th reference each entry's counter takes
+/// its bit (NFU adds it; aging shifts right and puts it at bit `bits - 1`)
+/// and the bit is cleared. The victim has the smallest counter, the lowest
+/// frame among equals.
+fn sampling_model(
+    n_frames: usize,
+    references: &[Reference],
+    aging_bits: Option<u32>,
+    interval: usize,
+) -> Decisions {
+    let mut frames: Vec<(u64, u64, bool)> = Vec::new();
+    let mut decisions = Vec::new();
+    for (index, reference) in references.iter().enumerate() {
+        if let Some(entry) = frames.iter_mut().find(|entry| entry.0 == reference.page) {
+            entry.2 = true;
+            decisions.push((false, None));
+        } else if frames.len() < n_frames {
+            frames.push((reference.page, 0, true));
+            decisions.push((true, None));
+        } else {
+            let mut best = 0;
+            for frame in 1..frames.len() {
+                if frames[frame].1 < frames[best].1 {
+                    best = frame;
+                }
+            }
+            let victim = std::mem::replace(&mut frames[best], (reference.page, 0, true)).0;
+            decisions.push((true, Some(victim)));
+        }
+
+        if (index + 1) % interval == 0 {
+            for entry in &mut frames {
+                let bit = entry.2 as u64;
+                entry.1 = match aging_bits {
+                    None => entry.1 + bit,
+                    Some(bits) => (entry.1 >> 1) | (bit << (bits - 1)),
+                };
+                entry.2 = false;
+            }
+        }
+    }
+    decisions
+}
+
 #[test]
 fn clock_new_ref_golden_cases() {
     let cases = [
@@ -383,5 +428,36 @@ proptest! {
     fn perfect_lfu_is_a_stack_algorithm(references in reference_strings()) {
         check_stack("lfu:keep=1,tie=lru", &references)?;
         check_stack("mfu:keep=1,tie=lru", &references)?;
+    }
+
+    #[test]
+    fn nfu_and_aging_match_model(references in reference_strings()) {
+        for interval in [1, 2, 3, 4, 7] {
+            let spec = format!("nfu:interval={interval}");
+            check_model(&spec, &references, |k, s| sampling_model(k, s, None, interval))?;
+            check_general(&spec, &references)?;
+            for bits in [1, 2, 8, 64] {
+                let spec = format!("aging:bits={bits},interval={interval}");
+                check_model(&spec, &references, |k, s| sampling_model(k, s, Some(bits), interval))?;
+                check_general(&spec, &references)?;
+            }
+        }
+        check_model("nfu", &references, |k, s| sampling_model(k, s, None, 4))?;
+        check_model("aging", &references, |k, s| sampling_model(k, s, Some(8), 4))?;
+    }
+
+    /// A sample after every reference with 64-bit counters orders pages by
+    /// recency, so aging evicts as LRU; and NFU counts every reference, as
+    /// in-cache LFU does.
+    #[test]
+    fn sampling_every_reference_limits(references in reference_strings()) {
+        for n_frames in 1..=MAX_FRAMES_TRIED {
+            let aging = run("aging:bits=64,interval=1", n_frames, &references);
+            let lru = run("lru", n_frames, &references);
+            prop_assert_eq!(decisions(&aging), decisions(&lru), "aging with {} frames", n_frames);
+            let nfu = run("nfu:interval=1", n_frames, &references);
+            let lfu = run("lfu:tie=lowest", n_frames, &references);
+            prop_assert_eq!(decisions(&nfu), decisions(&lfu), "nfu with {} frames", n_frames);
+        }
     }
 }

@@ -12,12 +12,14 @@
 //!
 //! This module depends on neither the hardware nor the kernel.
 
+mod aging;
 mod clock;
 mod fifo;
 mod lfu;
 mod frame_list;
 mod lru;
 mod mfu;
+mod nfu;
 mod mru;
 mod nru;
 mod opt;
@@ -25,11 +27,13 @@ mod random;
 mod second_chance;
 mod spec;
 
+pub use aging::Aging;
 pub use clock::Clock;
 pub use fifo::Fifo;
 pub use lfu::{Lfu, TieBreak};
 pub use lru::Lru;
 pub use mfu::Mfu;
+pub use nfu::Nfu;
 pub use mru::Mru;
 pub use nru::Nru;
 pub use opt::Opt;
@@ -235,6 +239,8 @@ pub const NAMES: &[&str] = &[
     "mru",
     "lfu",
     "mfu",
+    "nfu",
+    "aging",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -301,6 +307,15 @@ pub fn new(
             let (tie, keep) = count_params(&mut params)?;
             Box::new(Mfu::new(n_frames, tie, keep))
         }
+        "nfu" => Box::new(Nfu::new(
+            n_frames,
+            params.u64("interval", nfu::DEFAULT_INTERVAL, 1..=MAX_INTERVAL)?,
+        )),
+        "aging" => Box::new(Aging::new(
+            n_frames,
+            params.u64("bits", aging::DEFAULT_BITS, 1..=64)?,
+            params.u64("interval", aging::DEFAULT_INTERVAL, 1..=MAX_INTERVAL)?,
+        )),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -310,6 +325,9 @@ pub fn new(
     params.finish()?;
     Ok(policy)
 }
+
+/// The largest `interval` (references between samples) NFU and aging accept, 2^32.
+const MAX_INTERVAL: u64 = 1 << 32;
 
 /// Reads the `tie` and `keep` parameters of LFU and MFU.
 fn count_params(params: &mut Params<'_>) -> Result<(TieBreak, bool), PolicyError> {
