@@ -274,6 +274,36 @@ fn sampling_model(
     decisions
 }
 
+/// Working-set model: entries (page, position of last reference) indexed
+/// by frame. At a fault at position t, the first entry whose last
+/// reference is before t − τ goes; if none, the least recently used.
+fn working_set_model(n_frames: usize, references: &[Reference], tau: usize) -> Decisions {
+    let mut frames: Vec<(u64, usize)> = Vec::new();
+    let mut decisions = Vec::new();
+    for (now, reference) in references.iter().enumerate() {
+        if let Some(entry) = frames.iter_mut().find(|entry| entry.0 == reference.page) {
+            entry.1 = now;
+            decisions.push((false, None));
+            continue;
+        }
+        if frames.len() < n_frames {
+            frames.push((reference.page, now));
+            decisions.push((true, None));
+            continue;
+        }
+        // The window is positions now − τ ..= now − 1.
+        let outside = frames.iter().position(|&(_, last)| last + tau < now);
+        let frame = outside.unwrap_or_else(|| {
+            (0..frames.len())
+                .min_by_key(|&frame| frames[frame].1)
+                .expect("memory is full")
+        });
+        let victim = std::mem::replace(&mut frames[frame], (reference.page, now)).0;
+        decisions.push((true, Some(victim)));
+    }
+    decisions
+}
+
 #[test]
 fn clock_new_ref_golden_cases() {
     let cases = [
@@ -458,6 +488,27 @@ proptest! {
             let nfu = run("nfu:interval=1", n_frames, &references);
             let lfu = run("lfu:tie=lowest", n_frames, &references);
             prop_assert_eq!(decisions(&nfu), decisions(&lfu), "nfu with {} frames", n_frames);
+        }
+    }
+
+    #[test]
+    fn working_set_matches_model(references in reference_strings()) {
+        for tau in [1, 2, 3, 5, 8, 16] {
+            let spec = format!("working-set:tau={tau}");
+            check_model(&spec, &references, |k, s| working_set_model(k, s, tau))?;
+            check_general(&spec, &references)?;
+        }
+        check_model("working-set", &references, |k, s| working_set_model(k, s, 16))?;
+    }
+
+    /// With a window longer than the string no page ever leaves it, so the
+    /// policy falls back to LRU at every fault.
+    #[test]
+    fn working_set_long_window_is_lru(references in reference_strings()) {
+        for n_frames in 1..=MAX_FRAMES_TRIED {
+            let ws = run("working-set:tau=1000", n_frames, &references);
+            let lru = run("lru", n_frames, &references);
+            prop_assert_eq!(decisions(&ws), decisions(&lru), "{} frames", n_frames);
         }
     }
 }

@@ -26,6 +26,7 @@ mod opt;
 mod random;
 mod second_chance;
 mod spec;
+mod working_set;
 
 pub use aging::Aging;
 pub use clock::Clock;
@@ -40,6 +41,7 @@ pub use opt::Opt;
 pub use random::Random;
 pub use second_chance::SecondChance;
 pub use spec::{Params, PolicySpec};
+pub use working_set::WorkingSet;
 
 use std::fmt;
 
@@ -241,6 +243,7 @@ pub const NAMES: &[&str] = &[
     "mfu",
     "nfu",
     "aging",
+    "working-set",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -315,6 +318,10 @@ pub fn new(
             n_frames,
             params.u64("bits", aging::DEFAULT_BITS, 1..=64)?,
             params.u64("interval", aging::DEFAULT_INTERVAL, 1..=MAX_INTERVAL)?,
+        )),
+        "working-set" => Box::new(WorkingSet::new(
+            n_frames,
+            params.u64("tau", working_set::DEFAULT_TAU, 1..=u64::MAX)?,
         )),
         _ => {
             return Err(PolicyError::Unknown {
