@@ -304,6 +304,95 @@ fn working_set_model(n_frames: usize, references: &[Reference], tau: usize) -> D
     decisions
 }
 
+/// One frame of the WSClock model.
+#[derive(Clone, Copy)]
+struct WsFrame {
+    page: u64,
+    referenced: bool,
+    dirty: bool,
+    last_use: usize,
+    written_back: bool,
+}
+
+impl WsFrame {
+    fn clean(&self) -> bool {
+        !self.dirty || self.written_back
+    }
+}
+
+/// WSClock model: a ring of frames and a hand. Time counts references.
+/// At a fault the hand clears and renews referenced frames, takes an old
+/// (age > τ) clean frame, and schedules old dirty ones. Scheduled writes
+/// complete when the victim is found or after one turn; after a turn with
+/// writes the hand goes on by the same rules, and after a turn without,
+/// the first clean frame seen (else the start frame) goes.
+fn wsclock_model(n_frames: usize, references: &[Reference], tau: usize) -> Decisions {
+    let mut ring: Vec<WsFrame> = Vec::new();
+    let mut hand = 0;
+    let mut decisions = Vec::new();
+    for (now, reference) in references.iter().enumerate() {
+        if let Some(frame) = ring.iter_mut().find(|frame| frame.page == reference.page) {
+            frame.referenced = true;
+            frame.dirty |= reference.write;
+            frame.written_back &= !reference.write;
+            decisions.push((false, None));
+            continue;
+        }
+        let loaded = WsFrame {
+            page: reference.page,
+            referenced: true,
+            dirty: reference.write,
+            last_use: now + 1,
+            written_back: false,
+        };
+        if ring.len() < n_frames {
+            ring.push(loaded);
+            decisions.push((true, None));
+            continue;
+        }
+
+        let start = hand;
+        let mut first_clean = None;
+        let mut scheduled: Vec<usize> = Vec::new();
+        let mut found = None;
+        for turn in 0..2 {
+            for _ in 0..n_frames {
+                let position = hand;
+                hand = (hand + 1) % n_frames;
+                let frame = &mut ring[position];
+                if turn == 0 && first_clean.is_none() && frame.clean() {
+                    first_clean = Some(position);
+                }
+                if frame.referenced {
+                    frame.referenced = false;
+                    frame.last_use = now;
+                } else if now - frame.last_use > tau {
+                    if frame.clean() {
+                        found = Some(position);
+                        break;
+                    }
+                    scheduled.push(position);
+                }
+            }
+            let any_scheduled = !scheduled.is_empty();
+            for position in scheduled.drain(..) {
+                ring[position].written_back = true;
+            }
+            if found.is_some() || !any_scheduled {
+                break;
+            }
+        }
+        let position = found.unwrap_or_else(|| {
+            let position = first_clean.unwrap_or(start);
+            hand = (position + 1) % n_frames;
+            position
+        });
+        let victim = std::mem::replace(&mut ring[position], loaded).page;
+        decisions.push((true, Some(victim)));
+    }
+    decisions
+}
+
 #[test]
 fn clock_new_ref_golden_cases() {
     let cases = [
@@ -510,5 +599,15 @@ proptest! {
             let lru = run("lru", n_frames, &references);
             prop_assert_eq!(decisions(&ws), decisions(&lru), "{} frames", n_frames);
         }
+    }
+
+    #[test]
+    fn wsclock_matches_model(references in reference_strings()) {
+        for tau in [1, 2, 3, 5, 8, 16] {
+            let spec = format!("wsclock:tau={tau}");
+            check_model(&spec, &references, |k, s| wsclock_model(k, s, tau))?;
+            check_general(&spec, &references)?;
+        }
+        check_model("wsclock", &references, |k, s| wsclock_model(k, s, 16))?;
     }
 }

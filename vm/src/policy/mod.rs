@@ -27,6 +27,7 @@ mod random;
 mod second_chance;
 mod spec;
 mod working_set;
+mod wsclock;
 
 pub use aging::Aging;
 pub use clock::Clock;
@@ -42,6 +43,7 @@ pub use random::Random;
 pub use second_chance::SecondChance;
 pub use spec::{Params, PolicySpec};
 pub use working_set::WorkingSet;
+pub use wsclock::WsClock;
 
 use std::fmt;
 
@@ -244,6 +246,7 @@ pub const NAMES: &[&str] = &[
     "nfu",
     "aging",
     "working-set",
+    "wsclock",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -322,6 +325,10 @@ pub fn new(
         "working-set" => Box::new(WorkingSet::new(
             n_frames,
             params.u64("tau", working_set::DEFAULT_TAU, 1..=u64::MAX)?,
+        )),
+        "wsclock" => Box::new(WsClock::new(
+            n_frames,
+            params.u64("tau", wsclock::DEFAULT_TAU, 1..=u64::MAX)?,
         )),
         _ => {
             return Err(PolicyError::Unknown {
