@@ -199,7 +199,11 @@ fn count_model(
             decisions.push((false, None));
             continue;
         }
-        let count = if keep { kept.remove(&reference.page).unwrap_or(0) } else { 0 } + 1;
+        let count = if keep {
+            kept.remove(&reference.page).unwrap_or(0)
+        } else {
+            0
+        } + 1;
         let entry = (reference.page, count, now, now);
         if frames.len() < n_frames {
             frames.push(entry);
@@ -210,7 +214,11 @@ fn count_model(
         for frame in 1..frames.len() {
             let (_, count, last_use, loaded_at) = frames[frame];
             let (_, best_count, best_last_use, best_loaded_at) = frames[best];
-            let better_count = if most { count > best_count } else { count < best_count };
+            let better_count = if most {
+                count > best_count
+            } else {
+                count < best_count
+            };
             let better_tie = match tie {
                 "lru" => last_use < best_last_use,
                 "fifo" => loaded_at < best_loaded_at,
@@ -402,8 +410,16 @@ fn clock_new_ref_golden_cases() {
         (SILBERSCHATZ, 11, 14),
     ];
     for (text, unreferenced, referenced) in cases {
-        assert_eq!(faults("clock:new_ref=0", 3, text), unreferenced, "{text} new_ref=0");
-        assert_eq!(faults("clock:new_ref=1", 3, text), referenced, "{text} new_ref=1");
+        assert_eq!(
+            faults("clock:new_ref=0", 3, text),
+            unreferenced,
+            "{text} new_ref=0"
+        );
+        assert_eq!(
+            faults("clock:new_ref=1", 3, text),
+            referenced,
+            "{text} new_ref=1"
+        );
         assert_eq!(faults("clock", 3, text), referenced, "{text} default");
         for (spec, expected) in [
             ("second-chance:new_ref=0", unreferenced),
@@ -432,11 +448,20 @@ fn check_general(spec: &str, references: &[Reference]) -> Result<(), TestCaseErr
     for n_frames in 1..=MAX_FRAMES_TRIED {
         let outcome = run(spec, n_frames, references);
         let opt = run("opt", n_frames, references).faults;
-        prop_assert!(opt <= outcome.faults, "{spec}, {n_frames} frames: below opt {opt}");
+        prop_assert!(
+            opt <= outcome.faults,
+            "{spec}, {n_frames} frames: below opt {opt}"
+        );
         prop_assert!(distinct <= outcome.faults, "{spec}, {n_frames} frames");
         prop_assert!(outcome.faults <= n, "{spec}, {n_frames} frames");
         if n_frames as u64 >= distinct {
-            prop_assert_eq!(outcome.faults, distinct, "{} with {} frames", spec, n_frames);
+            prop_assert_eq!(
+                outcome.faults,
+                distinct,
+                "{} with {} frames",
+                spec,
+                n_frames
+            );
         }
     }
     if !references.is_empty() {
@@ -444,7 +469,12 @@ fn check_general(spec: &str, references: &[Reference]) -> Result<(), TestCaseErr
             .windows(2)
             .filter(|pair| pair[0].page != pair[1].page)
             .count() as u64;
-        prop_assert_eq!(run(spec, 1, references).faults, 1 + changes, "{} with 1 frame", spec);
+        prop_assert_eq!(
+            run(spec, 1, references).faults,
+            1 + changes,
+            "{} with 1 frame",
+            spec
+        );
     }
     Ok(())
 }
@@ -456,14 +486,23 @@ fn check_stack(spec: &str, references: &[Reference]) -> Result<(), TestCaseError
         let smaller = run(spec, n_frames, references);
         let larger = run(spec, n_frames + 1, references);
         prop_assert!(larger.faults <= smaller.faults, "{spec}: {n_frames} frames");
-        let steps = smaller.steps.unwrap().into_iter().zip(larger.steps.unwrap());
+        let steps = smaller
+            .steps
+            .unwrap()
+            .into_iter()
+            .zip(larger.steps.unwrap());
         for (position, (small, large)) in steps.enumerate() {
             let small: BTreeSet<u64> = small.frames.into_iter().flatten().collect();
             let large: BTreeSet<u64> = large.frames.into_iter().flatten().collect();
             prop_assert!(
                 small.is_subset(&large),
                 "{} after reference {}: {:?} with {} frames, {:?} with {}",
-                spec, position, small, n_frames, large, n_frames + 1
+                spec,
+                position,
+                small,
+                n_frames,
+                large,
+                n_frames + 1
             );
         }
     }
@@ -478,7 +517,13 @@ fn check_model(
 ) -> Result<(), TestCaseError> {
     for n_frames in 1..=MAX_FRAMES_TRIED {
         let actual = decisions(&run(spec, n_frames, references));
-        prop_assert_eq!(actual, model(n_frames, references), "{} with {} frames", spec, n_frames);
+        prop_assert_eq!(
+            actual,
+            model(n_frames, references),
+            "{} with {} frames",
+            spec,
+            n_frames
+        );
     }
     Ok(())
 }

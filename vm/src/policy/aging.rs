@@ -136,7 +136,14 @@ mod tests {
         }
         assert_eq!(
             aging.counter,
-            vec![0b0111_1000, 0b1011_0000, 0b1000_1000, 0b0010_0000, 0b0101_1000, 0b0010_1000]
+            vec![
+                0b0111_1000,
+                0b1011_0000,
+                0b1000_1000,
+                0b0010_0000,
+                0b0101_1000,
+                0b0010_1000
+            ]
         );
         // Pages 3 and 5 are smallest in value; page 3 (0b0010_0000) goes.
         assert_eq!(aging.choose_victim(&mut NoBits), 3);

@@ -44,12 +44,6 @@ impl FrameList {
         (self.back != NIL).then_some(self.back)
     }
 
-    /// Returns the frame after `frame`, toward the back.
-    pub(crate) fn next(&self, frame: FrameIdx) -> Option<FrameIdx> {
-        let after = self.next[frame];
-        (after != NIL).then_some(after)
-    }
-
     /// Removes `frame`; does nothing if it is not in the list.
     pub(crate) fn unlink(&mut self, frame: FrameIdx) {
         if !self.linked[frame] {
@@ -89,10 +83,10 @@ impl FrameList {
     #[cfg(test)]
     pub(crate) fn to_vec(&self) -> Vec<FrameIdx> {
         let mut frames = Vec::new();
-        let mut cursor = self.front();
-        while let Some(frame) = cursor {
-            frames.push(frame);
-            cursor = self.next(frame);
+        let mut cursor = self.front;
+        while cursor != NIL {
+            frames.push(cursor);
+            cursor = self.next[cursor];
         }
         frames
     }

@@ -227,9 +227,10 @@ mod tests {
 
     #[test]
     fn tie_choices_parse() {
-        for (choice, tie) in TieBreak::CHOICES
-            .iter()
-            .zip([TieBreak::Lru, TieBreak::Fifo, TieBreak::Lowest])
+        for (choice, tie) in
+            TieBreak::CHOICES
+                .iter()
+                .zip([TieBreak::Lru, TieBreak::Fifo, TieBreak::Lowest])
         {
             assert_eq!(TieBreak::from_choice(choice), Some(tie));
         }

@@ -15,12 +15,12 @@
 mod aging;
 mod clock;
 mod fifo;
-mod lfu;
 mod frame_list;
+mod lfu;
 mod lru;
 mod mfu;
-mod nfu;
 mod mru;
+mod nfu;
 mod nru;
 mod opt;
 mod random;
@@ -35,8 +35,8 @@ pub use fifo::Fifo;
 pub use lfu::{Lfu, TieBreak};
 pub use lru::Lru;
 pub use mfu::Mfu;
-pub use nfu::Nfu;
 pub use mru::Mru;
+pub use nfu::Nfu;
 pub use nru::Nru;
 pub use opt::Opt;
 pub use random::Random;
@@ -138,7 +138,7 @@ impl TimerCount {
             return;
         };
         self.references += 1;
-        if self.references % interval.max(1) == 0 {
+        if self.references.is_multiple_of(interval.max(1)) {
             policy.on_timer(bits);
         }
     }
@@ -299,10 +299,7 @@ pub fn new(
             }
         },
         // Classic policies.
-        "second-chance" => Box::new(SecondChance::new(
-            n_frames,
-            params.bool("new_ref", true)?,
-        )),
+        "second-chance" => Box::new(SecondChance::new(n_frames, params.bool("new_ref", true)?)),
         "nru" => Box::new(Nru::new(n_frames)),
         "mru" => Box::new(Mru::new(n_frames)),
         "lfu" => {
