@@ -3,6 +3,11 @@
 //! here from the textbook definitions, and the general fault-count
 //! properties over random reference strings.
 
+mod common;
+
+use common::{addi, alu, branch, li, lw, sw, DATA};
+use pagelab_vm::isa::{AluOp, BranchCond, Instruction};
+use pagelab_vm::kernel::process::ExitStatus;
 use pagelab_vm::refs::{self, Reference};
 use pagelab_vm::replay::{replay_named, ReplayOutcome};
 use proptest::prelude::*;
@@ -190,7 +195,7 @@ fn count_model(
 ) -> Decisions {
     // (page, count, last use, loaded at), indexed by frame.
     let mut frames: Vec<(u64, u64, usize, usize)> = Vec::new();
-    let mut kept: HashMap<u64, u64> = HashMap::new();
+    let mut evicted_counts: HashMap<u64, u64> = HashMap::new();
     let mut decisions = Vec::new();
     for (now, reference) in references.iter().enumerate() {
         if let Some(entry) = frames.iter_mut().find(|entry| entry.0 == reference.page) {
@@ -200,7 +205,7 @@ fn count_model(
             continue;
         }
         let count = if keep {
-            kept.remove(&reference.page).unwrap_or(0)
+            evicted_counts.remove(&reference.page).unwrap_or(0)
         } else {
             0
         } + 1;
@@ -230,7 +235,7 @@ fn count_model(
         }
         let (victim, victim_count, _, _) = std::mem::replace(&mut frames[best], entry);
         if keep {
-            kept.insert(victim, victim_count);
+            evicted_counts.insert(victim, victim_count);
         }
         decisions.push((true, Some(victim)));
     }
@@ -437,6 +442,89 @@ fn clock_new_ref_rejects_bad_value() {
         error.to_string(),
         "invalid value \"2\" for parameter `new_ref` of policy \"clock\": expected 0, 1, false or true"
     );
+}
+
+/// Sweeps a 10-page bss with strides 1, 3 and 7 pages (modulo 10), storing
+/// to even steps and loading from odd ones, so reuse distances vary.
+fn stride_program() -> Vec<Instruction> {
+    const PAGE: i32 = 4096;
+    let imm = |op, rd, rs1, imm| Instruction::AluImm {
+        op,
+        rd: common::r(rd),
+        rs1: common::r(rs1),
+        imm,
+    };
+    vec![
+        li(1, 0),                         // 0: step
+        li(2, 90),                        // 1: steps
+        li(9, DATA as i32),               // 2
+        li(10, 10),                       // 3: pages
+        imm(AluOp::Mul, 4, 1, 7),         // 4: loop: page = step * 7
+        alu(AluOp::Add, 4, 4, 1),         // 5: + step
+        imm(AluOp::Shr, 5, 1, 2),         // 6: + step / 4
+        alu(AluOp::Add, 4, 4, 5),         // 7
+        alu(AluOp::Rem, 4, 4, 10),        // 8: page mod 10
+        imm(AluOp::Mul, 4, 4, PAGE),      // 9
+        alu(AluOp::Add, 4, 4, 9),         // 10: address
+        imm(AluOp::And, 6, 1, 1),         // 11: odd step?
+        branch(BranchCond::Ne, 6, 0, 15), // 12
+        sw(1, 4, 0),                      // 13
+        Instruction::Jmp {
+            target: common::at(16),
+        }, // 14
+        lw(7, 4, 0),                      // 15
+        addi(1, 1, 1),                    // 16
+        branch(BranchCond::Lt, 1, 2, 4),  // 17
+        Instruction::Halt,                // 18
+    ]
+}
+
+/// Parameter settings the VM must replay exactly, including the
+/// periodic samples of nfu and aging.
+#[test]
+fn vm_matches_replay_with_parameters() {
+    let specs = [
+        "clock:new_ref=0",
+        "second-chance:new_ref=0",
+        "lfu:tie=fifo,keep=1",
+        "mfu:tie=lowest",
+        "nfu:interval=1",
+        "aging:bits=2,interval=3",
+        "working-set:tau=5",
+        "wsclock:tau=4",
+    ];
+    for spec in specs {
+        for frames in [2, 3, 5] {
+            let config = common::config(spec, frames);
+            let object = common::object("stride.asm", &stride_program(), &[], 10 * 4096);
+            let outcome = common::run(config, object);
+            assert_eq!(
+                outcome.exit,
+                Some(ExitStatus::Exited(0)),
+                "{}",
+                outcome.message
+            );
+
+            let references = refs::parse(&outcome.refs).expect("the VM writes valid references");
+            let replayed = replay_named(spec, frames, 0, &references, false).unwrap();
+            assert!(
+                replayed.evictions > 0,
+                "{spec} with {frames} frames evicted nothing"
+            );
+            assert!(
+                replayed.write_backs > 0,
+                "{spec} with {frames} frames wrote nothing back"
+            );
+            assert_eq!(
+                replayed.faults, outcome.stats.totals.page_faults,
+                "{spec} with {frames} frames: faults"
+            );
+            assert_eq!(
+                replayed.write_backs, outcome.stats.totals.swap_outs,
+                "{spec} with {frames} frames: dirty evictions"
+            );
+        }
+    }
 }
 
 /// Checks the properties every policy here has: OPT has no more faults;

@@ -37,7 +37,7 @@ pub struct Aging {
     top_bit: u64,
     /// The counter of each frame's page.
     counter: Vec<u64>,
-    /// Whether each frame holds a page.
+    /// Whether each frame is occupied.
     occupied: Vec<bool>,
 }
 

@@ -249,7 +249,7 @@ mod tests {
         clock.on_hit(1, false);
         clock.on_free(0);
         clock.on_load(0, 3, false);
-        // Frame 0 holds a page loaded after its hit, so its set bit is ignored.
+        // Frame 0 contains a page loaded after its hit, so its set bit is ignored.
         let mut bits = Bits(vec![true, true]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(bits.0, vec![true, true]);

@@ -30,7 +30,7 @@ pub struct Nfu {
     interval: u64,
     /// The sample count of each frame's page.
     counter: Vec<u64>,
-    /// Whether each frame holds a page.
+    /// Whether each frame is occupied.
     occupied: Vec<bool>,
 }
 
