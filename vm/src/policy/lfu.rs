@@ -20,14 +20,16 @@
 //! Belady's anomaly. For MFU the same combination keeps set inclusion in
 //! the random tests here, which is evidence, not a proof.
 //!
-//! Cost: O(1) per hit, O(k) per fault with k frames (a scan of the
-//! frames). With `keep=1`, a hash map holds the counts of evicted pages,
-//! so memory grows with the number of distinct pages.
-// NOTE: frequency buckets (Shah, Mitra and Matani, 2010) would make the
-// fault O(1) too; the scan is exact and simple but slow for many frames.
+//! Cost: O(log k) per reference with k frames: the occupied frames sit in
+//! an ordered set keyed by (count, tie-break key, frame), the cost of the
+//! heap the literature gives. With `keep=1`, a hash map stores the counts
+//! of evicted pages, so memory grows with the number of distinct pages.
+// NOTE: frequency buckets (Shah, Mitra and Matani, 2010) give O(1) for the
+// `lru` tie-break; the `fifo` and `lowest` orders within a bucket do not
+// fit them, so one ordered set serves all three.
 
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// The order among pages with equal counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +77,8 @@ pub(crate) struct UseCounts {
     now: u64,
     /// Counts of evicted pages, when `keep` is set.
     evicted_counts: HashMap<PageKey, u64>,
+    /// The occupied frames by eviction order: the first entry is the victim.
+    order: BTreeSet<(u64, u64, FrameIdx)>,
 }
 
 impl UseCounts {
@@ -89,13 +93,32 @@ impl UseCounts {
             loaded_at: vec![0; n_frames],
             now: 0,
             evicted_counts: HashMap::new(),
+            order: BTreeSet::new(),
         }
     }
 
+    /// Returns the key of `frame` in `order`; smaller keys are evicted first.
+    fn key(&self, frame: FrameIdx) -> (u64, u64, FrameIdx) {
+        // MFU inverts the count so that the largest count comes first.
+        let count = if self.evict_most {
+            u64::MAX - self.count[frame]
+        } else {
+            self.count[frame]
+        };
+        let tie = match self.tie {
+            TieBreak::Lru => self.last_use[frame],
+            TieBreak::Fifo => self.loaded_at[frame],
+            TieBreak::Lowest => 0,
+        };
+        (count, tie, frame)
+    }
+
     pub(crate) fn on_hit(&mut self, frame: FrameIdx) {
+        self.order.remove(&self.key(frame));
         self.now += 1;
         self.count[frame] += 1;
         self.last_use[frame] = self.now;
+        self.order.insert(self.key(frame));
     }
 
     pub(crate) fn on_load(&mut self, frame: FrameIdx, page: PageKey) {
@@ -109,9 +132,11 @@ impl UseCounts {
         self.count[frame] = earlier + 1;
         self.last_use[frame] = self.now;
         self.loaded_at[frame] = self.now;
+        self.order.insert(self.key(frame));
     }
 
     pub(crate) fn on_free(&mut self, frame: FrameIdx) {
+        self.order.remove(&self.key(frame));
         if self.keep {
             self.evicted_counts
                 .insert(self.page[frame], self.count[frame]);
@@ -120,22 +145,9 @@ impl UseCounts {
 
     /// Returns the frame to evict: every frame is occupied when this is called.
     pub(crate) fn choose_victim(&self) -> FrameIdx {
-        let tie_key = |frame: FrameIdx| match self.tie {
-            TieBreak::Lru => self.last_use[frame],
-            TieBreak::Fifo => self.loaded_at[frame],
-            TieBreak::Lowest => frame as u64,
-        };
-        // Smaller keys go first; MFU inverts the count so the largest goes first.
-        let key = |frame: FrameIdx| {
-            let count = if self.evict_most {
-                u64::MAX - self.count[frame]
-            } else {
-                self.count[frame]
-            };
-            (count, tie_key(frame))
-        };
-        (0..self.count.len())
-            .min_by_key(|&frame| key(frame))
+        self.order
+            .first()
+            .map(|&(_, _, frame)| frame)
             .expect("choose_victim is called only when every frame is occupied")
     }
 }

@@ -12,7 +12,7 @@
 //! Not proven a stack algorithm in any combination. With `keep=1` and
 //! `tie=lru` the random tests here find set inclusion holding, which is
 //! evidence only; in-cache counts and the other tie-breaks depend on the
-//! frame count. Cost: O(1) per hit, O(k) per fault with k frames.
+//! frame count. Cost: O(log k) per reference with k frames.
 
 use super::lfu::{TieBreak, UseCounts};
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
