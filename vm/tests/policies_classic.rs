@@ -435,6 +435,39 @@ fn clock_new_ref_golden_cases() {
     }
 }
 
+/// Strings on which a policy faults more with one more frame (Belady's
+/// anomaly), found by random search; each shows that the policy is not a
+/// stack algorithm.
+#[test]
+fn anomaly_witnesses() {
+    let cases = [
+        ("lfu", "4 1 1 3 4 3 2 1 2 1", 2, 6, 7),
+        ("lfu:keep=1,tie=fifo", "1 3 4 3 4 1 2 1 2", 2, 5, 6),
+        ("lfu:keep=1,tie=lowest", "3 4 5 5 2 3 2 4 3", 2, 7, 8),
+        ("mfu", "5 6 2 5 1 1 5 1", 2, 5, 6),
+        ("mfu:keep=1,tie=fifo", "4 3 1 4 1 2 2 2 4 2", 2, 5, 6),
+        ("second-chance", "5 2 6 1 4 2 3 5 2", 4, 7, 8),
+        ("nru", "5 2 1 3 2 4 6 2", 3, 6, 7),
+        ("nfu", "4 3 2 2 4 2 1 6 1 3", 3, 6, 7),
+        ("aging:bits=2,interval=1", "1 6 4 3 5 1 1 2 5", 3, 7, 8),
+        ("working-set:tau=2", "1 6 4 3 5 1 1 2 5", 3, 7, 8),
+        ("wsclock", "5 4 1 3 5 4 2 2 5 4 1 3 2 1", 3, 9, 10),
+    ];
+    for (spec, text, n_frames, fewer_frames, more_frames) in cases {
+        assert_eq!(
+            faults(spec, n_frames, text),
+            fewer_frames,
+            "{spec} with {n_frames} frames"
+        );
+        assert_eq!(
+            faults(spec, n_frames + 1, text),
+            more_frames,
+            "{spec} with {} frames",
+            n_frames + 1
+        );
+    }
+}
+
 #[test]
 fn clock_new_ref_rejects_bad_value() {
     let error = replay_named("clock:new_ref=2", 3, 0, &[], false).unwrap_err();
