@@ -469,6 +469,45 @@ fn anomaly_witnesses() {
 }
 
 #[test]
+fn invalid_parameters_are_rejected() {
+    let cases = [
+        (
+            "aging:bits=65",
+            "invalid value \"65\" for parameter `bits` of policy \"aging\": expected a whole number from 1 to 64",
+        ),
+        (
+            "nfu:interval=0",
+            "invalid value \"0\" for parameter `interval` of policy \"nfu\": expected a whole number from 1 to 4294967296",
+        ),
+        (
+            "working-set:tau=0",
+            "invalid value \"0\" for parameter `tau` of policy \"working-set\": expected a whole number from 1 to 4294967296",
+        ),
+        (
+            "lfu:tie=mru",
+            "invalid value \"mru\" for parameter `tie` of policy \"lfu\": expected one of: lru, fifo, lowest",
+        ),
+        (
+            "mfu:keep=2",
+            "invalid value \"2\" for parameter `keep` of policy \"mfu\": expected 0, 1, false or true",
+        ),
+        (
+            "nfu:bits=4",
+            "policy \"nfu\" has no parameter `bits`; its parameters are: interval",
+        ),
+        ("nru:new_ref=0", "policy \"nru\" takes no parameters, but `new_ref` was given"),
+        (
+            "wsclock:window=3",
+            "policy \"wsclock\" has no parameter `window`; its parameters are: tau",
+        ),
+    ];
+    for (spec, expected) in cases {
+        let error = replay_named(spec, 3, 0, &[], false).unwrap_err();
+        assert_eq!(error.to_string(), expected, "{spec}");
+    }
+}
+
+#[test]
 fn clock_new_ref_rejects_bad_value() {
     let error = replay_named("clock:new_ref=2", 3, 0, &[], false).unwrap_err();
     assert_eq!(

@@ -312,20 +312,20 @@ pub fn new(
         }
         "nfu" => Box::new(Nfu::new(
             n_frames,
-            params.u64("interval", nfu::DEFAULT_INTERVAL, 1..=MAX_INTERVAL)?,
+            params.u64("interval", nfu::DEFAULT_INTERVAL, 1..=MAX_REFERENCE_SPAN)?,
         )),
         "aging" => Box::new(Aging::new(
             n_frames,
             params.u64("bits", aging::DEFAULT_BITS, 1..=64)?,
-            params.u64("interval", aging::DEFAULT_INTERVAL, 1..=MAX_INTERVAL)?,
+            params.u64("interval", aging::DEFAULT_INTERVAL, 1..=MAX_REFERENCE_SPAN)?,
         )),
         "working-set" => Box::new(WorkingSet::new(
             n_frames,
-            params.u64("tau", working_set::DEFAULT_TAU, 1..=u64::MAX)?,
+            params.u64("tau", working_set::DEFAULT_TAU, 1..=MAX_REFERENCE_SPAN)?,
         )),
         "wsclock" => Box::new(WsClock::new(
             n_frames,
-            params.u64("tau", wsclock::DEFAULT_TAU, 1..=u64::MAX)?,
+            params.u64("tau", wsclock::DEFAULT_TAU, 1..=MAX_REFERENCE_SPAN)?,
         )),
         _ => {
             return Err(PolicyError::Unknown {
@@ -337,8 +337,9 @@ pub fn new(
     Ok(policy)
 }
 
-/// The largest `interval` (references between samples) NFU and aging accept, 2^32.
-const MAX_INTERVAL: u64 = 1 << 32;
+/// The largest sampling interval or working-set window the policies accept,
+/// in references: 2^32, far beyond any trace pagelab replays.
+const MAX_REFERENCE_SPAN: u64 = 1 << 32;
 
 /// Reads the `tie` and `keep` parameters of LFU and MFU.
 fn count_params(params: &mut Params<'_>) -> Result<(TieBreak, bool), PolicyError> {
