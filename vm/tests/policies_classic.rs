@@ -184,8 +184,8 @@ fn mru_silberschatz_three_frames() {
 /// LFU and MFU model: resident entries (page, count, last use, load time)
 /// in a list, counts of evicted pages in a map when `keep` is set. The
 /// victim is the entry with the smallest (LFU) or largest (MFU) count,
-/// ties broken by `tie`; `lowest` means the lowest frame, which is the
-/// entry's position because a new page takes its victim's place.
+/// ties broken by `tie`. With `lowest` the entry's position is its frame,
+/// because a new page takes its victim's place.
 fn count_model(
     n_frames: usize,
     references: &[Reference],
@@ -244,8 +244,8 @@ fn count_model(
 
 /// NFU and aging model: entries (page, counter, referenced) indexed by
 /// frame. After every `interval`-th reference each entry's counter takes
-/// its bit (NFU adds it; aging shifts right and puts it at bit `bits - 1`)
-/// and the bit is cleared. The victim has the smallest counter, the lowest
+/// its bit and the bit is cleared. NFU adds the bit, and aging shifts
+/// right and puts it at bit `bits - 1`. The victim has the smallest counter, the lowest
 /// frame among equals.
 fn sampling_model(
     n_frames: usize,
@@ -336,9 +336,9 @@ impl WsFrame {
 /// WSClock model: a ring of frames and a hand. Time counts references.
 /// At a fault the hand clears and renews referenced frames, takes an old
 /// (age > τ) clean frame, and schedules old dirty ones. Scheduled writes
-/// complete when the victim is found or after one turn; after a turn with
-/// writes the hand goes on by the same rules, and after a turn without,
-/// the first clean frame seen (else the start frame) goes.
+/// complete when the victim is found or after one turn. After a turn with
+/// writes the hand goes on by the same rules. After a turn without, the
+/// first clean frame seen goes, or the start frame if none was clean.
 fn wsclock_model(n_frames: usize, references: &[Reference], tau: usize) -> Decisions {
     let mut ring: Vec<WsFrame> = Vec::new();
     let mut hand = 0;
