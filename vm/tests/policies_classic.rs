@@ -688,8 +688,17 @@ fn check_model(
     Ok(())
 }
 
+/// Random strings per property: 200, or the number in the environment
+/// variable `PROPTEST_CASES` for a longer run.
+fn case_count() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(200)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(case_count()))]
 
     #[test]
     fn clock_matches_model(references in reference_strings()) {
