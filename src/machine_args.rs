@@ -3,6 +3,14 @@
 
 use pagelab_vm::config::{defaults, MachineConfig};
 
+/// Returns the help text of `--policy`, listing every policy.
+fn policy_help() -> String {
+    format!(
+        "Replacement policy: {}; opt runs only in `pagelab replay`. Parameters follow a colon, as in `clock:new_ref=0` (see docs/policies.md)",
+        pagelab_vm::policy::NAMES.join(", ")
+    )
+}
+
 /// Options that define the emulated machine.
 #[derive(clap::Args, Debug, Clone)]
 pub struct MachineArgs {
@@ -14,8 +22,12 @@ pub struct MachineArgs {
     #[arg(long, value_name = "BYTES", default_value_t = defaults::PAGE_SIZE)]
     pub page_size: u32,
 
-    /// Replacement policy: fifo, lru, clock or random.
-    #[arg(long, value_name = "NAME", default_value = defaults::POLICY)]
+    #[arg(
+        long,
+        value_name = "NAME[:KEY=VALUE,...]",
+        default_value = defaults::POLICY,
+        help = policy_help()
+    )]
     pub policy: String,
 
     /// TLB entries (fully associative, LRU); 0 disables the TLB.

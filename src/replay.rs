@@ -16,6 +16,14 @@ use std::process::ExitCode;
 /// that memory at 64 MiB, and tables this large are unreadable anyway.
 const MAX_STEP_CELLS: usize = 1 << 22;
 
+/// Returns the help text of `--policy`, listing every policy.
+fn policy_help() -> String {
+    format!(
+        "Replacement policies to run, separated by commas: {}. Parameters follow a colon, as in `clock:new_ref=0,lru` (see docs/policies.md)",
+        pagelab_vm::policy::NAMES.join(", ")
+    )
+}
+
 /// Options of `pagelab replay`.
 #[derive(clap::Args, Debug)]
 #[command(group(
@@ -24,9 +32,12 @@ const MAX_STEP_CELLS: usize = 1 << 22;
         .args(["refs", "refs_file"])
 ))]
 pub struct Args {
-    /// Replacement policies to run, separated by commas: fifo, lru, clock,
-    /// random or opt. Parameters follow a colon, as in `clock:new_ref=0,lru`.
-    #[arg(long, value_name = "NAME[:KEY=VALUE,...][,NAME...]", required = true)]
+    #[arg(
+        long,
+        value_name = "NAME[:KEY=VALUE,...][,NAME...]",
+        required = true,
+        help = policy_help()
+    )]
     policy: String,
 
     /// Number of physical frames, from 1 to 16777216 (2^24).

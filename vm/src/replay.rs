@@ -152,6 +152,7 @@ pub fn replay(
     // Frames are freed only to be refilled at once, so the free frames are
     // always `occupied..frames_used` and the lowest free frame is `occupied`.
     let mut occupied = 0;
+    let mut timer = policy::TimerCount::default();
 
     let mut outcome = ReplayOutcome {
         policy: policy.name().to_string(),
@@ -200,6 +201,7 @@ pub fn replay(
                 (frame, true, victim)
             }
         };
+        timer.after_reference(policy, &mut bits);
 
         if let Some(steps) = &mut outcome.steps {
             steps.push(Step {
@@ -384,8 +386,10 @@ mod tests {
     #[test]
     fn unknown_policy_is_rejected() {
         assert_eq!(
-            replay_named("mru", 3, 0, &[], false),
-            Err(PolicyError::Unknown { name: "mru".into() })
+            replay_named("belady", 3, 0, &[], false),
+            Err(PolicyError::Unknown {
+                name: "belady".into()
+            })
         );
     }
 }

@@ -94,6 +94,7 @@ impl KernelBus<'_> {
             let frame = self.sys.frame_index(pfn);
             self.sys.policy.on_hit(frame, write);
         }
+        fault::after_reference(self.sys);
         if let Some(out) = &mut self.sys.refs_out {
             let reference = Reference {
                 page: self.sys.geometry.vpn(va) as u64,

@@ -54,6 +54,8 @@ pub struct System {
     pub slots: Pool,
     /// The replacement policy over the user frames.
     pub policy: Box<dyn ReplacementPolicy>,
+    /// References counted for the policy's periodic sampling.
+    pub policy_timer: policy::TimerCount,
     /// The clock, in ticks.
     pub clock: u64,
     /// The run stops when the clock reaches this value: `max_ticks`, or 0
@@ -176,6 +178,7 @@ impl Kernel {
             tables: Pool::new(config.page_table_frames as u32),
             slots: Pool::new(config.swap_slots as u32),
             policy,
+            policy_timer: policy::TimerCount::default(),
             clock: 0,
             tick_limit: config.max_ticks,
             tracer: Tracer::off(),

@@ -6,15 +6,20 @@
 //! section 3.4.5. Not a stack
 //! algorithm. When every resident page is referenced, the hand clears them
 //! all and comes back to where it started, so clock degenerates to FIFO.
+//! Cost: O(1) per hit, O(k) worst case per fault with k frames.
 //!
 //! The policy reads the reference bits but does not set them. Their owner
 //! (the MMU in the VM, the replay driver in replay) sets them on every
-//! reference, including the faulting reference after the page is loaded,
-//! so a newly loaded page starts referenced. This
-//! is the hardware convention (the MMU sets the accessed bit when the
-//! faulting access is retried) and gives 14 faults on the Silberschatz
-//! string `7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1` with 3 frames; worked
-//! examples that start new pages unreferenced get 11.
+//! reference, including the faulting reference after the page is loaded.
+//!
+//! Parameter `new_ref` (default 1) sets the reference bit a newly loaded
+//! page starts with. With 1 the policy takes the bits as they are, which is
+//! the hardware convention: the MMU sets the accessed bit when the faulting
+//! access is retried. With 0 the policy remembers the frames loaded since
+//! their last hit and treats them as unreferenced, as the worked examples
+//! of several textbooks do. On the Silberschatz string
+//! `7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1` with 3 frames, `new_ref=1`
+//! gives 14 faults and `new_ref=0` gives 11.
 
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
@@ -25,21 +30,35 @@ use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 /// clears and passes referenced frames, stops at the first unreferenced
 /// one, and moves one frame past it, so the next sweep starts after the
 /// page just loaded.
-// NOTE: parameters of the policy (such as the reference bit of a newly
-// loaded page, which would need `on_load` to remember frames whose bit the
-// faulting access set) belong in this struct and in `Clock::new`.
 #[derive(Debug, Clone)]
 pub struct Clock {
     /// The number of frames in the ring.
     n_frames: usize,
     /// The frame the next sweep starts at.
     hand: FrameIdx,
+    /// Whether a newly loaded page counts as referenced (`new_ref=1`).
+    new_ref: bool,
+    /// Per frame: loaded and not hit since, so its reference bit is
+    /// ignored. Only set when `new_ref` is false.
+    unreferenced_since_load: Vec<bool>,
 }
 
 impl Clock {
-    /// Creates the policy for `n_frames` frames, all free, with the hand at frame 0.
-    pub fn new(n_frames: usize) -> Clock {
-        Clock { n_frames, hand: 0 }
+    /// Creates the policy for `n_frames` frames, all free, with the hand at
+    /// frame 0. `new_ref` is the reference bit a newly loaded page starts with.
+    pub fn new(n_frames: usize, new_ref: bool) -> Clock {
+        Clock {
+            n_frames,
+            hand: 0,
+            new_ref,
+            unreferenced_since_load: vec![false; if new_ref { 0 } else { n_frames }],
+        }
+    }
+
+    /// Returns whether the page in `frame` counts as referenced.
+    fn is_referenced(&self, bits: &dyn ReferenceBits, frame: FrameIdx) -> bool {
+        let fresh = !self.new_ref && self.unreferenced_since_load[frame];
+        !fresh && bits.is_referenced(frame)
     }
 
     /// Returns the frame the next sweep starts at.
@@ -57,15 +76,28 @@ impl ReplacementPolicy for Clock {
         "clock"
     }
 
-    // The reference bit is the only state a hit changes, and its owner sets it.
-    fn on_hit(&mut self, _frame: FrameIdx, _write: bool) {}
+    // The owner of the reference bit sets it; with `new_ref=0` a hit also
+    // ends the page's unreferenced start.
+    fn on_hit(&mut self, frame: FrameIdx, _write: bool) {
+        if !self.new_ref {
+            self.unreferenced_since_load[frame] = false;
+        }
+    }
 
-    fn on_load(&mut self, _frame: FrameIdx, _page: PageKey, _write: bool) {}
+    fn on_load(&mut self, frame: FrameIdx, _page: PageKey, _write: bool) {
+        if !self.new_ref {
+            self.unreferenced_since_load[frame] = true;
+        }
+    }
 
     // A freed frame leaves the ring position where it is: the caller refills
     // it before any other victim is chosen, because victims are chosen only
     // when every frame is occupied.
-    fn on_free(&mut self, _frame: FrameIdx) {}
+    fn on_free(&mut self, frame: FrameIdx) {
+        if !self.new_ref {
+            self.unreferenced_since_load[frame] = false;
+        }
+    }
 
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
@@ -78,7 +110,7 @@ impl ReplacementPolicy for Clock {
         // n_frames + 1 checks. The bound also stops a `ReferenceBits` whose
         // clear has no effect from looping forever, and clock then acts as FIFO.
         for _ in 0..self.n_frames {
-            if !bits.is_referenced(self.hand) {
+            if !self.is_referenced(bits, self.hand) {
                 break;
             }
             bits.clear_referenced(self.hand);
@@ -125,7 +157,7 @@ mod tests {
 
     #[test]
     fn unreferenced_frame_at_hand_is_victim() {
-        let mut clock = Clock::new(3);
+        let mut clock = Clock::new(3, true);
         let mut bits = Bits(vec![false, true, true]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(clock.hand(), 1);
@@ -134,7 +166,7 @@ mod tests {
 
     #[test]
     fn referenced_frames_get_second_chance() {
-        let mut clock = Clock::new(4);
+        let mut clock = Clock::new(4, true);
         let mut bits = Bits(vec![true, true, false, true]);
         assert_eq!(clock.choose_victim(&mut bits), 2);
         assert_eq!(bits.0, vec![false, false, false, true]);
@@ -143,7 +175,7 @@ mod tests {
 
     #[test]
     fn all_referenced_evicts_frame_at_hand() {
-        let mut clock = Clock::new(3);
+        let mut clock = Clock::new(3, true);
         let mut bits = Bits(vec![true; 3]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(bits.0, vec![false; 3]);
@@ -152,7 +184,7 @@ mod tests {
 
     #[test]
     fn hand_wraps_past_last_frame() {
-        let mut clock = Clock::new(3);
+        let mut clock = Clock::new(3, true);
         let mut bits = Bits(vec![false, false, false]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(clock.choose_victim(&mut bits), 1);
@@ -160,7 +192,7 @@ mod tests {
         assert_eq!(clock.hand(), 0);
 
         // From frame 2 a sweep wraps around to find frame 0.
-        let mut clock = Clock::new(3);
+        let mut clock = Clock::new(3, true);
         clock.hand = 2;
         let mut bits = Bits(vec![false, true, true]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
@@ -170,7 +202,7 @@ mod tests {
 
     #[test]
     fn one_frame() {
-        let mut clock = Clock::new(1);
+        let mut clock = Clock::new(1, true);
         let mut bits = Bits(vec![true]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(bits.0, vec![false]);
@@ -179,7 +211,7 @@ mod tests {
 
     #[test]
     fn stuck_bits_fall_back_to_hand() {
-        let mut clock = Clock::new(3);
+        let mut clock = Clock::new(3, true);
         clock.hand = 1;
         assert_eq!(clock.choose_victim(&mut StuckBits), 1);
         assert_eq!(clock.hand(), 2);
@@ -187,10 +219,39 @@ mod tests {
 
     #[test]
     fn freeing_frame_keeps_hand() {
-        let mut clock = Clock::new(3);
+        let mut clock = Clock::new(3, true);
         clock.hand = 2;
         clock.on_free(0);
         clock.on_load(0, 4, false);
         assert_eq!(clock.hand(), 2);
+    }
+
+    #[test]
+    fn new_ref_zero_ignores_bit_until_hit() {
+        let mut clock = Clock::new(3, false);
+        for frame in 0..3 {
+            clock.on_load(frame, frame as PageKey, false);
+        }
+        clock.on_hit(0, false);
+        // Every bit is set, as the MMU leaves it, but only frame 0 was hit.
+        let mut bits = Bits(vec![true; 3]);
+        assert_eq!(clock.choose_victim(&mut bits), 1);
+        assert_eq!(bits.0, vec![false, true, true]);
+        assert_eq!(clock.hand(), 2);
+    }
+
+    #[test]
+    fn new_ref_zero_restarts_on_reload() {
+        let mut clock = Clock::new(2, false);
+        clock.on_load(0, 1, false);
+        clock.on_load(1, 2, false);
+        clock.on_hit(0, false);
+        clock.on_hit(1, false);
+        clock.on_free(0);
+        clock.on_load(0, 3, false);
+        // Frame 0 contains a page loaded after its hit, so its set bit is ignored.
+        let mut bits = Bits(vec![true, true]);
+        assert_eq!(clock.choose_victim(&mut bits), 0);
+        assert_eq!(bits.0, vec![true, true]);
     }
 }

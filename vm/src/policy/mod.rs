@@ -12,19 +12,38 @@
 //!
 //! This module depends on neither the hardware nor the kernel.
 
+mod aging;
 mod clock;
 mod fifo;
+mod frame_list;
+mod lfu;
 mod lru;
+mod mfu;
+mod mru;
+mod nfu;
+mod nru;
 mod opt;
 mod random;
+mod second_chance;
 mod spec;
+mod working_set;
+mod wsclock;
 
+pub use aging::Aging;
 pub use clock::Clock;
 pub use fifo::Fifo;
+pub use lfu::{Lfu, TieBreak};
 pub use lru::Lru;
+pub use mfu::Mfu;
+pub use mru::Mru;
+pub use nfu::Nfu;
+pub use nru::Nru;
 pub use opt::Opt;
 pub use random::Random;
+pub use second_chance::SecondChance;
 pub use spec::{Params, PolicySpec};
+pub use working_set::WorkingSet;
+pub use wsclock::WsClock;
 
 use std::fmt;
 
@@ -81,6 +100,48 @@ pub trait ReplacementPolicy: Send {
     /// frame is occupied. The policy may read and clear reference bits
     /// through `bits`.
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx;
+
+    /// Returns the number of references between two calls of
+    /// [`ReplacementPolicy::on_timer`], or `None` for a policy that takes no
+    /// periodic samples.
+    ///
+    /// The interval counts references (hits and faults), not clock ticks,
+    /// so that the VM and replay sample at the same points of the reference
+    /// string.
+    fn timer_interval(&self) -> Option<u64> {
+        None
+    }
+
+    /// Samples the reference bits, as a clock interrupt would. The caller
+    /// calls it after every `timer_interval()`-th reference, after that
+    /// reference's own `on_hit` or `on_load` and after its reference bit is set.
+    fn on_timer(&mut self, _bits: &mut dyn ReferenceBits) {}
+}
+
+/// Counts references and calls the policy's timer after every
+/// `timer_interval()`-th one. The VM and replay share it, so both sample
+/// at the same references.
+#[derive(Clone, Debug, Default)]
+pub struct TimerCount {
+    references: u64,
+}
+
+impl TimerCount {
+    /// Counts one completed reference and runs `policy.on_timer` when its interval is due.
+    #[inline]
+    pub fn after_reference(
+        &mut self,
+        policy: &mut dyn ReplacementPolicy,
+        bits: &mut dyn ReferenceBits,
+    ) {
+        let Some(interval) = policy.timer_interval() else {
+            return;
+        };
+        self.references += 1;
+        if self.references.is_multiple_of(interval.max(1)) {
+            policy.on_timer(bits);
+        }
+    }
 }
 
 /// Helpers for the policies' unit tests.
@@ -144,7 +205,7 @@ impl fmt::Display for PolicyError {
             ),
             PolicyError::NeedsFuture { name } => write!(
                 f,
-                "policy {name:?} needs the whole future reference string, which only `pagelab replay` has; use fifo, lru, clock or random here"
+                "policy {name:?} needs the whole future reference string, which only `pagelab replay` has; use another policy here"
             ),
             PolicyError::BadFrameCount { name, n_frames, reason } => {
                 write!(f, "policy {name:?} cannot manage {n_frames} frames: {reason}")
@@ -170,7 +231,23 @@ impl fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 /// Names of every policy [`new`] builds, in documentation order.
-pub const NAMES: &[&str] = &["fifo", "lru", "clock", "random", "opt"];
+pub const NAMES: &[&str] = &[
+    "fifo",
+    "lru",
+    "clock",
+    "random",
+    "opt",
+    // Classic policies.
+    "second-chance",
+    "nru",
+    "mru",
+    "lfu",
+    "mfu",
+    "nfu",
+    "aging",
+    "working-set",
+    "wsclock",
+];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
 /// for `n_frames` frames.
@@ -207,11 +284,11 @@ pub fn new(
         });
     }
 
-    let params = Params::new(&spec);
+    let mut params = Params::new(&spec);
     let policy: Box<dyn ReplacementPolicy> = match name {
         "fifo" => Box::new(Fifo::new(n_frames)),
         "lru" => Box::new(Lru::new(n_frames)),
-        "clock" => Box::new(Clock::new(n_frames)),
+        "clock" => Box::new(Clock::new(n_frames, params.bool("new_ref", true)?)),
         "random" => Box::new(Random::new(n_frames, seed)),
         "opt" => match future {
             Some(future) => Box::new(Opt::new(n_frames, future)),
@@ -221,6 +298,35 @@ pub fn new(
                 })
             }
         },
+        // Classic policies.
+        "second-chance" => Box::new(SecondChance::new(n_frames, params.bool("new_ref", true)?)),
+        "nru" => Box::new(Nru::new(n_frames)),
+        "mru" => Box::new(Mru::new(n_frames)),
+        "lfu" => {
+            let (tie, keep) = count_params(&mut params)?;
+            Box::new(Lfu::new(n_frames, tie, keep))
+        }
+        "mfu" => {
+            let (tie, keep) = count_params(&mut params)?;
+            Box::new(Mfu::new(n_frames, tie, keep))
+        }
+        "nfu" => Box::new(Nfu::new(
+            n_frames,
+            params.u64("interval", nfu::DEFAULT_INTERVAL, 1..=MAX_REFERENCE_SPAN)?,
+        )),
+        "aging" => Box::new(Aging::new(
+            n_frames,
+            params.u64("bits", aging::DEFAULT_BITS, 1..=64)?,
+            params.u64("interval", aging::DEFAULT_INTERVAL, 1..=MAX_REFERENCE_SPAN)?,
+        )),
+        "working-set" => Box::new(WorkingSet::new(
+            n_frames,
+            params.u64("tau", working_set::DEFAULT_TAU, 1..=MAX_REFERENCE_SPAN)?,
+        )),
+        "wsclock" => Box::new(WsClock::new(
+            n_frames,
+            params.u64("tau", wsclock::DEFAULT_TAU, 1..=MAX_REFERENCE_SPAN)?,
+        )),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -229,6 +335,17 @@ pub fn new(
     };
     params.finish()?;
     Ok(policy)
+}
+
+/// The largest sampling interval or working-set window the policies accept,
+/// in references: 2^32, far beyond any trace pagelab replays.
+const MAX_REFERENCE_SPAN: u64 = 1 << 32;
+
+/// Reads the `tie` and `keep` parameters of LFU and MFU.
+fn count_params(params: &mut Params<'_>) -> Result<(TieBreak, bool), PolicyError> {
+    let tie = params.choice("tie", TieBreak::CHOICES, "lru")?;
+    let tie = TieBreak::from_choice(tie).expect("`choice` returns one of TieBreak::CHOICES");
+    Ok((tie, params.bool("keep", false)?))
 }
 
 #[cfg(test)]
@@ -254,11 +371,17 @@ mod tests {
 
     #[test]
     fn unknown_name_lists_known_names() {
-        let error = new("lfu", 3, 0, None).err().unwrap();
-        assert_eq!(error, PolicyError::Unknown { name: "lfu".into() });
+        let error = new("belady", 3, 0, None).err().unwrap();
+        assert_eq!(
+            error,
+            PolicyError::Unknown {
+                name: "belady".into()
+            }
+        );
         assert!(error
             .to_string()
-            .ends_with("known policies: fifo, lru, clock, random, opt"));
+            .ends_with(&format!("known policies: {}", NAMES.join(", "))));
+        assert!(error.to_string().contains("fifo, lru, clock, random, opt"));
     }
 
     #[test]
