@@ -152,7 +152,7 @@ pub fn replay(
     // Frames are freed only to be refilled at once, so the free frames are
     // always `occupied..frames_used` and the lowest free frame is `occupied`.
     let mut occupied = 0;
-    let mut timer = policy::TimerCount::default();
+    let mut timer = policy::TimerCount::for_policy(policy);
 
     let mut outcome = ReplayOutcome {
         policy: policy.name().to_string(),
@@ -201,7 +201,9 @@ pub fn replay(
                 (frame, true, victim)
             }
         };
-        timer.after_reference(policy, &mut bits);
+        if timer.count_reference() {
+            policy.on_timer(&mut bits);
+        }
 
         if let Some(steps) = &mut outcome.steps {
             steps.push(Step {

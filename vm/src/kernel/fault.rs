@@ -272,13 +272,15 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
 /// Counts a completed reference (a hit, or the retried faulting access)
 /// and runs the policy's periodic sampling when it is due.
 pub(super) fn after_reference(sys: &mut super::System) {
+    if !sys.policy_timer.count_reference() {
+        return;
+    }
     let mut bits = PteBits {
         sys_frames: &sys.frames,
         memory: &mut sys.memory,
         tlb: sys.mmu.tlb_mut(),
     };
-    sys.policy_timer
-        .after_reference(sys.policy.as_mut(), &mut bits);
+    sys.policy.on_timer(&mut bits);
 }
 
 /// The accessed and dirty bits of the occupied frames, read from and

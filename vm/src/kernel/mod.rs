@@ -177,8 +177,8 @@ impl Kernel {
             frames: FrameTable::new(config.frames),
             tables: Pool::new(config.page_table_frames as u32),
             slots: Pool::new(config.swap_slots as u32),
+            policy_timer: policy::TimerCount::for_policy(policy.as_ref()),
             policy,
-            policy_timer: policy::TimerCount::default(),
             clock: 0,
             tick_limit: config.max_ticks,
             tracer: Tracer::off(),
@@ -203,6 +203,7 @@ impl Kernel {
     /// does not build. Call it before [`Kernel::spawn`]: the policy must
     /// manage `config.frames` frames, all free.
     pub fn set_policy(&mut self, policy: Box<dyn ReplacementPolicy>) {
+        self.sys.policy_timer = policy::TimerCount::for_policy(policy.as_ref());
         self.sys.policy = policy;
     }
 

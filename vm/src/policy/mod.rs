@@ -118,29 +118,35 @@ pub trait ReplacementPolicy: Send {
     fn on_timer(&mut self, _bits: &mut dyn ReferenceBits) {}
 }
 
-/// Counts references and calls the policy's timer after every
-/// `timer_interval()`-th one. The VM and replay share it, so both sample
-/// at the same references.
+/// Counts references and says when a policy's timer is due: after every
+/// `timer_interval()`-th reference. The VM and replay share it, so both
+/// sample at the same references.
 #[derive(Clone, Debug, Default)]
 pub struct TimerCount {
     references: u64,
+    /// The policy's interval, read once so the per-reference check is a
+    /// plain branch; `None` when the policy has no timer.
+    interval: Option<u64>,
 }
 
 impl TimerCount {
-    /// Counts one completed reference and runs `policy.on_timer` when its interval is due.
+    /// Creates the counter for `policy`.
+    pub fn for_policy(policy: &dyn ReplacementPolicy) -> TimerCount {
+        TimerCount {
+            references: 0,
+            interval: policy.timer_interval().map(|interval| interval.max(1)),
+        }
+    }
+
+    /// Counts one completed reference and returns whether the policy's
+    /// `on_timer` is due now.
     #[inline]
-    pub fn after_reference(
-        &mut self,
-        policy: &mut dyn ReplacementPolicy,
-        bits: &mut dyn ReferenceBits,
-    ) {
-        let Some(interval) = policy.timer_interval() else {
-            return;
+    pub fn count_reference(&mut self) -> bool {
+        let Some(interval) = self.interval else {
+            return false;
         };
         self.references += 1;
-        if self.references.is_multiple_of(interval.max(1)) {
-            policy.on_timer(bits);
-        }
+        self.references.is_multiple_of(interval)
     }
 }
 
