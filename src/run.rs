@@ -1,4 +1,5 @@
-//! `pagelab run`: load a program, run it on the paging VM, report.
+//! `pagelab run`: load programs, run them as processes on the paging VM,
+//! report.
 
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
@@ -29,8 +30,14 @@ Exit status: 0 when every process exited 0; 1 when a guest exited non-zero, was 
 out of ticks; 2 for bad options and files that do not load."
 )]
 pub struct Args {
-    /// Program to run: assembly source (.asm) or an object file (.pbc).
-    file: PathBuf,
+    /// Programs to run, one process each: assembly source (.asm) or object
+    /// files (.pbc). `FILE*N` starts N processes of FILE.
+    #[arg(required = true, value_name = "FILE[*N]")]
+    files: Vec<String>,
+
+    /// Start this many processes of every FILE (multiplies `*N`).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    copies: u32,
 
     #[command(flatten)]
     machine: MachineArgs,
@@ -52,8 +59,9 @@ pub struct Args {
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     stats: String,
 
-    /// Write the page reference string to FILE: one VPN per completed
-    /// access, in order, with ` w` after a store.
+    /// Write the page reference string to FILE: one page per completed
+    /// access, in order, with ` w` after a store. Pages are VPNs for one
+    /// process and PID:VPN for several.
     #[arg(long, value_name = "FILE")]
     refs_out: Option<PathBuf>,
 }
@@ -85,7 +93,17 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Some(text) => Filter::parse(text)?,
         None => Filter::ALL,
     };
-    let object = load_program(&args.file)?;
+    let mut programs = Vec::new();
+    for spec in &args.files {
+        let (path, count) = parse_program_spec(spec)?;
+        let object = load_program(&path)?;
+        for _ in 0..count.saturating_mul(args.copies) {
+            programs.push((path.clone(), object.clone()));
+        }
+    }
+    if programs.is_empty() {
+        bail!("--copies 0 starts no process; use --copies 1 or more");
+    }
 
     let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(io::stdout()))));
     let console: Box<dyn Write> = if json_stats {
@@ -116,9 +134,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         kernel.set_refs_out(Box::new(BufWriter::new(file)));
     }
 
-    kernel
-        .spawn(object)
-        .with_context(|| format!("cannot start {}", args.file.display()))?;
+    for (path, object) in programs {
+        kernel
+            .spawn(object)
+            .with_context(|| format!("cannot start {}", path.display()))?;
+    }
     kernel.run()?;
 
     // The guest's output comes before anything the run reports on stderr.
@@ -143,5 +163,18 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(EXIT_GUEST_FAILED))
+    }
+}
+
+/// Splits `FILE*N` into the file and the number of processes (1 without `*N`).
+fn parse_program_spec(spec: &str) -> anyhow::Result<(PathBuf, u32)> {
+    let Some((path, count)) = spec.rsplit_once('*') else {
+        return Ok((PathBuf::from(spec), 1));
+    };
+    match count.parse::<u32>() {
+        Ok(count) if count >= 1 => Ok((PathBuf::from(path), count)),
+        _ => bail!(
+            "invalid process count {count:?} in {spec:?}; write FILE*N with N a whole number of at least 1"
+        ),
     }
 }

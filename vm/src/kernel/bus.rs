@@ -95,11 +95,13 @@ impl KernelBus<'_> {
             self.sys.policy.on_hit(frame, write);
         }
         if let Some(out) = &mut self.sys.refs_out {
-            let reference = Reference {
-                page: self.sys.geometry.vpn(va) as u64,
-                write,
+            let vpn = self.sys.geometry.vpn(va) as u64;
+            let page = if self.sys.refs_tagged {
+                refs::page_key(self.asid.0, vpn as u32)
+            } else {
+                vpn
             };
-            if let Err(error) = refs::write_reference(out, reference) {
+            if let Err(error) = refs::write_reference(out, Reference { page, write }) {
                 self.sys.output_failed(error);
             }
         }

@@ -6,18 +6,20 @@
 //! hands faults to [`fault`], reports every completed access to the
 //! replacement policy, and writes the trace and the reference string.
 //!
-//! Issue scope: processes run one after another in pid order, each to its
-//! end. A scheduler that interleaves them is a later addition.
+//! Each process has one or more threads; the run loop (`dispatch`) hands
+//! the CPU to them through a [`scheduler::Scheduler`].
 
 mod bus;
+mod dispatch;
 pub mod fault;
 pub mod process;
 pub mod scheduler;
 pub mod syscall;
+pub mod thread;
 pub mod vmm;
 
 use crate::config::{ConfigError, MachineConfig};
-use crate::hw::cpu::{Exception, Step};
+use crate::hw::cpu::{Cpu, Exception};
 use crate::hw::memory::PhysicalMemory;
 use crate::hw::mmu::Mmu;
 use crate::hw::page_table::{Geometry, Pte};
@@ -29,9 +31,11 @@ use crate::policy::{self, ReplacementPolicy};
 use crate::stats::{Counters, RunStats};
 use crate::trace::{self, Event, EventKind, Tracer};
 pub use bus::{KernelBus, Killed};
-use process::{ExitStatus, Process, ProcessState};
+use process::{Process, ProcessState, ProcessTiming};
+use scheduler::{ReadyReason, Scheduler, TaskParams};
 use std::fmt;
 use std::io::{self, Write};
+use thread::{Thread, ThreadState};
 use vmm::{AddressSpace, FrameTable, Pool};
 
 /// The machine the kernel runs on, and the kernel's global tables.
@@ -67,6 +71,9 @@ pub struct System {
     pub console: Box<dyn Write>,
     /// The first error writing the console or the reference string.
     pub output_error: Option<io::Error>,
+    /// Whether reference-string lines carry the pid (`PID:VPN`), as they
+    /// do when the run has more than one process.
+    pub refs_tagged: bool,
 }
 
 impl System {
@@ -149,7 +156,17 @@ impl std::error::Error for SpawnError {}
 /// The operating system and its machine.
 pub struct Kernel {
     sys: System,
+    /// Every process, at index `pid - 1`; terminated ones stay for their statistics.
     processes: Vec<Process>,
+    /// Every thread, at index `tid - 1`.
+    threads: Vec<Thread>,
+    scheduler: Box<dyn Scheduler>,
+    /// The thread on the CPU.
+    running: Option<u32>,
+    /// The thread that ran last, to tell a context switch from a resumption.
+    last_thread: Option<u32>,
+    /// Clock value when the running thread was dispatched.
+    dispatched_at: u64,
 }
 
 impl Kernel {
@@ -182,11 +199,19 @@ impl Kernel {
             refs_out: None,
             console,
             output_error: None,
+            refs_tagged: false,
             config,
         };
+        let scheduler =
+            scheduler::new(&sys.config.scheduler).expect("validate built this scheduler already");
         Ok(Kernel {
             sys,
             processes: Vec::new(),
+            threads: Vec::new(),
+            scheduler,
+            running: None,
+            last_thread: None,
+            dispatched_at: 0,
         })
     }
 
@@ -201,6 +226,12 @@ impl Kernel {
     /// manage `config.frames` frames, all free.
     pub fn set_policy(&mut self, policy: Box<dyn ReplacementPolicy>) {
         self.sys.policy = policy;
+    }
+
+    /// Replaces the scheduler, for schedulers that [`scheduler::new`] does
+    /// not build. Call it before [`Kernel::spawn`].
+    pub fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
+        self.scheduler = scheduler;
     }
 
     /// Writes the reference string (one completed access per line) to `out`.
@@ -223,9 +254,15 @@ impl Kernel {
         &self.processes
     }
 
+    /// Returns the thread table, in tid order.
+    pub fn threads(&self) -> &[Thread] {
+        &self.threads
+    }
+
     /// Creates a process for `object`: a root page table, the regions, and
-    /// registers with pc at the entry point and sp at [`STACK_TOP`]. No page
-    /// is loaded until the process touches it.
+    /// one thread with pc at the entry point and sp at [`STACK_TOP`], ready
+    /// to run. No page is loaded until the process touches it. The process
+    /// has no parent.
     ///
     /// # Errors
     ///
@@ -252,38 +289,46 @@ impl Kernel {
         })?;
         self.processes.push(Process {
             pid,
+            parent: None,
             name,
-            state: ProcessState::Ready,
-            cpu: crate::hw::cpu::Cpu::new(entry, STACK_TOP),
+            state: ProcessState::New,
+            threads: Vec::new(),
             asid: Asid(pid),
             space,
             stats: Counters::default(),
+            timing: ProcessTiming {
+                arrival: self.sys.clock,
+                ..ProcessTiming::default()
+            },
             exit: None,
         });
+        self.create_thread(pid, Cpu::new(entry, STACK_TOP));
         Ok(pid)
     }
 
-    /// Runs every ready process to its end, in pid order.
-    ///
-    /// # Errors
-    ///
-    /// Returns the first error writing the console, the trace or the
-    /// reference string; the run stops at that point.
-    pub fn run(&mut self) -> io::Result<()> {
-        for index in 0..self.processes.len() {
-            if self.processes[index].state == ProcessState::Ready {
-                self.run_process(index);
-            }
-            if self.sys.output_error.is_some() {
-                break;
-            }
-        }
-        self.finish_output()
+    /// Creates a thread of process `pid` with registers `cpu` and makes it ready.
+    fn create_thread(&mut self, pid: u32, cpu: Cpu) -> u32 {
+        let tid = self.threads.len() as u32 + 1;
+        self.threads.push(Thread {
+            tid,
+            pid,
+            cpu,
+            state: ThreadState::New,
+            wait: None,
+            ready_since: self.sys.clock,
+        });
+        self.processes[pid as usize - 1].threads.push(tid);
+        self.scheduler.add_task(tid, TaskParams::default());
+        self.make_ready(tid, ReadyReason::Arrived);
+        tid
     }
 
     /// Returns the statistics of every process and their totals.
     pub fn stats(&self) -> RunStats {
-        RunStats::from_processes(self.processes.iter().map(Process::statistics).collect())
+        RunStats::from_processes(
+            self.processes.iter().map(Process::statistics).collect(),
+            self.sys.clock,
+        )
     }
 
     fn finish_output(&mut self) -> io::Result<()> {
@@ -295,97 +340,6 @@ impl Kernel {
             out.flush()?;
         }
         self.sys.console.flush()
-    }
-
-    /// Runs one process until it exits, is killed, or the clock reaches the limit.
-    fn run_process(&mut self, index: usize) {
-        let sys = &mut self.sys;
-        let process = &mut self.processes[index];
-        process.state = ProcessState::Running;
-        sys.mmu.switch_to(process.asid, process.space.root_pfn);
-        let start_clock = sys.clock;
-
-        let status = loop {
-            if sys.clock >= sys.tick_limit {
-                if sys.output_error.is_some() || sys.tracer.failed() {
-                    break ExitStatus::Stopped(
-                        "stopped because writing the console, trace or reference string failed"
-                            .into(),
-                    );
-                }
-                break ExitStatus::Stopped(format!(
-                    "stopped after {} ticks (--max-ticks): the program may loop forever; raise --max-ticks to let it run longer",
-                    sys.config.max_ticks
-                ));
-            }
-            sys.clock += 1;
-
-            let mut kill = None;
-            let pc = process.cpu.pc;
-            let mut bus = KernelBus {
-                sys,
-                pid: process.pid,
-                asid: process.asid,
-                pc,
-                space: &mut process.space,
-                stats: &mut process.stats,
-                kill: &mut kill,
-            };
-            match process.cpu.step(&mut bus) {
-                Ok(Step::Continue) => bus.stats.instructions += 1,
-                Ok(Step::Halt) => {
-                    bus.stats.instructions += 1;
-                    break ExitStatus::Exited(0);
-                }
-                Ok(Step::Syscall(number)) => {
-                    bus.stats.instructions += 1;
-                    let outcome = syscall::handle(number, &mut process.cpu, &mut bus);
-                    if let Some(status) = outcome {
-                        break status;
-                    }
-                }
-                Err(Exception::Bus(_)) => {
-                    let reason = kill.take().unwrap_or_else(|| {
-                        "internal error: a memory access failed without a reason".into()
-                    });
-                    break ExitStatus::Killed(reason);
-                }
-                Err(exception) => {
-                    let object = &process.space.object;
-                    break ExitStatus::Killed(describe_exception(&exception, pc, object));
-                }
-            }
-        };
-
-        process.stats.ticks += sys.clock - start_clock;
-        let (status_code, reason) = match &status {
-            ExitStatus::Exited(code) => (Some(*code), None),
-            ExitStatus::Killed(reason) | ExitStatus::Stopped(reason) => {
-                (None, Some(reason.clone()))
-            }
-        };
-        if let ExitStatus::Stopped(reason) = &status {
-            if sys.tracer.wants(trace::kind::STOP) {
-                sys.emit(
-                    process.pid,
-                    EventKind::Stop {
-                        reason: reason.clone(),
-                    },
-                );
-            }
-        }
-        if sys.tracer.wants(trace::kind::EXIT) {
-            sys.emit(
-                process.pid,
-                EventKind::Exit {
-                    status: status_code,
-                    reason,
-                },
-            );
-        }
-        process.exit = Some(status);
-        process.state = ProcessState::Terminated;
-        release_address_space(sys, process);
     }
 }
 
@@ -418,7 +372,7 @@ fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> 
 
 /// Frees everything a terminated process holds: its frames (telling the
 /// policy), its swap slots, its page tables and its TLB entries.
-fn release_address_space(sys: &mut System, process: &mut Process) {
+pub(crate) fn release_address_space(sys: &mut System, process: &mut Process) {
     for frame in sys.frames.frames_of(process.pid) {
         if let Some(slot) = sys.frames.owner(frame).and_then(|owner| owner.swap_slot) {
             sys.swap.discard(slot);

@@ -6,6 +6,7 @@
 use pagelab_vm::config::MachineConfig;
 use pagelab_vm::isa::{AluOp, BranchCond, Instruction, LoadWidth, MemAddr, Reg, StoreWidth};
 use pagelab_vm::kernel::process::ExitStatus;
+use pagelab_vm::kernel::scheduler::{ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::object::{Bss, LineEntry, Object, Section, SECTION_ALIGN, TEXT_BASE};
 use pagelab_vm::stats::RunStats;
@@ -186,4 +187,52 @@ pub fn run_quiet(config: MachineConfig, object: Object) -> (RunStats, Option<Exi
         process.exit.clone(),
         process.describe_exit(),
     )
+}
+
+/// Round robin with a fixed quantum, written here so that kernel tests can
+/// preempt without depending on the library's schedulers.
+pub struct TestRoundRobin {
+    pub quantum: u64,
+    pub ready: std::collections::VecDeque<u32>,
+    /// Every dispatch, in order.
+    pub log: Rc<RefCell<Vec<u32>>>,
+}
+
+impl TestRoundRobin {
+    pub fn new(quantum: u64) -> (TestRoundRobin, Rc<RefCell<Vec<u32>>>) {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let scheduler = TestRoundRobin {
+            quantum,
+            ready: Default::default(),
+            log: log.clone(),
+        };
+        (scheduler, log)
+    }
+}
+
+// The kernel only ever calls its scheduler from one thread.
+unsafe impl Send for TestRoundRobin {}
+
+impl Scheduler for TestRoundRobin {
+    fn name(&self) -> &str {
+        "test-rr"
+    }
+
+    fn add_task(&mut self, _task: TaskId, _params: TaskParams) {}
+
+    fn make_ready(&mut self, task: TaskId, _now: u64, _reason: ReadyReason) {
+        self.ready.push_back(task);
+    }
+
+    fn pick_next(&mut self, _now: u64) -> Option<TaskId> {
+        let task = self.ready.pop_front()?;
+        self.log.borrow_mut().push(task);
+        Some(task)
+    }
+
+    fn should_preempt(&mut self, _task: TaskId, slice_used: u64, _now: u64) -> bool {
+        slice_used >= self.quantum
+    }
+
+    fn on_stop(&mut self, _task: TaskId, _ran: u64, _reason: StopReason, _now: u64) {}
 }

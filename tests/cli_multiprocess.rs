@@ -1,0 +1,146 @@
+//! `pagelab run` with several programs: `FILE*N`, `--copies`, the
+//! scheduling options and the per-process statistics.
+
+mod common;
+
+use common::{pagelab, scratch_dir};
+
+fn stats_of(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--stats", "json"]);
+    let run = pagelab(&all);
+    assert_eq!(run.status, Some(0), "{args:?} failed:\n{}", run.stderr);
+    serde_json::from_str(&run.stdout).expect("--stats json prints one JSON object")
+}
+
+#[test]
+fn star_count_starts_copies() {
+    let stats = stats_of(&["programs/hello.asm*3"]);
+    let processes = stats["processes"].as_array().unwrap();
+    assert_eq!(processes.len(), 3);
+    for (index, process) in processes.iter().enumerate() {
+        assert_eq!(process["pid"], index as u64 + 1);
+        assert_eq!(process["name"], "hello.asm");
+        assert_eq!(process["exit_code"], 0);
+    }
+}
+
+#[test]
+fn copies_multiplies_every_file() {
+    let stats = stats_of(&[
+        "programs/hello.asm",
+        "programs/belady.asm*2",
+        "--copies",
+        "2",
+    ]);
+    let names: Vec<&str> = stats["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "hello.asm",
+            "hello.asm",
+            "belady.asm",
+            "belady.asm",
+            "belady.asm",
+            "belady.asm"
+        ]
+    );
+}
+
+#[test]
+fn bad_counts_are_rejected() {
+    for (args, expected) in [
+        (
+            vec!["run", "programs/hello.asm*0"],
+            "error: invalid process count \"0\" in \"programs/hello.asm*0\"; write FILE*N with N a whole number of at least 1",
+        ),
+        (
+            vec!["run", "programs/hello.asm*x"],
+            "error: invalid process count \"x\" in \"programs/hello.asm*x\"; write FILE*N with N a whole number of at least 1",
+        ),
+        (
+            vec!["run", "programs/hello.asm", "--copies", "0"],
+            "error: --copies 0 starts no process; use --copies 1 or more",
+        ),
+        (
+            vec!["run", "programs/hello.asm", "--sched", "lifo"],
+            "error: invalid --sched: unknown scheduler \"lifo\"; known schedulers: fcfs",
+        ),
+    ] {
+        let run = pagelab(&args);
+        assert_eq!(run.status, Some(2), "{args:?}");
+        assert_eq!(run.stderr.trim_end(), expected, "{args:?}");
+    }
+}
+
+#[test]
+fn timing_keys_are_reported() {
+    let stats = stats_of(&["programs/hello.asm*2", "--switch-cost", "7"]);
+    let processes = stats["processes"].as_array().unwrap();
+    let first_finish = processes[0]["finish"].as_u64().unwrap();
+    assert_eq!(
+        processes[1]["first_run"].as_u64().unwrap(),
+        first_finish + 7
+    );
+    assert_eq!(processes[1]["response"], processes[1]["first_run"]);
+    assert_eq!(processes[1]["context_switches"], 1);
+    for key in [
+        "arrival",
+        "first_run",
+        "finish",
+        "turnaround",
+        "waiting",
+        "response",
+        "cpu_ticks",
+        "context_switches",
+    ] {
+        assert!(processes[0][key].is_u64(), "{key} is missing");
+    }
+    let elapsed = stats["elapsed_ticks"].as_u64().unwrap();
+    assert_eq!(elapsed, processes[1]["finish"].as_u64().unwrap());
+    let utilization = stats["cpu_utilization"].as_f64().unwrap();
+    assert!(utilization > 0.9 && utilization < 1.0, "{utilization}");
+}
+
+#[test]
+fn multiprocess_refs_are_tagged_and_replay() {
+    let dir = scratch_dir("multiprocess_refs_are_tagged_and_replay");
+    let refs = dir.join("two.refs");
+    let refs = refs.to_string_lossy();
+    let stats = stats_of(&[
+        "programs/seq_scan.asm",
+        "programs/belady.asm",
+        "--policy",
+        "fifo",
+        "--refs-out",
+        &refs,
+    ]);
+    let text = std::fs::read_to_string(&*refs).unwrap();
+    assert!(text.starts_with("1:"), "{}", &text[..20]);
+    assert!(text.contains("\n2:"));
+
+    let replay = pagelab(&[
+        "replay",
+        "--policy",
+        "fifo",
+        "--frames",
+        "8",
+        "--refs-file",
+        &refs,
+        "--json",
+    ]);
+    assert_eq!(replay.status, Some(0), "{}", replay.stderr);
+    let result: serde_json::Value = serde_json::from_str(replay.stdout.trim()).unwrap();
+    assert_eq!(result["references"], stats["accesses"]);
+    // Under FCFS process 1 exits before process 2 starts. Replay keeps the
+    // dead pages where the run freed their frames, but FIFO evicts them
+    // first because they are the oldest, so the counts still agree.
+    assert_eq!(result["faults"], stats["page_faults"]);
+    assert_eq!(result["write_backs"], stats["swap_outs"]);
+}

@@ -1,0 +1,76 @@
+//! The thread control block: registers, scheduling state and what a
+//! waiting thread waits for.
+//!
+//! A thread is the unit the scheduler sees (its tid is the scheduler's task
+//! id). Memory, the exit status and the statistics belong to its process.
+
+use crate::hw::cpu::Cpu;
+use std::fmt;
+
+/// Life-cycle state of a thread, and of a process (see
+/// [`super::process::Process::state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreadState {
+    /// Created; not yet handed to the scheduler.
+    New,
+    /// In the scheduler's ready set.
+    Ready,
+    /// On the CPU.
+    Running,
+    /// Blocked until an event wakes it.
+    Waiting,
+    /// Ended.
+    Terminated,
+}
+
+impl ThreadState {
+    /// Returns the lowercase name used in traces and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ThreadState::New => "new",
+            ThreadState::Ready => "ready",
+            ThreadState::Running => "running",
+            ThreadState::Waiting => "waiting",
+            ThreadState::Terminated => "terminated",
+        }
+    }
+}
+
+impl fmt::Display for ThreadState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a waiting thread waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    /// Its requests to the swap device to complete.
+    Device,
+}
+
+impl fmt::Display for WaitFor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitFor::Device => f.write_str("the swap device"),
+        }
+    }
+}
+
+/// One thread.
+#[derive(Debug)]
+pub struct Thread {
+    /// Thread id, from 1, unique across processes; the scheduler's task id.
+    pub tid: u32,
+    /// The process the thread belongs to.
+    pub pid: u32,
+    /// Registers and pc.
+    pub cpu: Cpu,
+    /// Scheduling state.
+    pub state: ThreadState,
+    /// What the thread waits for while [`ThreadState::Waiting`].
+    pub wait: Option<WaitFor>,
+    /// Clock value when the thread last became ready, for the waiting time.
+    pub ready_since: u64,
+}

@@ -1,0 +1,250 @@
+//! Several processes on one machine: the run loop, context switches, the
+//! TLB across switches, and the reference string of a multi-process run.
+
+mod common;
+
+use common::*;
+use pagelab_vm::config::MachineConfig;
+use pagelab_vm::isa::{BranchCond, Instruction, SYS_EXIT, SYS_PRINT_CHAR};
+use pagelab_vm::kernel::process::ExitStatus;
+use pagelab_vm::kernel::Kernel;
+use pagelab_vm::object::Object;
+use pagelab_vm::refs;
+use pagelab_vm::replay;
+use pagelab_vm::stats::RunStats;
+
+const PAGE: i32 = 4096;
+
+/// Prints `letter` `rounds` times, touching bss page `i % pages` in round
+/// i, then exits with `status`.
+fn printer(letter: char, rounds: i32, pages: i32, status: i32) -> Object {
+    printer_with_tail(letter, rounds, pages, status, 0)
+}
+
+/// Like [`printer`], but before exiting spins `tail` times through a
+/// loop on its one text page.
+fn printer_with_tail(letter: char, rounds: i32, pages: i32, status: i32, tail: i32) -> Object {
+    let program = vec![
+        li(1, letter as i32),                      // 0
+        li(2, 0),                                  // 1: round counter
+        li(3, rounds),                             // 2
+        li(5, 0),                                  // 3: page index
+        li(6, pages),                              // 4
+        sys(SYS_PRINT_CHAR),                       // 5: loop
+        li(7, DATA as i32),                        // 6
+        addi(8, 5, 0),                             // 7
+        li(9, 12),                                 // 8
+        alu(pagelab_vm::isa::AluOp::Shl, 8, 8, 9), // 9: page index * 4096
+        alu(pagelab_vm::isa::AluOp::Add, 7, 7, 8), // 10
+        sw(2, 7, 0),                               // 11
+        addi(5, 5, 1),                             // 12
+        branch(BranchCond::Lt, 5, 6, 15),          // 13
+        li(5, 0),                                  // 14
+        addi(2, 2, 1),                             // 15
+        branch(BranchCond::Lt, 2, 3, 5),           // 16
+        li(10, 0),                                 // 17
+        li(11, tail),                              // 18
+        addi(10, 10, 1),                           // 19: tail
+        branch(BranchCond::Lt, 10, 11, 19),        // 20
+        li(1, status),                             // 21
+        sys(SYS_EXIT),                             // 22
+    ];
+    object(
+        &format!("{letter}.asm"),
+        &program,
+        &[],
+        (pages * PAGE) as u32,
+    )
+}
+
+struct MultiRun {
+    stats: RunStats,
+    exits: Vec<Option<ExitStatus>>,
+    console: String,
+    refs: String,
+    dispatches: Vec<u32>,
+}
+
+/// Runs `objects` as processes, with a test round robin of `quantum`
+/// ticks when given (FCFS otherwise).
+fn run_many(config: MachineConfig, objects: Vec<Object>, quantum: Option<u64>) -> MultiRun {
+    let console = Capture::default();
+    let refs = Capture::default();
+    let mut kernel = Kernel::new(config, Box::new(console.clone())).unwrap();
+    let mut log = None;
+    if let Some(quantum) = quantum {
+        let (scheduler, dispatches) = TestRoundRobin::new(quantum);
+        kernel.set_scheduler(Box::new(scheduler));
+        log = Some(dispatches);
+    }
+    kernel.set_refs_out(Box::new(refs.clone()));
+    for object in objects {
+        kernel.spawn(object).unwrap();
+    }
+    kernel.run().unwrap();
+    MultiRun {
+        stats: kernel.stats(),
+        exits: kernel.processes().iter().map(|p| p.exit.clone()).collect(),
+        console: console.text(),
+        refs: refs.text(),
+        dispatches: log.map(|log| log.borrow().clone()).unwrap_or_default(),
+    }
+}
+
+#[test]
+fn fcfs_runs_processes_in_order() {
+    let run = run_many(
+        config("fifo", 8),
+        vec![printer('a', 3, 1, 0), printer('b', 2, 1, 7)],
+        None,
+    );
+    assert_eq!(run.console, "aaabb");
+    assert_eq!(
+        run.exits,
+        vec![Some(ExitStatus::Exited(0)), Some(ExitStatus::Exited(7))]
+    );
+    let (first, second) = (&run.stats.processes[0], &run.stats.processes[1]);
+    assert_eq!(first.timing.first_run, Some(0));
+    let switch_cost = MachineConfig::default().switch_cost;
+    assert_eq!(
+        second.timing.first_run,
+        Some(first.timing.finish.unwrap() + switch_cost),
+        "the second process starts after the first and one switch"
+    );
+    assert_eq!(second.timing.waiting, first.timing.finish.unwrap());
+    assert_eq!(second.timing.context_switches, 1);
+    assert_eq!(
+        run.stats.elapsed_ticks,
+        first.timing.cpu_ticks + second.timing.cpu_ticks + switch_cost
+    );
+}
+
+#[test]
+fn round_robin_interleaves() {
+    let run = run_many(
+        config("fifo", 8),
+        vec![printer('a', 40, 1, 0), printer('b', 40, 1, 0)],
+        Some(30),
+    );
+    assert!(
+        run.console.contains("ab") && run.console.contains("ba"),
+        "output interleaves: {}",
+        run.console
+    );
+    assert_eq!(run.console.matches('a').count(), 40);
+    assert_eq!(run.console.matches('b').count(), 40);
+    assert!(run.dispatches.len() > 4, "{:?}", run.dispatches);
+    assert_eq!(&run.dispatches[..4], &[1, 2, 1, 2]);
+}
+
+#[test]
+fn switch_cost_is_charged_per_switch() {
+    let objects = || vec![printer('a', 40, 1, 0), printer('b', 40, 1, 0)];
+    let cheap = run_many(
+        MachineConfig {
+            switch_cost: 0,
+            ..config("fifo", 8)
+        },
+        objects(),
+        Some(30),
+    );
+    let costly = run_many(
+        MachineConfig {
+            switch_cost: 10,
+            ..config("fifo", 8)
+        },
+        objects(),
+        Some(30),
+    );
+    let switches: u64 = costly
+        .stats
+        .processes
+        .iter()
+        .map(|p| p.timing.context_switches)
+        .sum();
+    assert_eq!(switches as usize, costly.dispatches.len() - 1);
+    assert_eq!(
+        costly.stats.elapsed_ticks,
+        cheap.stats.elapsed_ticks + 10 * switches
+    );
+    assert!(costly.stats.cpu_utilization < 1.0);
+    assert_eq!(cheap.stats.cpu_utilization, 1.0);
+}
+
+#[test]
+fn tlb_flush_on_switch_costs_misses() {
+    let objects = || vec![printer('a', 40, 2, 0), printer('b', 40, 2, 0)];
+    let tagged = run_many(config("fifo", 8), objects(), Some(30));
+    let flushed = run_many(
+        MachineConfig {
+            tlb_flush_on_switch: true,
+            ..config("fifo", 8)
+        },
+        objects(),
+        Some(30),
+    );
+    assert_eq!(
+        tagged.stats.totals.page_faults,
+        flushed.stats.totals.page_faults
+    );
+    assert!(
+        flushed.stats.totals.tlb_misses > tagged.stats.totals.tlb_misses,
+        "{} flushed vs {} tagged",
+        flushed.stats.totals.tlb_misses,
+        tagged.stats.totals.tlb_misses
+    );
+}
+
+#[test]
+fn max_ticks_stops_every_process() {
+    let forever = [Instruction::Jmp { target: at(0) }];
+    let run = run_many(
+        MachineConfig {
+            max_ticks: 500,
+            ..config("fifo", 8)
+        },
+        vec![
+            object("x.asm", &forever, &[], 0),
+            object("y.asm", &forever, &[], 0),
+        ],
+        Some(20),
+    );
+    for exit in &run.exits {
+        let Some(ExitStatus::Stopped(reason)) = exit else {
+            panic!("expected a stop, got {exit:?}");
+        };
+        assert!(reason.contains("--max-ticks"), "{reason}");
+    }
+    assert_eq!(run.stats.elapsed_ticks, 500);
+}
+
+/// Replay does not see the frames a process frees when it exits, so the
+/// programs spin on their text page at the end, long enough that every
+/// process has finished touching its data before the first one exits.
+#[test]
+fn multiprocess_refs_replay_exactly() {
+    for policy in ["fifo", "lru", "clock", "random"] {
+        for frames in [3, 5] {
+            let run = run_many(
+                config(policy, frames),
+                vec![
+                    printer_with_tail('a', 6, 4, 0, 2000),
+                    printer_with_tail('b', 6, 3, 0, 2000),
+                    printer_with_tail('c', 4, 5, 0, 2000),
+                ],
+                Some(25),
+            );
+            assert!(run.refs.lines().all(|line| line.contains(':')));
+            let references = refs::parse(&run.refs).unwrap();
+            let outcome = replay::replay_named(policy, frames, 0, &references, false).unwrap();
+            assert_eq!(
+                outcome.faults as u64, run.stats.totals.page_faults,
+                "{policy} with {frames} frames"
+            );
+            assert_eq!(
+                outcome.write_backs as u64, run.stats.totals.swap_outs,
+                "{policy} with {frames} frames"
+            );
+        }
+    }
+}
