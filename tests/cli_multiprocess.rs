@@ -83,14 +83,7 @@ fn bad_counts_are_rejected() {
 fn timing_keys_are_reported() {
     let stats = stats_of(&["programs/hello.asm*2", "--switch-cost", "7"]);
     let processes = stats["processes"].as_array().unwrap();
-    let first_finish = processes[0]["finish"].as_u64().unwrap();
-    assert_eq!(
-        processes[1]["first_run"].as_u64().unwrap(),
-        first_finish + 7
-    );
-    assert_eq!(processes[1]["response"], processes[1]["first_run"]);
-    assert_eq!(processes[1]["context_switches"], 1);
-    for key in [
+    let keys = [
         "arrival",
         "first_run",
         "finish",
@@ -99,13 +92,29 @@ fn timing_keys_are_reported() {
         "response",
         "cpu_ticks",
         "context_switches",
-    ] {
-        assert!(processes[0][key].is_u64(), "{key} is missing");
+    ];
+    for process in processes {
+        for key in keys {
+            assert!(process[key].is_u64(), "{key} is missing");
+        }
+        assert_eq!(process["response"], process["first_run"], "arrival is 0");
+        assert_eq!(process["turnaround"], process["finish"], "arrival is 0");
     }
+    assert_eq!(processes[0]["first_run"], 0);
+    assert!(processes[1]["context_switches"].as_u64().unwrap() >= 1);
+
+    let busy: u64 = processes
+        .iter()
+        .map(|p| p["cpu_ticks"].as_u64().unwrap())
+        .sum();
     let elapsed = stats["elapsed_ticks"].as_u64().unwrap();
-    assert_eq!(elapsed, processes[1]["finish"].as_u64().unwrap());
+    let switch_ticks = stats["switch_ticks"].as_u64().unwrap();
+    let idle_ticks = stats["idle_ticks"].as_u64().unwrap();
+    assert_eq!(switch_ticks % 7, 0);
+    assert_eq!(elapsed, busy + switch_ticks + idle_ticks);
     let utilization = stats["cpu_utilization"].as_f64().unwrap();
-    assert!(utilization > 0.9 && utilization < 1.0, "{utilization}");
+    let expected = busy as f64 / elapsed as f64;
+    assert!((utilization - expected).abs() < 1e-4, "{utilization}");
 }
 
 #[test]

@@ -146,6 +146,17 @@ impl Timing {
     }
 }
 
+/// Where the clock's ticks went, for [`RunStats::from_processes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClockTotals {
+    /// The clock at the end of the run.
+    pub elapsed_ticks: u64,
+    /// Ticks spent on context switches.
+    pub switch_ticks: u64,
+    /// Ticks with no thread ready.
+    pub idle_ticks: u64,
+}
+
 /// Statistics of a whole run: totals, the CPU's use, and every process.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunStats {
@@ -154,6 +165,10 @@ pub struct RunStats {
     pub totals: Counters,
     /// The clock at the end of the run.
     pub elapsed_ticks: u64,
+    /// Ticks spent switching between threads (`--switch-cost` each).
+    pub switch_ticks: u64,
+    /// Ticks with no thread ready, the CPU waiting for a device or a timer.
+    pub idle_ticks: u64,
     /// Ticks a thread was on the CPU ÷ `elapsed_ticks` (0 for an empty run).
     /// Idle ticks and context-switch ticks are the rest.
     pub cpu_utilization: f64,
@@ -162,9 +177,14 @@ pub struct RunStats {
 }
 
 impl RunStats {
-    /// Builds the statistics from per-process figures and the final clock,
-    /// summing the totals.
-    pub fn from_processes(processes: Vec<ProcessStats>, elapsed_ticks: u64) -> RunStats {
+    /// Builds the statistics from per-process figures and the clock's
+    /// totals, summing the counters.
+    pub fn from_processes(processes: Vec<ProcessStats>, clock: ClockTotals) -> RunStats {
+        let ClockTotals {
+            elapsed_ticks,
+            switch_ticks,
+            idle_ticks,
+        } = clock;
         let mut totals = Counters::default();
         let mut busy = 0;
         for process in &processes {
@@ -180,6 +200,8 @@ impl RunStats {
         RunStats {
             totals,
             elapsed_ticks,
+            switch_ticks,
+            idle_ticks,
             cpu_utilization,
             processes,
         }
@@ -221,6 +243,8 @@ impl RunStats {
             writeln!(out, "{}", line.trim_end())?;
         }
         writeln!(out, "{:<14} {:>12}", "elapsed_ticks", self.elapsed_ticks)?;
+        writeln!(out, "{:<14} {:>12}", "switch_ticks", self.switch_ticks)?;
+        writeln!(out, "{:<14} {:>12}", "idle_ticks", self.idle_ticks)?;
         writeln!(
             out,
             "{:<15} {:>11.4}",
@@ -265,7 +289,11 @@ mod tests {
                     context_switches: 0,
                 },
             }],
-            40,
+            ClockTotals {
+                elapsed_ticks: 40,
+                switch_ticks: 4,
+                idle_ticks: 6,
+            },
         )
     }
 
@@ -276,7 +304,8 @@ mod tests {
             concat!(
                 r#"{"instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
-                r#""evictions":0,"swap_ins":0,"swap_outs":0,"elapsed_ticks":40,"#,
+                r#""evictions":0,"swap_ins":0,"swap_outs":0,"elapsed_ticks":40,"switch_ticks":4,"#,
+                r#""idle_ticks":6,"#,
                 r#""cpu_utilization":0.75,"processes":[{"pid":1,"#,
                 r#""name":"a.asm","exit_code":0,"status":"exited","reason":null,"#,
                 r#""instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
@@ -294,11 +323,12 @@ mod tests {
         sample().write_table(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 23);
+        assert_eq!(lines.len(), 25);
         assert_eq!(lines[0], "counter               total        pid 1");
         assert_eq!(lines[1], "instructions              3            3");
         assert_eq!(lines[14], "first_run                              0");
         assert_eq!(lines[21], "elapsed_ticks            40");
-        assert_eq!(lines[22], "cpu_utilization      0.7500");
+        assert_eq!(lines[22], "switch_ticks              4");
+        assert_eq!(lines[24], "cpu_utilization      0.7500");
     }
 }

@@ -6,6 +6,8 @@
 //! logging; every event here is part of the documented trace format.
 
 use crate::hw::mmu::{AccessKind, WalkStep};
+use crate::hw::swap::Transfer;
+use crate::kernel::thread::ThreadState;
 use serde::Serialize;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -44,6 +46,16 @@ pub enum PageSource {
     Image,
     /// A swap slot.
     Swap,
+}
+
+/// Stage of a swap-device request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DevicePhase {
+    /// Submitted to the device's queue.
+    Queued,
+    /// Completed by the device.
+    Done,
 }
 
 /// What happened.
@@ -128,11 +140,37 @@ pub enum EventKind {
         /// The message shown to the user.
         reason: String,
     },
+    /// A request to the swap device was queued or completed.
+    Device {
+        /// Queued or done.
+        phase: DevicePhase,
+        /// Thread that waits for the request.
+        tid: u32,
+        /// Read or write.
+        transfer: Transfer,
+        /// Swap slot, or null for a read from the program image.
+        slot: Option<u32>,
+        /// Tick when the device starts the transfer.
+        start: u64,
+        /// Tick when it completes.
+        done: u64,
+        /// Requests in the device's queue after this event, the one in progress included.
+        queue: usize,
+    },
+    /// A thread changed state.
+    State {
+        /// The thread.
+        tid: u32,
+        /// Its new state.
+        state: ThreadState,
+        /// Why, for a waiting thread: what it waits for (null otherwise).
+        reason: Option<String>,
+    },
 }
 
 /// Event kinds as `--trace-filter` names them.
 pub const KINDS: &[&str] = &[
-    "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop",
+    "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device", "state",
 ];
 
 impl EventKind {
@@ -151,6 +189,8 @@ impl EventKind {
             EventKind::SwapIn { .. } => 5,
             EventKind::Exit { .. } => 6,
             EventKind::Stop { .. } => 7,
+            EventKind::Device { .. } => 8,
+            EventKind::State { .. } => 9,
         }
     }
 }
@@ -177,6 +217,10 @@ pub mod kind {
     pub const EXIT: u16 = 1 << 6;
     /// `stop`.
     pub const STOP: u16 = 1 << 7;
+    /// `device`.
+    pub const DEVICE: u16 = 1 << 8;
+    /// `state`.
+    pub const STATE: u16 = 1 << 9;
 }
 
 /// An unknown name in `--trace-filter`.
@@ -392,6 +436,38 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
             (None, None) => write!(out, "ended")?,
         },
         EventKind::Stop { reason } => write!(out, "{reason}")?,
+        EventKind::Device {
+            phase,
+            tid,
+            transfer,
+            slot,
+            start,
+            done,
+            queue,
+        } => {
+            let phase = match phase {
+                DevicePhase::Queued => "queued",
+                DevicePhase::Done => "done",
+            };
+            let transfer = match transfer {
+                Transfer::Read => "read",
+                Transfer::Write => "write",
+            };
+            let target = match slot {
+                Some(slot) => format!("slot {slot}"),
+                None => "image".to_string(),
+            };
+            write!(
+                out,
+                "{phase:<6} {transfer:<5} {target} for tid {tid}  ticks {start}..{done}  queue {queue}"
+            )?
+        }
+        EventKind::State { tid, state, reason } => {
+            write!(out, "tid {tid} {state}")?;
+            if let Some(reason) = reason {
+                write!(out, " ({reason})")?;
+            }
+        }
     }
     out.push('\n');
     Ok(())
@@ -581,6 +657,38 @@ mod tests {
             },
             "         7  pid 2   stop      stopped after 5 ticks",
         );
+        check_text(
+            EventKind::Device {
+                phase: DevicePhase::Queued,
+                tid: 4,
+                transfer: Transfer::Write,
+                slot: Some(3),
+                start: 9,
+                done: 109,
+                queue: 2,
+            },
+            "         7  pid 2   device    queued write slot 3 for tid 4  ticks 9..109  queue 2",
+        );
+        check_text(
+            EventKind::Device {
+                phase: DevicePhase::Done,
+                tid: 4,
+                transfer: Transfer::Read,
+                slot: None,
+                start: 9,
+                done: 109,
+                queue: 0,
+            },
+            "         7  pid 2   device    done   read  image for tid 4  ticks 9..109  queue 0",
+        );
+        check_text(
+            EventKind::State {
+                tid: 4,
+                state: ThreadState::Waiting,
+                reason: Some("the swap device".into()),
+            },
+            "         7  pid 2   state     tid 4 waiting (the swap device)",
+        );
     }
 
     #[test]
@@ -607,7 +715,7 @@ mod tests {
         let error = Filter::parse("access,tlb").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop"
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state"
         );
     }
 

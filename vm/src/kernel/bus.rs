@@ -25,6 +25,8 @@ pub struct KernelBus<'a> {
     pub sys: &'a mut System,
     /// The running process.
     pub pid: u32,
+    /// The running thread.
+    pub tid: u32,
     /// Its address-space identifier.
     pub asid: Asid,
     /// Address of the instruction being executed, for messages.

@@ -11,16 +11,18 @@
 
 use super::process::{ExitStatus, Process};
 use super::scheduler::{ReadyReason, StopReason};
-use super::thread::ThreadState;
+use super::thread::{ThreadState, WaitFor};
 use super::{describe_exception, release_address_space, syscall, Kernel, KernelBus};
 use crate::hw::cpu::{Exception, Step};
-use crate::trace::{self, EventKind};
+use crate::trace::{self, DevicePhase, EventKind};
 use std::io;
 
-/// What the running thread's last instruction asks of the run loop.
+/// The run loop's next action after an instruction of the running thread.
 enum Outcome {
     /// Nothing: it keeps the CPU.
     Continue,
+    /// It waits, and leaves the CPU.
+    Block(WaitFor),
     /// Its process ends.
     Exit(ExitStatus),
 }
@@ -36,6 +38,7 @@ impl Kernel {
     pub fn run(&mut self) -> io::Result<()> {
         self.sys.refs_tagged = self.processes.len() > 1;
         loop {
+            self.complete_device_requests();
             if self.processes.iter().all(|p| p.exit.is_some()) {
                 break;
             }
@@ -49,19 +52,113 @@ impl Kernel {
                 None => match self.dispatch() {
                     Some(tid) => tid,
                     None => {
-                        // NOTE: every thread is blocked for good only once
-                        // waiting exists; until then a live thread is always
-                        // ready, so this branch ends nothing but empty runs.
-                        let reason =
-                            "stopped: no thread can run and nothing will wake one".to_string();
-                        self.stop_all(&reason);
-                        break;
+                        // Idle: nothing is ready, so time jumps to the next event.
+                        match self.next_event() {
+                            Some(tick) => {
+                                let until = self.sys.clock.max(tick.min(self.sys.tick_limit));
+                                self.idle_ticks += until - self.sys.clock;
+                                self.sys.clock = until;
+                                continue;
+                            }
+                            None => {
+                                let reason = self.describe_deadlock();
+                                self.stop_all(&reason);
+                                break;
+                            }
+                        }
                     }
                 },
             };
             self.run_slice(tid);
         }
         self.finish_output()
+    }
+
+    /// Returns the tick of the next event that can wake a thread.
+    fn next_event(&self) -> Option<u64> {
+        self.sys.swap.next_completion()
+    }
+
+    /// Reacts to every device request completed by now: traces it, and
+    /// wakes its thread when that was the thread's last pending request.
+    fn complete_device_requests(&mut self) {
+        while let Some(request) = self.sys.swap.complete(self.sys.clock) {
+            let tid = request.requester;
+            let pid = self.threads[tid as usize - 1].pid;
+            if self.sys.tracer.wants(trace::kind::DEVICE) {
+                let queue = self.sys.swap.queue_len();
+                self.sys.emit(
+                    pid,
+                    EventKind::Device {
+                        phase: DevicePhase::Done,
+                        tid,
+                        transfer: request.transfer,
+                        slot: request.slot,
+                        start: request.start,
+                        done: request.done,
+                        queue,
+                    },
+                );
+            }
+            let thread = &self.threads[tid as usize - 1];
+            if thread.wait == Some(WaitFor::Device) && !self.sys.swap.is_pending(tid) {
+                self.wake(tid);
+            }
+        }
+    }
+
+    /// Makes the waiting thread `tid` ready. Its wait counts in its process's `ticks`.
+    fn wake(&mut self, tid: u32) {
+        let thread = &mut self.threads[tid as usize - 1];
+        thread.wait = None;
+        let waited = self.sys.clock - thread.blocked_at;
+        self.processes[thread.pid as usize - 1].stats.ticks += waited;
+        self.make_ready(tid, ReadyReason::Woken);
+    }
+
+    /// Takes the running thread `tid` off the CPU to wait for `wait`.
+    fn block(&mut self, tid: u32, wait: WaitFor) {
+        self.leave_cpu(tid, StopReason::Blocked);
+        let thread = &mut self.threads[tid as usize - 1];
+        thread.state = ThreadState::Waiting;
+        thread.wait = Some(wait);
+        thread.blocked_at = self.sys.clock;
+        let pid = thread.pid;
+        self.trace_state(tid, Some(wait.to_string()));
+        self.update_process_state(pid);
+    }
+
+    /// Traces the current state of thread `tid`.
+    fn trace_state(&mut self, tid: u32, reason: Option<String>) {
+        if self.sys.tracer.wants(trace::kind::STATE) {
+            let thread = &self.threads[tid as usize - 1];
+            let (pid, state) = (thread.pid, thread.state);
+            self.sys.emit(pid, EventKind::State { tid, state, reason });
+        }
+    }
+
+    /// Returns the message for a run in which no thread is ready and no
+    /// event will ever wake one: each waiting thread and what it waits for.
+    fn describe_deadlock(&self) -> String {
+        let waiting: Vec<String> = self
+            .threads
+            .iter()
+            .filter(|thread| thread.state == ThreadState::Waiting)
+            .map(|thread| {
+                let process = &self.processes[thread.pid as usize - 1];
+                let what = thread
+                    .wait
+                    .map_or_else(|| "nothing".to_string(), |wait| wait.to_string());
+                format!(
+                    "thread {} of process {} ({}) waits for {what}",
+                    thread.tid, process.pid, process.name
+                )
+            })
+            .collect();
+        format!(
+            "stopped by deadlock: no thread can run and nothing will wake one; {}",
+            waiting.join("; ")
+        )
     }
 
     /// Returns the message for a run that reached its tick limit.
@@ -83,6 +180,13 @@ impl Kernel {
         thread.ready_since = self.sys.clock;
         self.scheduler.make_ready(tid, self.sys.clock, reason);
         self.update_process_state(self.threads[tid as usize - 1].pid);
+        let why = match reason {
+            ReadyReason::Arrived => "arrived",
+            ReadyReason::Woken => "woken",
+            ReadyReason::Preempted => "preempted",
+            ReadyReason::Yielded => "yielded",
+        };
+        self.trace_state(tid, Some(why.to_string()));
     }
 
     /// Recomputes a live process's state from its threads.
@@ -126,7 +230,9 @@ impl Kernel {
         process.timing.waiting += self.sys.clock - ready_since;
 
         if self.last_thread.is_some_and(|last| last != tid) {
+            let before = self.sys.clock;
             self.sys.advance(self.sys.config.switch_cost);
+            self.switch_ticks += self.sys.clock - before;
             process.timing.context_switches += 1;
             if self.sys.config.tlb_flush_on_switch {
                 self.sys.mmu.tlb_mut().flush();
@@ -136,6 +242,7 @@ impl Kernel {
         self.sys.mmu.switch_to(process.asid, process.space.root_pfn);
         self.threads[tid as usize - 1].state = ThreadState::Running;
         self.update_process_state(pid);
+        self.trace_state(tid, None);
         self.running = Some(tid);
         self.last_thread = Some(tid);
         self.dispatched_at = self.sys.clock;
@@ -143,9 +250,14 @@ impl Kernel {
     }
 
     /// Runs thread `tid` until it leaves the CPU or the tick limit is reached.
+    /// Also returns when an event is due, so that the caller handles it
+    /// and calls again.
     fn run_slice(&mut self, tid: u32) {
+        // Only the running thread can queue new events, and it leaves the
+        // CPU when it does, so the next event stays the same during a slice.
+        let next_event = self.next_event().unwrap_or(u64::MAX);
         loop {
-            if self.sys.clock >= self.sys.tick_limit {
+            if self.sys.clock >= self.sys.tick_limit || self.sys.clock >= next_event {
                 return;
             }
             let before = self.sys.clock;
@@ -156,6 +268,10 @@ impl Kernel {
 
             match outcome {
                 Outcome::Continue => {}
+                Outcome::Block(wait) => {
+                    self.block(tid, wait);
+                    return;
+                }
                 Outcome::Exit(status) => {
                     self.leave_cpu(tid, StopReason::Exited);
                     self.terminate_process(pid, status);
@@ -194,13 +310,14 @@ impl Kernel {
         let mut bus = KernelBus {
             sys,
             pid: process.pid,
+            tid,
             asid: process.asid,
             pc,
             space: &mut process.space,
             stats: &mut process.stats,
             kill: &mut kill,
         };
-        match thread.cpu.step(&mut bus) {
+        let outcome = match thread.cpu.step(&mut bus) {
             Ok(Step::Continue) => {
                 bus.stats.instructions += 1;
                 Outcome::Continue
@@ -227,7 +344,13 @@ impl Kernel {
                 pc,
                 &process.space.object,
             ))),
+        };
+        if std::mem::take(&mut sys.device_wait) {
+            if let Outcome::Continue = outcome {
+                return Outcome::Block(WaitFor::Device);
+            }
         }
+        outcome
     }
 
     /// Ends process `pid` and all its threads with `status`, frees its
@@ -237,11 +360,14 @@ impl Kernel {
         if process.exit.is_some() {
             return;
         }
-        for &tid in &process.threads {
+        let tids = process.threads.clone();
+        for &tid in &tids {
             let thread = &mut self.threads[tid as usize - 1];
             thread.state = ThreadState::Terminated;
             thread.wait = None;
+            self.trace_state(tid, None);
         }
+        let process = &mut self.processes[pid as usize - 1];
         if self
             .running
             .is_some_and(|tid| self.threads[tid as usize - 1].pid == pid)

@@ -9,9 +9,10 @@ use super::vmm::{self, FrameOwner, OutOfTables, RegionKind};
 use super::{describe_location, KernelBus, Killed};
 use crate::hw::mmu::{AccessKind, Fault, FaultCause};
 use crate::hw::page_table::Pte;
+use crate::hw::swap::Transfer;
 use crate::hw::PhysAddr;
 use crate::policy::{FrameIdx, ReferenceBits};
-use crate::trace::{self, EventKind, FaultKind, PageSource};
+use crate::trace::{self, DevicePhase, EventKind, FaultKind, PageSource};
 
 /// Handles `fault` for the process behind `bus`.
 ///
@@ -103,12 +104,12 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
     match swap_slot {
         Some(slot) => {
             let sys = &mut *bus.sys;
-            let latency = sys.swap.read(slot, sys.memory.frame_mut(pfn));
-            sys.advance(latency);
+            sys.swap.read(slot, sys.memory.frame_mut(pfn));
             bus.stats.swap_ins += 1;
             if bus.sys.tracer.wants(trace::kind::SWAP_IN) {
                 bus.sys.emit(bus.pid, EventKind::SwapIn { slot, pfn, vpn });
             }
+            submit_io(bus, Transfer::Read, Some(slot));
         }
         None => {
             let page = bus.sys.memory.frame_mut(pfn);
@@ -118,10 +119,9 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
                 page.fill(0);
             }
             // The program image sits on the same disk as swap, so reading
-            // a page of it costs a swap read.
+            // a page of it is a swap read.
             if source == PageSource::Image {
-                let latency = bus.sys.config.swap_read_latency;
-                bus.sys.advance(latency);
+                submit_io(bus, Transfer::Read, None);
             }
         }
     }
@@ -153,6 +153,34 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
         _ => bus.stats.minor_faults += 1,
     }
     Ok(())
+}
+
+/// Queues a transfer on the swap device for the faulting thread, which
+/// then waits until the device completes it.
+///
+/// The bytes have already moved, so the faulting access completes at once
+/// and is the thread's one reference. The thread leaves the CPU after the
+/// instruction and runs again only when the device is done. A page loaded
+/// for a waiting thread may meanwhile be evicted by another process; its
+/// access is complete already. Nothing is retried, so nothing can livelock.
+fn submit_io(bus: &mut KernelBus<'_>, transfer: Transfer, slot: Option<u32>) {
+    let request = bus.sys.swap.submit(bus.sys.clock, bus.tid, transfer, slot);
+    bus.sys.device_wait = true;
+    if bus.sys.tracer.wants(trace::kind::DEVICE) {
+        let queue = bus.sys.swap.queue_len();
+        bus.sys.emit(
+            bus.pid,
+            EventKind::Device {
+                phase: DevicePhase::Queued,
+                tid: bus.tid,
+                transfer,
+                slot,
+                start: request.start,
+                done: request.done,
+                queue,
+            },
+        );
+    }
 }
 
 /// Counts and traces a segmentation fault and kills the process.
@@ -224,8 +252,7 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
                 ));
                 return Err(Killed);
             };
-            let latency = sys.swap.write(slot, sys.memory.frame(pfn));
-            sys.advance(latency);
+            sys.swap.write(slot, sys.memory.frame(pfn));
             bus.stats.swap_outs += 1;
             if sys.tracer.wants(trace::kind::SWAP_OUT) {
                 sys.emit(
@@ -237,9 +264,11 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
                     },
                 );
             }
+            submit_io(bus, Transfer::Write, Some(slot));
             Pte::swapped(slot)
         }
     };
+    let sys = &mut *bus.sys;
 
     sys.memory.write_u32(owner.pte_addr, new_pte.0);
     sys.mmu.tlb_mut().invalidate(owner.asid, owner.vpn);

@@ -28,7 +28,7 @@ use crate::hw::Asid;
 use crate::isa::INSTRUCTION_BYTES;
 use crate::object::{Object, STACK_TOP};
 use crate::policy::{self, ReplacementPolicy};
-use crate::stats::{Counters, RunStats};
+use crate::stats::{ClockTotals, Counters, RunStats};
 use crate::trace::{self, Event, EventKind, Tracer};
 pub use bus::{KernelBus, Killed};
 use process::{Process, ProcessState, ProcessTiming};
@@ -71,6 +71,9 @@ pub struct System {
     pub console: Box<dyn Write>,
     /// The first error writing the console or the reference string.
     pub output_error: Option<io::Error>,
+    /// Set by the fault handler when the running thread queued a transfer
+    /// on the swap device; the run loop then blocks the thread.
+    pub device_wait: bool,
     /// Whether reference-string lines carry the pid (`PID:VPN`), as they
     /// do when the run has more than one process.
     pub refs_tagged: bool,
@@ -167,6 +170,10 @@ pub struct Kernel {
     last_thread: Option<u32>,
     /// Clock value when the running thread was dispatched.
     dispatched_at: u64,
+    /// Ticks spent on context switches.
+    switch_ticks: u64,
+    /// Ticks with no thread ready.
+    idle_ticks: u64,
 }
 
 impl Kernel {
@@ -199,6 +206,7 @@ impl Kernel {
             refs_out: None,
             console,
             output_error: None,
+            device_wait: false,
             refs_tagged: false,
             config,
         };
@@ -212,6 +220,8 @@ impl Kernel {
             running: None,
             last_thread: None,
             dispatched_at: 0,
+            switch_ticks: 0,
+            idle_ticks: 0,
         })
     }
 
@@ -316,6 +326,7 @@ impl Kernel {
             state: ThreadState::New,
             wait: None,
             ready_since: self.sys.clock,
+            blocked_at: 0,
         });
         self.processes[pid as usize - 1].threads.push(tid);
         self.scheduler.add_task(tid, TaskParams::default());
@@ -327,7 +338,11 @@ impl Kernel {
     pub fn stats(&self) -> RunStats {
         RunStats::from_processes(
             self.processes.iter().map(Process::statistics).collect(),
-            self.sys.clock,
+            ClockTotals {
+                elapsed_ticks: self.sys.clock,
+                switch_ticks: self.switch_ticks,
+                idle_ticks: self.idle_ticks,
+            },
         )
     }
 

@@ -73,4 +73,6 @@ pub struct Thread {
     pub wait: Option<WaitFor>,
     /// Clock value when the thread last became ready, for the waiting time.
     pub ready_since: u64,
+    /// Clock value when the thread last blocked.
+    pub blocked_at: u64,
 }
