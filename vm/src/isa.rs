@@ -335,12 +335,24 @@ pub enum Instruction {
 /// | `print_char` | r1 = byte to print (low 8 bits) | 0 |
 /// | `print_str` | r1 = address of a NUL-terminated string | 0 |
 /// | `sbrk` | r1 = signed heap increment in bytes | previous break, or -1 |
+/// | `fork` | none | child's pid in the parent, 0 in the child, -1 on failure |
+/// | `wait` | r1 = child pid, or -1 for any child | the child's exit status (r1 = its pid), or -1 without such a child |
+/// | `getpid` | none | the process id |
+/// | `getppid` | none | the parent's pid, or 0 without a parent |
+/// | `yield` | none | 0 |
+/// | `sleep` | r1 = ticks | 0 |
 pub const SYSCALLS: &[(u32, &str)] = &[
     (1, "exit"),
     (2, "print_int"),
     (3, "print_char"),
     (4, "print_str"),
     (5, "sbrk"),
+    (6, "fork"),
+    (7, "wait"),
+    (8, "getpid"),
+    (9, "getppid"),
+    (10, "yield"),
+    (11, "sleep"),
 ];
 
 /// Number of the `exit` system call.
@@ -353,6 +365,18 @@ pub const SYS_PRINT_CHAR: u32 = 3;
 pub const SYS_PRINT_STR: u32 = 4;
 /// Number of the `sbrk` system call.
 pub const SYS_SBRK: u32 = 5;
+/// Number of the `fork` system call.
+pub const SYS_FORK: u32 = 6;
+/// Number of the `wait` system call.
+pub const SYS_WAIT: u32 = 7;
+/// Number of the `getpid` system call.
+pub const SYS_GETPID: u32 = 8;
+/// Number of the `getppid` system call.
+pub const SYS_GETPPID: u32 = 9;
+/// Number of the `yield` system call.
+pub const SYS_YIELD: u32 = 10;
+/// Number of the `sleep` system call.
+pub const SYS_SLEEP: u32 = 11;
 
 /// Returns the number of the system call called `name`.
 pub fn syscall_number(name: &str) -> Option<u32> {

@@ -34,6 +34,9 @@ pub struct Counters {
     pub swap_ins: u64,
     /// Pages written to swap.
     pub swap_outs: u64,
+    /// Stores to copy-on-write pages: each copied the page, or made the
+    /// last sharer's mapping writable. Not counted in `page_faults`.
+    pub cow_faults: u64,
 }
 
 impl Counters {
@@ -51,10 +54,11 @@ impl Counters {
         self.evictions += other.evictions;
         self.swap_ins += other.swap_ins;
         self.swap_outs += other.swap_outs;
+        self.cow_faults += other.cow_faults;
     }
 
     /// Returns `(name, value)` pairs in key order.
-    pub fn rows(&self) -> [(&'static str, u64); 12] {
+    pub fn rows(&self) -> [(&'static str, u64); 13] {
         [
             ("instructions", self.instructions),
             ("ticks", self.ticks),
@@ -68,6 +72,7 @@ impl Counters {
             ("evictions", self.evictions),
             ("swap_ins", self.swap_ins),
             ("swap_outs", self.swap_outs),
+            ("cow_faults", self.cow_faults),
         ]
     }
 }
@@ -304,13 +309,13 @@ mod tests {
             concat!(
                 r#"{"instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
-                r#""evictions":0,"swap_ins":0,"swap_outs":0,"elapsed_ticks":40,"switch_ticks":4,"#,
+                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"elapsed_ticks":40,"switch_ticks":4,"#,
                 r#""idle_ticks":6,"#,
                 r#""cpu_utilization":0.75,"processes":[{"pid":1,"#,
                 r#""name":"a.asm","exit_code":0,"status":"exited","reason":null,"#,
                 r#""instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
-                r#""evictions":0,"swap_ins":0,"swap_outs":0,"arrival":0,"first_run":0,"#,
+                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"arrival":0,"first_run":0,"#,
                 r#""finish":40,"turnaround":40,"waiting":0,"response":0,"cpu_ticks":30,"#,
                 r#""context_switches":0}]}"#
             )
@@ -323,12 +328,12 @@ mod tests {
         sample().write_table(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 25);
+        assert_eq!(lines.len(), 26);
         assert_eq!(lines[0], "counter               total        pid 1");
         assert_eq!(lines[1], "instructions              3            3");
-        assert_eq!(lines[14], "first_run                              0");
-        assert_eq!(lines[21], "elapsed_ticks            40");
-        assert_eq!(lines[22], "switch_ticks              4");
-        assert_eq!(lines[24], "cpu_utilization      0.7500");
+        assert_eq!(lines[15], "first_run                              0");
+        assert_eq!(lines[22], "elapsed_ticks            40");
+        assert_eq!(lines[23], "switch_ticks              4");
+        assert_eq!(lines[25], "cpu_utilization      0.7500");
     }
 }

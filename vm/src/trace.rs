@@ -157,6 +157,18 @@ pub enum EventKind {
         /// Requests in the device's queue after this event, the one in progress included.
         queue: usize,
     },
+    /// A store to a copy-on-write page.
+    Cow {
+        /// The store's virtual address.
+        va: u32,
+        /// Its page.
+        vpn: u32,
+        /// The shared frame.
+        from_pfn: u32,
+        /// The writer's frame afterwards: a new copy, or `from_pfn` when the
+        /// writer was the last sharer and the page only became writable.
+        to_pfn: u32,
+    },
     /// A thread changed state.
     State {
         /// The thread.
@@ -170,7 +182,8 @@ pub enum EventKind {
 
 /// Event kinds as `--trace-filter` names them.
 pub const KINDS: &[&str] = &[
-    "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device", "state",
+    "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device",
+    "state", "cow",
 ];
 
 impl EventKind {
@@ -191,6 +204,7 @@ impl EventKind {
             EventKind::Stop { .. } => 7,
             EventKind::Device { .. } => 8,
             EventKind::State { .. } => 9,
+            EventKind::Cow { .. } => 10,
         }
     }
 }
@@ -221,6 +235,8 @@ pub mod kind {
     pub const DEVICE: u16 = 1 << 8;
     /// `state`.
     pub const STATE: u16 = 1 << 9;
+    /// `cow`.
+    pub const COW: u16 = 1 << 10;
 }
 
 /// An unknown name in `--trace-filter`.
@@ -462,6 +478,24 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
                 "{phase:<6} {transfer:<5} {target} for tid {tid}  ticks {start}..{done}  queue {queue}"
             )?
         }
+        EventKind::Cow {
+            va,
+            vpn,
+            from_pfn,
+            to_pfn,
+        } => {
+            if from_pfn == to_pfn {
+                write!(
+                    out,
+                    "store va 0x{va:08x} vpn 0x{vpn:05x}  pfn {from_pfn} made writable (last sharer)"
+                )?
+            } else {
+                write!(
+                    out,
+                    "store va 0x{va:08x} vpn 0x{vpn:05x}  copied pfn {from_pfn} -> pfn {to_pfn}"
+                )?
+            }
+        }
         EventKind::State { tid, state, reason } => {
             write!(out, "tid {tid} {state}")?;
             if let Some(reason) = reason {
@@ -689,6 +723,24 @@ mod tests {
             },
             "         7  pid 2   state     tid 4 waiting (the swap device)",
         );
+        check_text(
+            EventKind::Cow {
+                va: 0x20004,
+                vpn: 0x20,
+                from_pfn: 70,
+                to_pfn: 71,
+            },
+            "         7  pid 2   cow       store va 0x00020004 vpn 0x00020  copied pfn 70 -> pfn 71",
+        );
+        check_text(
+            EventKind::Cow {
+                va: 0x20004,
+                vpn: 0x20,
+                from_pfn: 70,
+                to_pfn: 70,
+            },
+            "         7  pid 2   cow       store va 0x00020004 vpn 0x00020  pfn 70 made writable (last sharer)",
+        );
     }
 
     #[test]
@@ -715,7 +767,7 @@ mod tests {
         let error = Filter::parse("access,tlb").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state"
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow"
         );
     }
 

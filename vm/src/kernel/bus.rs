@@ -59,7 +59,7 @@ impl KernelBus<'_> {
             Err(fault) => {
                 self.sys.charge_walk(fault.levels_walked);
                 self.trace_walk(va, access, None);
-                fault::handle(self, fault)?;
+                let resolution = fault::handle(self, fault)?;
 
                 // The handler mapped the page, so the retry must succeed. A
                 // second fault would be a kernel bug: report it, never loop.
@@ -68,7 +68,7 @@ impl KernelBus<'_> {
                     .mmu
                     .translate(&mut self.sys.memory, va, access, size)
                 {
-                    Ok(translation) => (translation, true),
+                    Ok(translation) => (translation, resolution == fault::Resolution::Loaded),
                     Err(again) => {
                         return Err(self.die(format!(
                             "internal error: {access} at 0x{va:08x} faulted again after its page fault was handled ({:?})",

@@ -9,10 +9,12 @@
 //! used since it was dispatched, so an instruction that faults counts all
 //! its ticks), and `on_stop` when the running thread leaves the CPU.
 
+use super::lifecycle::AfterCall;
 use super::process::{ExitStatus, Process};
 use super::scheduler::{ReadyReason, StopReason};
+use super::syscall::{self, Action, ProcessCall};
 use super::thread::{ThreadState, WaitFor};
-use super::{describe_exception, release_address_space, syscall, Kernel, KernelBus};
+use super::{describe_exception, release_address_space, Kernel, KernelBus};
 use crate::hw::cpu::{Exception, Step};
 use crate::trace::{self, DevicePhase, EventKind};
 use std::io;
@@ -23,6 +25,8 @@ enum Outcome {
     Continue,
     /// It waits, and leaves the CPU.
     Block(WaitFor),
+    /// It made a system call that the kernel finishes.
+    Call(ProcessCall),
     /// Its process ends.
     Exit(ExitStatus),
 }
@@ -39,6 +43,7 @@ impl Kernel {
         self.sys.refs_tagged = self.processes.len() > 1;
         loop {
             self.complete_device_requests();
+            self.wake_due_timers();
             if self.processes.iter().all(|p| p.exit.is_some()) {
                 break;
             }
@@ -76,7 +81,11 @@ impl Kernel {
 
     /// Returns the tick of the next event that can wake a thread.
     fn next_event(&self) -> Option<u64> {
-        self.sys.swap.next_completion()
+        let timer = self.timers.first().map(|&(until, _)| until);
+        match (self.sys.swap.next_completion(), timer) {
+            (Some(device), Some(timer)) => Some(device.min(timer)),
+            (device, timer) => device.or(timer),
+        }
     }
 
     /// Reacts to every device request completed by now: traces it, and
@@ -108,7 +117,7 @@ impl Kernel {
     }
 
     /// Makes the waiting thread `tid` ready. Its wait counts in its process's `ticks`.
-    fn wake(&mut self, tid: u32) {
+    pub(super) fn wake(&mut self, tid: u32) {
         let thread = &mut self.threads[tid as usize - 1];
         thread.wait = None;
         let waited = self.sys.clock - thread.blocked_at;
@@ -117,7 +126,7 @@ impl Kernel {
     }
 
     /// Takes the running thread `tid` off the CPU to wait for `wait`.
-    fn block(&mut self, tid: u32, wait: WaitFor) {
+    pub(super) fn block(&mut self, tid: u32, wait: WaitFor) {
         self.leave_cpu(tid, StopReason::Blocked);
         let thread = &mut self.threads[tid as usize - 1];
         thread.state = ThreadState::Waiting;
@@ -272,6 +281,11 @@ impl Kernel {
                     self.block(tid, wait);
                     return;
                 }
+                Outcome::Call(call) => {
+                    if let AfterCall::LeftCpu = self.process_call(tid, call) {
+                        return;
+                    }
+                }
                 Outcome::Exit(status) => {
                     self.leave_cpu(tid, StopReason::Exited);
                     self.terminate_process(pid, status);
@@ -291,7 +305,7 @@ impl Kernel {
     }
 
     /// Tells the scheduler that the running thread `tid` left the CPU.
-    fn leave_cpu(&mut self, tid: u32, reason: StopReason) {
+    pub(super) fn leave_cpu(&mut self, tid: u32, reason: StopReason) {
         let ran = self.sys.clock - self.dispatched_at;
         self.scheduler.on_stop(tid, ran, reason, self.sys.clock);
         self.running = None;
@@ -329,8 +343,9 @@ impl Kernel {
             Ok(Step::Syscall(number)) => {
                 bus.stats.instructions += 1;
                 match syscall::handle(number, &mut thread.cpu, &mut bus) {
-                    Some(status) => Outcome::Exit(status),
-                    None => Outcome::Continue,
+                    Action::Done => Outcome::Continue,
+                    Action::Exit(status) => Outcome::Exit(status),
+                    Action::Process(call) => Outcome::Call(call),
                 }
             }
             Err(Exception::Bus(_)) => {
@@ -404,7 +419,8 @@ impl Kernel {
         process.exit = Some(status);
         process.state = ThreadState::Terminated;
         process.timing.finish = Some(sys.clock);
-        release_address_space(sys, process);
+        release_address_space(sys, &mut process.space, process.asid);
+        self.settle_family(pid);
     }
 
     /// Stops every live process with `reason`, in pid order.

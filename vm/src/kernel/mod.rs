@@ -10,8 +10,10 @@
 //! the CPU to them through a [`scheduler::Scheduler`].
 
 mod bus;
+mod cow;
 mod dispatch;
 pub mod fault;
+pub mod lifecycle;
 pub mod process;
 pub mod scheduler;
 pub mod syscall;
@@ -24,7 +26,7 @@ use crate::hw::memory::PhysicalMemory;
 use crate::hw::mmu::Mmu;
 use crate::hw::page_table::{Geometry, Pte};
 use crate::hw::swap::SwapDevice;
-use crate::hw::Asid;
+use crate::hw::{Asid, PhysAddr};
 use crate::isa::INSTRUCTION_BYTES;
 use crate::object::{Object, STACK_TOP};
 use crate::policy::{self, ReplacementPolicy};
@@ -33,10 +35,11 @@ use crate::trace::{self, Event, EventKind, Tracer};
 pub use bus::{KernelBus, Killed};
 use process::{Process, ProcessState, ProcessTiming};
 use scheduler::{ReadyReason, Scheduler, TaskParams};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::io::{self, Write};
 use thread::{Thread, ThreadState};
-use vmm::{AddressSpace, FrameTable, Pool};
+use vmm::{AddressSpace, FrameTable, Pool, SlotTable};
 
 /// The machine the kernel runs on, and the kernel's global tables.
 pub struct System {
@@ -54,8 +57,8 @@ pub struct System {
     pub frames: FrameTable,
     /// Free frames of the page-table pool (numbers are PFNs).
     pub tables: Pool,
-    /// Free swap slots.
-    pub slots: Pool,
+    /// Swap slots and their holders.
+    pub slots: SlotTable,
     /// The replacement policy over the user frames.
     pub policy: Box<dyn ReplacementPolicy>,
     /// The clock, in ticks.
@@ -118,6 +121,36 @@ impl System {
         }
     }
 
+    /// Removes one holder of `slot`, and discards the slot's contents when
+    /// that was the last.
+    pub(crate) fn release_slot(&mut self, slot: u32) {
+        if self.slots.release(slot) {
+            self.swap.discard(slot);
+        }
+    }
+
+    /// Unmaps page `vpn` of address space `asid`, whose leaf PTE is at
+    /// `pte_addr`. A resident page loses this mapping, and its frame is
+    /// freed (telling the policy) when no other process shares it. A
+    /// swapped page lets go of its slot. The PTE becomes empty.
+    pub(crate) fn drop_page(&mut self, asid: Asid, vpn: u32, pte_addr: PhysAddr) {
+        let pte = Pte(self.memory.read_u32(pte_addr));
+        if pte.present() {
+            let frame = self.frame_index(pte.pfn());
+            if self.frames.remove_mapping(frame, asid, vpn) == 0 {
+                if let Some(slot) = self.frames.owner(frame).and_then(|owner| owner.swap_slot) {
+                    self.release_slot(slot);
+                }
+                self.policy.on_free(frame);
+                self.frames.release(frame);
+            }
+            self.mmu.tlb_mut().invalidate(asid, vpn);
+        } else if let Some(slot) = pte.swap_slot() {
+            self.release_slot(slot);
+        }
+        self.memory.write_u32(pte_addr, Pte::EMPTY.0);
+    }
+
     /// Records an output error and stops the run.
     pub(crate) fn output_failed(&mut self, error: io::Error) {
         if self.output_error.is_none() {
@@ -174,6 +207,8 @@ pub struct Kernel {
     switch_ticks: u64,
     /// Ticks with no thread ready.
     idle_ticks: u64,
+    /// Sleeping threads as `(wake tick, tid)`, earliest first.
+    timers: BTreeSet<(u64, u32)>,
 }
 
 impl Kernel {
@@ -198,7 +233,7 @@ impl Kernel {
             ),
             frames: FrameTable::new(config.frames),
             tables: Pool::new(config.page_table_frames as u32),
-            slots: Pool::new(config.swap_slots as u32),
+            slots: SlotTable::new(config.swap_slots as u32),
             policy,
             clock: 0,
             tick_limit: config.max_ticks,
@@ -222,6 +257,7 @@ impl Kernel {
             dispatched_at: 0,
             switch_ticks: 0,
             idle_ticks: 0,
+            timers: BTreeSet::new(),
         })
     }
 
@@ -311,13 +347,14 @@ impl Kernel {
                 ..ProcessTiming::default()
             },
             exit: None,
+            reaped: false,
         });
         self.create_thread(pid, Cpu::new(entry, STACK_TOP));
         Ok(pid)
     }
 
     /// Creates a thread of process `pid` with registers `cpu` and makes it ready.
-    fn create_thread(&mut self, pid: u32, cpu: Cpu) -> u32 {
+    pub(super) fn create_thread(&mut self, pid: u32, cpu: Cpu) -> u32 {
         let tid = self.threads.len() as u32 + 1;
         self.threads.push(Thread {
             tid,
@@ -385,33 +422,20 @@ fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> 
     }
 }
 
-/// Frees everything a terminated process holds: its frames (telling the
-/// policy), its swap slots, its page tables and its TLB entries.
-pub(crate) fn release_address_space(sys: &mut System, process: &mut Process) {
-    for frame in sys.frames.frames_of(process.pid) {
-        if let Some(slot) = sys.frames.owner(frame).and_then(|owner| owner.swap_slot) {
-            sys.swap.discard(slot);
-            sys.slots.give_back(slot);
-        }
-        sys.policy.on_free(frame);
-        sys.frames.release(frame);
+/// Frees everything a terminated process holds: its pages (frames it
+/// shares with no other process, telling the policy), its swap slots, its
+/// page tables and its TLB entries.
+pub(crate) fn release_address_space(sys: &mut System, space: &mut AddressSpace, asid: Asid) {
+    if space.tables.is_empty() {
+        return;
     }
-
-    let entries_per_table = sys.config.page_size / 4;
-    let leaf_level = sys.geometry.levels - 1;
-    for &(pfn, level) in &process.space.tables {
-        if level == leaf_level {
-            for index in 0..entries_per_table {
-                let pte = Pte(sys.memory.read_u32(sys.memory.frame_addr(pfn, index * 4)));
-                if let Some(slot) = pte.swap_slot() {
-                    sys.swap.discard(slot);
-                    sys.slots.give_back(slot);
-                }
-            }
-        }
+    for (vpn, pte_addr, _) in vmm::leaf_entries(&sys.memory, &sys.geometry, space.root_pfn) {
+        sys.drop_page(asid, vpn, pte_addr);
+    }
+    for &(pfn, _) in &space.tables {
         sys.memory.frame_mut(pfn).fill(0);
         sys.tables.give_back(pfn);
     }
-    process.space.tables.clear();
-    sys.mmu.tlb_mut().invalidate_asid(process.asid);
+    space.tables.clear();
+    sys.mmu.tlb_mut().invalidate_asid(asid);
 }

@@ -50,6 +50,10 @@ pub struct Process {
     pub timing: ProcessTiming,
     /// The way it ended, once terminated.
     pub exit: Option<ExitStatus>,
+    /// Whether its exit status was collected: by its parent's `wait`, or
+    /// at once for a process without a live parent. Terminated and not
+    /// reaped is a zombie.
+    pub reaped: bool,
 }
 
 /// Scheduling times of a process, in ticks of the clock.

@@ -1,13 +1,18 @@
-//! System calls: `exit`, `print_int`, `print_char`, `print_str` and `sbrk`.
+//! System calls: decoding, and the calls that need only the calling
+//! process (`exit`, `print_int`, `print_char`, `print_str`, `sbrk`).
 //!
-//! Arguments are in r1..r3 and the result goes to r0. Guest memory is read
-//! through the bus, so a string argument page-faults and counts as
-//! references like any load.
+//! Calls that create, wait for or schedule processes and threads return a
+//! [`ProcessCall`] for the kernel (`kernel::lifecycle`). Arguments are in
+//! r1..r3 and the result goes to r0. Guest memory is read through the bus,
+//! so a string argument page-faults and counts as references like any load.
 
 use super::process::ExitStatus;
 use super::{describe_location, fault, KernelBus};
 use crate::hw::cpu::{Bus, Cpu};
-use crate::isa::{Reg, SYS_EXIT, SYS_PRINT_CHAR, SYS_PRINT_INT, SYS_PRINT_STR, SYS_SBRK};
+use crate::isa::{
+    Reg, SYSCALLS, SYS_EXIT, SYS_FORK, SYS_GETPID, SYS_GETPPID, SYS_PRINT_CHAR, SYS_PRINT_INT,
+    SYS_PRINT_STR, SYS_SBRK, SYS_SLEEP, SYS_WAIT, SYS_YIELD,
+};
 use std::io::Write;
 
 /// Maximum number of bytes `print_str` reads while looking for the 0 byte.
@@ -22,9 +27,58 @@ const R1: Reg = match Reg::new(1) {
     None => unreachable!(),
 };
 
-/// Runs system call `number` for the process whose registers are `cpu`.
-/// Returns the exit status when the call ends the process.
-pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<ExitStatus> {
+/// A system call that the kernel must finish, because it acts on
+/// processes, threads or the scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessCall {
+    /// `fork`.
+    Fork,
+    /// `wait` for child `pid`, or any child when -1.
+    Wait(i32),
+    /// `getpid`.
+    GetPid,
+    /// `getppid`.
+    GetPpid,
+    /// `yield`.
+    Yield,
+    /// `sleep` for this many ticks.
+    Sleep(u32),
+}
+
+/// Result of [`handle`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The call is done; the thread goes on.
+    Done,
+    /// The process ends.
+    Exit(ExitStatus),
+    /// The kernel must finish the call.
+    Process(ProcessCall),
+}
+
+/// Runs system call `number` for the thread whose registers are `cpu`.
+pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Action {
+    let arg = cpu.reg(R1);
+    let call = match number {
+        SYS_FORK => ProcessCall::Fork,
+        SYS_WAIT => ProcessCall::Wait(arg as i32),
+        SYS_GETPID => ProcessCall::GetPid,
+        SYS_GETPPID => ProcessCall::GetPpid,
+        SYS_YIELD => ProcessCall::Yield,
+        SYS_SLEEP => ProcessCall::Sleep(arg),
+        _ => {
+            return match handle_local(number, cpu, bus) {
+                Some(status) => Action::Exit(status),
+                None => Action::Done,
+            }
+        }
+    };
+    Action::Process(call)
+}
+
+/// Runs the calls that need only the calling process. Returns the exit
+/// status when the call ends the process.
+fn handle_local(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<ExitStatus> {
     let arg = cpu.reg(R1);
     match number {
         SYS_EXIT => Some(ExitStatus::Exited(arg as i32)),
@@ -54,8 +108,13 @@ pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<Exi
         }
         _ => {
             let location = describe_location(bus.pc, &bus.space.object);
+            let known: Vec<String> = SYSCALLS
+                .iter()
+                .map(|(number, name)| format!("{name} ({number})"))
+                .collect();
             Some(ExitStatus::Killed(format!(
-                "unknown system call {number} {location}; known calls: exit (1), print_int (2), print_char (3), print_str (4), sbrk (5)"
+                "unknown system call {number} {location}; known calls: {}",
+                known.join(", ")
             )))
         }
     }

@@ -48,12 +48,22 @@ impl fmt::Display for ThreadState {
 pub enum WaitFor {
     /// Its requests to the swap device to complete.
     Device,
+    /// The clock to reach `until` (`sleep`).
+    Timer {
+        /// Tick at which it wakes.
+        until: u64,
+    },
+    /// A child to terminate: the child's pid, or -1 for any child (`wait`).
+    Child(i32),
 }
 
 impl fmt::Display for WaitFor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             WaitFor::Device => f.write_str("the swap device"),
+            WaitFor::Timer { until } => write!(f, "a timer (tick {until})"),
+            WaitFor::Child(-1) => f.write_str("any child"),
+            WaitFor::Child(pid) => write!(f, "child {pid}"),
         }
     }
 }
