@@ -51,7 +51,7 @@ pub struct Args {
     trace_format: String,
 
     /// Trace only these event kinds, comma-separated: access, walk, fault,
-    /// eviction, swap_out, swap_in, exit, stop, device, state, cow.
+    /// eviction, swap_out, swap_in, exit, stop, device, state, cow, lock.
     #[arg(long, value_name = "KIND,...")]
     trace_filter: Option<String>,
 

@@ -324,6 +324,11 @@ pub enum Instruction {
     Pop { rd: Reg },
     /// System call `number`; arguments in r1..r3, result in r0.
     Sys { number: u32 },
+    /// Atomic exchange: `old = memory[addr]; memory[addr] = rd; rd = old`
+    /// (32-bit). No other thread runs between the load and the store, so
+    /// spinlocks can be built on it. Faults as for a word load, then as for
+    /// a word store; `rd` changes only when both complete.
+    Xchg { rd: Reg, addr: MemAddr },
 }
 
 /// System calls as `(number, name)`. Arguments are in r1..r3 and the result in r0.
@@ -341,6 +346,11 @@ pub enum Instruction {
 /// | `getppid` | none | the parent's pid, or 0 without a parent |
 /// | `yield` | none | 0 |
 /// | `sleep` | r1 = ticks | 0 |
+/// | `spawn` | r1 = entry address, r2 = argument (the new thread's r1) | thread id, or -1 |
+/// | `join` | r1 = thread id | the thread's exit value, or -1 |
+/// | `thread_exit` | r1 = exit value | does not return |
+/// | `lock` | r1 = mutex address | 0, or -1 when the thread holds it already |
+/// | `unlock` | r1 = mutex address | 0; a thread that does not hold it is killed |
 pub const SYSCALLS: &[(u32, &str)] = &[
     (1, "exit"),
     (2, "print_int"),
@@ -353,6 +363,11 @@ pub const SYSCALLS: &[(u32, &str)] = &[
     (9, "getppid"),
     (10, "yield"),
     (11, "sleep"),
+    (12, "spawn"),
+    (13, "join"),
+    (14, "thread_exit"),
+    (15, "lock"),
+    (16, "unlock"),
 ];
 
 /// Number of the `exit` system call.
@@ -377,6 +392,16 @@ pub const SYS_GETPPID: u32 = 9;
 pub const SYS_YIELD: u32 = 10;
 /// Number of the `sleep` system call.
 pub const SYS_SLEEP: u32 = 11;
+/// Number of the `spawn` system call.
+pub const SYS_SPAWN: u32 = 12;
+/// Number of the `join` system call.
+pub const SYS_JOIN: u32 = 13;
+/// Number of the `thread_exit` system call.
+pub const SYS_THREAD_EXIT: u32 = 14;
+/// Number of the `lock` system call.
+pub const SYS_LOCK: u32 = 15;
+/// Number of the `unlock` system call.
+pub const SYS_UNLOCK: u32 = 16;
 
 /// Returns the number of the system call called `name`.
 pub fn syscall_number(name: &str) -> Option<u32> {
@@ -431,6 +456,10 @@ pub mod opcode {
     pub const POP: u8 = 0x64;
     /// System call.
     pub const SYS: u8 = 0x70;
+    /// Atomic exchange with `offset(base)`.
+    pub const XCHG: u8 = 0x65;
+    /// Atomic exchange with an absolute address.
+    pub const XCHG_ABS: u8 = 0x66;
 }
 
 /// Why a byte string is not a valid instruction.
@@ -510,6 +539,10 @@ impl Instruction {
             Instruction::Push { rs } => (opcode::PUSH, r(rs), 0, 0, 0),
             Instruction::Pop { rd } => (opcode::POP, r(rd), 0, 0, 0),
             Instruction::Sys { number } => (opcode::SYS, 0, 0, 0, number),
+            Instruction::Xchg { rd, addr } => match addr {
+                MemAddr::Based { base, offset } => (opcode::XCHG, r(rd), r(base), 0, offset as u32),
+                MemAddr::Absolute(va) => (opcode::XCHG_ABS, r(rd), 0, 0, va),
+            },
         };
         let imm = imm.to_le_bytes();
         [opcode, a, b, c, imm[0], imm[1], imm[2], imm[3]]
@@ -636,6 +669,23 @@ impl Instruction {
                     target: imm,
                 }
             }
+            opcode::XCHG => {
+                unused(&[c])?;
+                Instruction::Xchg {
+                    rd: reg(a)?,
+                    addr: MemAddr::Based {
+                        base: reg(b)?,
+                        offset: imm as i32,
+                    },
+                }
+            }
+            opcode::XCHG_ABS => {
+                unused(&[b, c])?;
+                Instruction::Xchg {
+                    rd: reg(a)?,
+                    addr: MemAddr::Absolute(imm),
+                }
+            }
             opcode::JMP => {
                 unused(&[a, b, c])?;
                 Instruction::Jmp { target: imm }
@@ -725,6 +775,7 @@ impl fmt::Display for Instruction {
                 Some(name) => write!(f, "sys {name}"),
                 None => write!(f, "sys {number}"),
             },
+            Instruction::Xchg { rd, addr } => write!(f, "xchg {rd}, {addr}"),
         }
     }
 }
@@ -783,6 +834,7 @@ mod tests {
             any_reg().prop_map(|rs| Instruction::Push { rs }),
             any_reg().prop_map(|rd| Instruction::Pop { rd }),
             any::<u32>().prop_map(|number| Instruction::Sys { number }),
+            (any_reg(), any_addr()).prop_map(|(rd, addr)| Instruction::Xchg { rd, addr }),
         ]
     }
 

@@ -58,6 +58,18 @@ pub enum DevicePhase {
     Done,
 }
 
+/// What a `lock` event reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockAction {
+    /// The thread got the mutex.
+    Acquire,
+    /// The thread found the mutex held and blocks.
+    Contend,
+    /// The thread let go of the mutex.
+    Release,
+}
+
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -169,6 +181,18 @@ pub enum EventKind {
         /// writer was the last sharer and the page only became writable.
         to_pfn: u32,
     },
+    /// A kernel mutex was acquired, contended or released.
+    Lock {
+        /// The thread that acts.
+        tid: u32,
+        /// The mutex's address.
+        addr: u32,
+        /// Acquire, contend or release.
+        action: LockAction,
+        /// For contend, the holder; for a release, the waiter that gets the
+        /// mutex; null otherwise.
+        other: Option<u32>,
+    },
     /// A thread changed state.
     State {
         /// The thread.
@@ -183,7 +207,7 @@ pub enum EventKind {
 /// Event kinds as `--trace-filter` names them.
 pub const KINDS: &[&str] = &[
     "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device",
-    "state", "cow",
+    "state", "cow", "lock",
 ];
 
 impl EventKind {
@@ -205,6 +229,7 @@ impl EventKind {
             EventKind::Device { .. } => 8,
             EventKind::State { .. } => 9,
             EventKind::Cow { .. } => 10,
+            EventKind::Lock { .. } => 11,
         }
     }
 }
@@ -237,6 +262,8 @@ pub mod kind {
     pub const STATE: u16 = 1 << 9;
     /// `cow`.
     pub const COW: u16 = 1 << 10;
+    /// `lock`.
+    pub const LOCK: u16 = 1 << 11;
 }
 
 /// An unknown name in `--trace-filter`.
@@ -496,6 +523,24 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
                 )?
             }
         }
+        EventKind::Lock {
+            tid,
+            addr,
+            action,
+            other,
+        } => {
+            let action = match action {
+                LockAction::Acquire => "acquire",
+                LockAction::Contend => "contend",
+                LockAction::Release => "release",
+            };
+            write!(out, "{action:<7} 0x{addr:08x} by tid {tid}")?;
+            match (action, other) {
+                ("contend", Some(owner)) => write!(out, "  held by tid {owner}")?,
+                ("release", Some(next)) => write!(out, "  handed to tid {next}")?,
+                _ => {}
+            }
+        }
         EventKind::State { tid, state, reason } => {
             write!(out, "tid {tid} {state}")?;
             if let Some(reason) = reason {
@@ -741,6 +786,24 @@ mod tests {
             },
             "         7  pid 2   cow       store va 0x00020004 vpn 0x00020  pfn 70 made writable (last sharer)",
         );
+        check_text(
+            EventKind::Lock {
+                tid: 3,
+                addr: 0x20000,
+                action: LockAction::Contend,
+                other: Some(2),
+            },
+            "         7  pid 2   lock      contend 0x00020000 by tid 3  held by tid 2",
+        );
+        check_text(
+            EventKind::Lock {
+                tid: 2,
+                addr: 0x20000,
+                action: LockAction::Release,
+                other: Some(3),
+            },
+            "         7  pid 2   lock      release 0x00020000 by tid 2  handed to tid 3",
+        );
     }
 
     #[test]
@@ -767,7 +830,7 @@ mod tests {
         let error = Filter::parse("access,tlb").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow"
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock"
         );
     }
 

@@ -138,7 +138,7 @@ impl Kernel {
     }
 
     /// Traces the current state of thread `tid`.
-    fn trace_state(&mut self, tid: u32, reason: Option<String>) {
+    pub(super) fn trace_state(&mut self, tid: u32, reason: Option<String>) {
         if self.sys.tracer.wants(trace::kind::STATE) {
             let thread = &self.threads[tid as usize - 1];
             let (pid, state) = (thread.pid, thread.state);
@@ -155,9 +155,14 @@ impl Kernel {
             .filter(|thread| thread.state == ThreadState::Waiting)
             .map(|thread| {
                 let process = &self.processes[thread.pid as usize - 1];
-                let what = thread
+                let mut what = thread
                     .wait
                     .map_or_else(|| "nothing".to_string(), |wait| wait.to_string());
+                if let Some(WaitFor::Lock(addr)) = thread.wait {
+                    if let Some(owner) = self.mutexes.owner(process.pid, addr) {
+                        what.push_str(&format!(" (held by thread {owner})"));
+                    }
+                }
                 format!(
                     "thread {} of process {} ({}) waits for {what}",
                     thread.tid, process.pid, process.name
@@ -199,7 +204,7 @@ impl Kernel {
     }
 
     /// Recomputes a live process's state from its threads.
-    fn update_process_state(&mut self, pid: u32) {
+    pub(super) fn update_process_state(&mut self, pid: u32) {
         let process = &self.processes[pid as usize - 1];
         if process.exit.is_some() {
             return;
@@ -420,6 +425,7 @@ impl Kernel {
         process.state = ThreadState::Terminated;
         process.timing.finish = Some(sys.clock);
         release_address_space(sys, &mut process.space, process.asid);
+        self.mutexes.remove_process(pid);
         self.settle_family(pid);
     }
 

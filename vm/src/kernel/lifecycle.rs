@@ -70,6 +70,11 @@ impl Kernel {
                 }
             }
             ProcessCall::Wait(target) => return self.wait(tid, target),
+            ProcessCall::Spawn { entry, arg } => return self.spawn_thread(tid, entry, arg),
+            ProcessCall::Join(target) => return self.join_thread(tid, target),
+            ProcessCall::ThreadExit(value) => return self.exit_thread(tid, value),
+            ProcessCall::Lock(addr) => return self.lock_mutex(tid, addr),
+            ProcessCall::Unlock(addr) => return self.unlock_mutex(tid, addr),
         }
         AfterCall::Continue
     }

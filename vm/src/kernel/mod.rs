@@ -16,8 +16,10 @@ pub mod fault;
 pub mod lifecycle;
 pub mod process;
 pub mod scheduler;
+pub mod sync;
 pub mod syscall;
 pub mod thread;
+mod threads;
 pub mod vmm;
 
 use crate::config::{ConfigError, MachineConfig};
@@ -209,6 +211,8 @@ pub struct Kernel {
     idle_ticks: u64,
     /// Sleeping threads as `(wake tick, tid)`, earliest first.
     timers: BTreeSet<(u64, u32)>,
+    /// The kernel mutexes.
+    mutexes: sync::Mutexes,
 }
 
 impl Kernel {
@@ -258,6 +262,7 @@ impl Kernel {
             switch_ticks: 0,
             idle_ticks: 0,
             timers: BTreeSet::new(),
+            mutexes: sync::Mutexes::default(),
         })
     }
 
@@ -364,6 +369,8 @@ impl Kernel {
             wait: None,
             ready_since: self.sys.clock,
             blocked_at: 0,
+            exit_value: None,
+            joined: false,
         });
         self.processes[pid as usize - 1].threads.push(tid);
         self.scheduler.add_task(tid, TaskParams::default());

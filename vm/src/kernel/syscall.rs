@@ -10,8 +10,9 @@ use super::process::ExitStatus;
 use super::{describe_location, fault, KernelBus};
 use crate::hw::cpu::{Bus, Cpu};
 use crate::isa::{
-    Reg, SYSCALLS, SYS_EXIT, SYS_FORK, SYS_GETPID, SYS_GETPPID, SYS_PRINT_CHAR, SYS_PRINT_INT,
-    SYS_PRINT_STR, SYS_SBRK, SYS_SLEEP, SYS_WAIT, SYS_YIELD,
+    Reg, SYSCALLS, SYS_EXIT, SYS_FORK, SYS_GETPID, SYS_GETPPID, SYS_JOIN, SYS_LOCK, SYS_PRINT_CHAR,
+    SYS_PRINT_INT, SYS_PRINT_STR, SYS_SBRK, SYS_SLEEP, SYS_SPAWN, SYS_THREAD_EXIT, SYS_UNLOCK,
+    SYS_WAIT, SYS_YIELD,
 };
 use std::io::Write;
 
@@ -23,6 +24,10 @@ const R0: Reg = match Reg::new(0) {
     None => unreachable!(),
 };
 const R1: Reg = match Reg::new(1) {
+    Some(reg) => reg,
+    None => unreachable!(),
+};
+const R2: Reg = match Reg::new(2) {
     Some(reg) => reg,
     None => unreachable!(),
 };
@@ -43,6 +48,21 @@ pub enum ProcessCall {
     Yield,
     /// `sleep` for this many ticks.
     Sleep(u32),
+    /// `spawn` a thread at `entry` with `arg` in its r1.
+    Spawn {
+        /// Address of the first instruction.
+        entry: u32,
+        /// Value of the new thread's r1.
+        arg: u32,
+    },
+    /// `join` thread `tid`.
+    Join(u32),
+    /// `thread_exit` with this value.
+    ThreadExit(u32),
+    /// `lock` the mutex at this address.
+    Lock(u32),
+    /// `unlock` the mutex at this address.
+    Unlock(u32),
 }
 
 /// Result of [`handle`].
@@ -66,6 +86,14 @@ pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Action {
         SYS_GETPPID => ProcessCall::GetPpid,
         SYS_YIELD => ProcessCall::Yield,
         SYS_SLEEP => ProcessCall::Sleep(arg),
+        SYS_SPAWN => ProcessCall::Spawn {
+            entry: arg,
+            arg: cpu.reg(R2),
+        },
+        SYS_JOIN => ProcessCall::Join(arg),
+        SYS_THREAD_EXIT => ProcessCall::ThreadExit(arg),
+        SYS_LOCK => ProcessCall::Lock(arg),
+        SYS_UNLOCK => ProcessCall::Unlock(arg),
         _ => {
             return match handle_local(number, cpu, bus) {
                 Some(status) => Action::Exit(status),

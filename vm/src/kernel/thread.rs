@@ -55,6 +55,10 @@ pub enum WaitFor {
     },
     /// A child to terminate: the child's pid, or -1 for any child (`wait`).
     Child(i32),
+    /// Thread `tid` to exit (`join`).
+    Join(u32),
+    /// The mutex at this address to be unlocked and handed over (`lock`).
+    Lock(u32),
 }
 
 impl fmt::Display for WaitFor {
@@ -64,6 +68,8 @@ impl fmt::Display for WaitFor {
             WaitFor::Timer { until } => write!(f, "a timer (tick {until})"),
             WaitFor::Child(-1) => f.write_str("any child"),
             WaitFor::Child(pid) => write!(f, "child {pid}"),
+            WaitFor::Join(tid) => write!(f, "thread {tid} to exit"),
+            WaitFor::Lock(addr) => write!(f, "the lock at 0x{addr:08x}"),
         }
     }
 }
@@ -85,4 +91,8 @@ pub struct Thread {
     pub ready_since: u64,
     /// Clock value when the thread last blocked.
     pub blocked_at: u64,
+    /// Value passed to `thread_exit`, once the thread has exited that way.
+    pub exit_value: Option<u32>,
+    /// Whether another thread has joined it.
+    pub joined: bool,
 }

@@ -53,8 +53,11 @@ pub struct AddressSpace {
     pub brk: u32,
     /// The break may not rise above this address.
     pub heap_limit: u32,
-    /// Lowest stack address.
+    /// Lowest stack address: the bottom of the main stack, or of the
+    /// lowest thread stack.
     pub stack_bottom: u32,
+    /// Number of thread stacks below the main stack.
+    pub thread_stacks: u32,
     page_size: u32,
     text: (u64, u64),
     writable: Option<(u64, u64)>,
@@ -112,6 +115,7 @@ impl AddressSpace {
             brk: heap_start as u32,
             heap_limit: heap_limit as u32,
             stack_bottom,
+            thread_stacks: 0,
             page_size,
             text,
             writable,
@@ -127,6 +131,23 @@ impl AddressSpace {
             tables: vec![(root_pfn, 0)],
             ..*self
         }
+    }
+
+    /// Adds a stack of `stack_limit` bytes below the lowest one and returns
+    /// its top, the new thread's initial sp. Returns `None` when the new
+    /// stack would come within [`HEAP_STACK_GAP`] of the heap break.
+    pub fn add_thread_stack(&mut self, stack_limit: u32) -> Option<u32> {
+        let top = self.stack_bottom;
+        let bottom = top.checked_sub(stack_limit)?;
+        let heap_limit = bottom.checked_sub(HEAP_STACK_GAP)?;
+        let brk_page_end = (self.brk as u64).next_multiple_of(self.page_size as u64);
+        if (heap_limit as u64) < brk_page_end.max(self.heap_start as u64) {
+            return None;
+        }
+        self.stack_bottom = bottom;
+        self.heap_limit = heap_limit;
+        self.thread_stacks += 1;
+        Some(top)
     }
 
     /// Returns the region of the page starting at `page_va`, or `None` when
