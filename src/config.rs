@@ -89,6 +89,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             "tlb-flush-on-switch",
             config.tlb_flush_on_switch.to_string(),
         ),
+        (
+            "console-latency",
+            format!("{} ticks per input byte", config.console_latency),
+        ),
     ];
     for (name, value) in rows {
         writeln!(out, "{name:<20} {value}")?;

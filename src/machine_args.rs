@@ -69,6 +69,10 @@ pub struct MachineArgs {
     /// Flush the whole TLB at every context switch, as on hardware without ASID tags.
     #[arg(long)]
     pub tlb_flush_on_switch: bool,
+
+    /// Ticks between two bytes of standard input from the console device.
+    #[arg(long, value_name = "TICKS", default_value_t = defaults::CONSOLE_LATENCY)]
+    pub console_latency: u64,
 }
 
 impl MachineArgs {
@@ -96,6 +100,7 @@ impl MachineArgs {
             scheduler: self.scheduler.clone(),
             switch_cost: self.switch_cost,
             tlb_flush_on_switch: self.tlb_flush_on_switch,
+            console_latency: self.console_latency,
         };
         config.validate()?;
         Ok(config)

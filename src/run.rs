@@ -59,6 +59,11 @@ pub struct Args {
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     stats: String,
 
+    /// Guest standard input (file descriptor 0): the bytes of FILE, delivered
+    /// one per --console-latency ticks. Without it, reads find the end of input.
+    #[arg(long, value_name = "FILE")]
+    stdin: Option<PathBuf>,
+
     /// Write the page reference string to FILE: one page per completed
     /// access, in order, with ` w` after a store. Pages are VPNs for one
     /// process and PID:VPN for several.
@@ -127,6 +132,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             Box::new(TextSink::new(out))
         };
         kernel.set_tracer(Tracer::new(sink, filter));
+    }
+    if let Some(path) = &args.stdin {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read --stdin file {}", path.display()))?;
+        kernel.set_stdin(bytes);
     }
     if let Some(path) = &args.refs_out {
         let file = File::create(path)

@@ -44,6 +44,8 @@ pub mod defaults {
     pub const SCHEDULER: &str = "fcfs";
     /// Ticks one context switch costs.
     pub const SWITCH_COST: u64 = 5;
+    /// Ticks between two input bytes from the console.
+    pub const CONSOLE_LATENCY: u64 = 50;
 }
 
 /// Upper limits that keep a configuration within what the PTE fields and the
@@ -103,6 +105,8 @@ pub struct MachineConfig {
     /// Whether every context switch flushes the TLB, as on hardware without
     /// ASID tags.
     pub tlb_flush_on_switch: bool,
+    /// Ticks between two bytes of standard input from the console device.
+    pub console_latency: u64,
 }
 
 impl Default for MachineConfig {
@@ -125,6 +129,7 @@ impl Default for MachineConfig {
             scheduler: defaults::SCHEDULER.to_string(),
             switch_cost: defaults::SWITCH_COST,
             tlb_flush_on_switch: false,
+            console_latency: defaults::CONSOLE_LATENCY,
         }
     }
 }

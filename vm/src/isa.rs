@@ -351,6 +351,9 @@ pub enum Instruction {
 /// | `thread_exit` | r1 = exit value | does not return |
 /// | `lock` | r1 = mutex address | 0, or -1 when the thread holds it already |
 /// | `unlock` | r1 = mutex address | 0; a thread that does not hold it is killed |
+/// | `read` | r1 = fd (0), r2 = buffer, r3 = length | bytes read (0 at end of input), or -1 |
+/// | `write` | r1 = fd (1 or 2), r2 = buffer, r3 = length | bytes written, or -1 |
+/// | `read_nb` | as `read` | as `read`, or -2 at once when no input has arrived |
 pub const SYSCALLS: &[(u32, &str)] = &[
     (1, "exit"),
     (2, "print_int"),
@@ -368,6 +371,9 @@ pub const SYSCALLS: &[(u32, &str)] = &[
     (14, "thread_exit"),
     (15, "lock"),
     (16, "unlock"),
+    (17, "read"),
+    (18, "write"),
+    (19, "read_nb"),
 ];
 
 /// Number of the `exit` system call.
@@ -402,6 +408,12 @@ pub const SYS_THREAD_EXIT: u32 = 14;
 pub const SYS_LOCK: u32 = 15;
 /// Number of the `unlock` system call.
 pub const SYS_UNLOCK: u32 = 16;
+/// Number of the `read` system call.
+pub const SYS_READ: u32 = 17;
+/// Number of the `write` system call.
+pub const SYS_WRITE: u32 = 18;
+/// Number of the `read_nb` (non-blocking read) system call.
+pub const SYS_READ_NB: u32 = 19;
 
 /// Returns the number of the system call called `name`.
 pub fn syscall_number(name: &str) -> Option<u32> {

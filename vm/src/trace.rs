@@ -70,6 +70,18 @@ pub enum LockAction {
     Release,
 }
 
+/// What an `io` event reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IoOp {
+    /// A read completed; `value` is the byte count (0 at the end of input).
+    Read,
+    /// A read found no input and waits; `value` is the tick of the next byte.
+    Wait,
+    /// A write completed; `value` is the byte count.
+    Write,
+}
+
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -193,6 +205,17 @@ pub enum EventKind {
         /// mutex; null otherwise.
         other: Option<u32>,
     },
+    /// Console I/O by a thread.
+    Io {
+        /// The thread.
+        tid: u32,
+        /// Read, wait or write.
+        op: IoOp,
+        /// File descriptor.
+        fd: u32,
+        /// Bytes moved, or for a wait the tick the next input byte arrives.
+        value: i64,
+    },
     /// A thread changed state.
     State {
         /// The thread.
@@ -207,7 +230,7 @@ pub enum EventKind {
 /// Event kinds as `--trace-filter` names them.
 pub const KINDS: &[&str] = &[
     "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device",
-    "state", "cow", "lock",
+    "state", "cow", "lock", "io",
 ];
 
 impl EventKind {
@@ -230,6 +253,7 @@ impl EventKind {
             EventKind::State { .. } => 9,
             EventKind::Cow { .. } => 10,
             EventKind::Lock { .. } => 11,
+            EventKind::Io { .. } => 12,
         }
     }
 }
@@ -264,6 +288,8 @@ pub mod kind {
     pub const COW: u16 = 1 << 10;
     /// `lock`.
     pub const LOCK: u16 = 1 << 11;
+    /// `io`.
+    pub const IO: u16 = 1 << 12;
 }
 
 /// An unknown name in `--trace-filter`.
@@ -541,6 +567,11 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
                 _ => {}
             }
         }
+        EventKind::Io { tid, op, fd, value } => match op {
+            IoOp::Read => write!(out, "read  fd {fd} {value} bytes by tid {tid}")?,
+            IoOp::Write => write!(out, "write fd {fd} {value} bytes by tid {tid}")?,
+            IoOp::Wait => write!(out, "wait  fd {fd} until tick {value} by tid {tid}")?,
+        },
         EventKind::State { tid, state, reason } => {
             write!(out, "tid {tid} {state}")?;
             if let Some(reason) = reason {
@@ -804,6 +835,15 @@ mod tests {
             },
             "         7  pid 2   lock      release 0x00020000 by tid 2  handed to tid 3",
         );
+        check_text(
+            EventKind::Io {
+                tid: 2,
+                op: IoOp::Wait,
+                fd: 0,
+                value: 150,
+            },
+            "         7  pid 2   io        wait  fd 0 until tick 150 by tid 2",
+        );
     }
 
     #[test]
@@ -830,7 +870,7 @@ mod tests {
         let error = Filter::parse("access,tlb").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock"
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io"
         );
     }
 

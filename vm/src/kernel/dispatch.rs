@@ -128,6 +128,9 @@ impl Kernel {
     /// Takes the running thread `tid` off the CPU to wait for `wait`.
     pub(super) fn block(&mut self, tid: u32, wait: WaitFor) {
         self.leave_cpu(tid, StopReason::Blocked);
+        if let WaitFor::Timer { until } | WaitFor::Console { until } = wait {
+            self.timers.insert((until, tid));
+        }
         let thread = &mut self.threads[tid as usize - 1];
         thread.state = ThreadState::Waiting;
         thread.wait = Some(wait);
@@ -351,6 +354,7 @@ impl Kernel {
                     Action::Done => Outcome::Continue,
                     Action::Exit(status) => Outcome::Exit(status),
                     Action::Process(call) => Outcome::Call(call),
+                    Action::Block(wait) => Outcome::Block(wait),
                 }
             }
             Err(Exception::Bus(_)) => {

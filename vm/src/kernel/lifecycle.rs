@@ -64,7 +64,6 @@ impl Kernel {
                 self.set_result(tid, 0);
                 if ticks > 0 {
                     let until = self.sys.clock.saturating_add(ticks as u64);
-                    self.timers.insert((until, tid));
                     self.block(tid, WaitFor::Timer { until });
                     return AfterCall::LeftCpu;
                 }
@@ -205,15 +204,21 @@ impl Kernel {
         }
     }
 
-    /// Wakes every sleeping thread whose timer is due.
+    /// Wakes every thread whose timer is due: sleepers, and readers
+    /// waiting for the console's next byte.
     pub(super) fn wake_due_timers(&mut self) {
         while let Some(&(until, tid)) = self.timers.first() {
             if until > self.sys.clock {
                 break;
             }
             self.timers.pop_first();
-            if self.threads[tid as usize - 1].wait == Some(WaitFor::Timer { until }) {
-                self.wake(tid);
+            match self.threads[tid as usize - 1].wait {
+                Some(WaitFor::Timer { until: due } | WaitFor::Console { until: due })
+                    if due == until =>
+                {
+                    self.wake(tid)
+                }
+                _ => {}
             }
         }
     }

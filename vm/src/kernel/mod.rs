@@ -13,6 +13,7 @@ mod bus;
 mod cow;
 mod dispatch;
 pub mod fault;
+pub mod io;
 pub mod lifecycle;
 pub mod process;
 pub mod scheduler;
@@ -39,7 +40,7 @@ use process::{Process, ProcessState, ProcessTiming};
 use scheduler::{ReadyReason, Scheduler, TaskParams};
 use std::collections::BTreeSet;
 use std::fmt;
-use std::io::{self, Write};
+use std::io::Write;
 use thread::{Thread, ThreadState};
 use vmm::{AddressSpace, FrameTable, Pool, SlotTable};
 
@@ -72,10 +73,14 @@ pub struct System {
     pub tracer: Tracer,
     /// Destination of the reference string, if any.
     pub refs_out: Option<Box<dyn Write>>,
-    /// The guests' console.
+    /// The guests' console: standard output, file descriptor 1.
     pub console: Box<dyn Write>,
+    /// The guests' standard error, file descriptor 2.
+    pub errors: Box<dyn Write>,
+    /// The guests' standard input, file descriptor 0.
+    pub stdin: io::Stdin,
     /// The first error writing the console or the reference string.
-    pub output_error: Option<io::Error>,
+    pub output_error: Option<std::io::Error>,
     /// Set by the fault handler when the running thread queued a transfer
     /// on the swap device; the run loop then blocks the thread.
     pub device_wait: bool,
@@ -154,7 +159,7 @@ impl System {
     }
 
     /// Records an output error and stops the run.
-    pub(crate) fn output_failed(&mut self, error: io::Error) {
+    pub(crate) fn output_failed(&mut self, error: std::io::Error) {
         if self.output_error.is_none() {
             self.output_error = Some(error);
         }
@@ -244,6 +249,8 @@ impl Kernel {
             tracer: Tracer::off(),
             refs_out: None,
             console,
+            errors: Box::new(std::io::stderr()),
+            stdin: io::Stdin::default(),
             output_error: None,
             device_wait: false,
             refs_tagged: false,
@@ -283,6 +290,18 @@ impl Kernel {
     /// not build. Call it before [`Kernel::spawn`].
     pub fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
         self.scheduler = scheduler;
+    }
+
+    /// Sends what guests write to file descriptor 2 to `errors` (standard
+    /// error by default).
+    pub fn set_errors(&mut self, errors: Box<dyn Write>) {
+        self.sys.errors = errors;
+    }
+
+    /// Makes `bytes` the guests' standard input, delivered by the console
+    /// device one byte per `console_latency` ticks.
+    pub fn set_stdin(&mut self, bytes: Vec<u8>) {
+        self.sys.stdin = io::Stdin::new(bytes);
     }
 
     /// Writes the reference string (one completed access per line) to `out`.
@@ -390,7 +409,7 @@ impl Kernel {
         )
     }
 
-    fn finish_output(&mut self) -> io::Result<()> {
+    fn finish_output(&mut self) -> std::io::Result<()> {
         if let Some(error) = self.sys.output_error.take() {
             return Err(error);
         }
@@ -398,6 +417,7 @@ impl Kernel {
         if let Some(out) = &mut self.sys.refs_out {
             out.flush()?;
         }
+        self.sys.errors.flush()?;
         self.sys.console.flush()
     }
 }

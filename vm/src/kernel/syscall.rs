@@ -1,20 +1,23 @@
 //! System calls: decoding, and the calls that need only the calling
-//! process (`exit`, `print_int`, `print_char`, `print_str`, `sbrk`).
+//! process (`exit`, `print_int`, `print_char`, `print_str`, `sbrk`, and the
+//! console I/O of `kernel::io`).
 //!
 //! Calls that create, wait for or schedule processes and threads return a
 //! [`ProcessCall`] for the kernel (`kernel::lifecycle`). Arguments are in
 //! r1..r3 and the result goes to r0. Guest memory is read through the bus,
 //! so a string argument page-faults and counts as references like any load.
 
+use super::io::{self, ReadOutcome};
 use super::process::ExitStatus;
+use super::thread::WaitFor;
 use super::{describe_location, fault, KernelBus};
 use crate::hw::cpu::{Bus, Cpu};
 use crate::isa::{
     Reg, SYSCALLS, SYS_EXIT, SYS_FORK, SYS_GETPID, SYS_GETPPID, SYS_JOIN, SYS_LOCK, SYS_PRINT_CHAR,
-    SYS_PRINT_INT, SYS_PRINT_STR, SYS_SBRK, SYS_SLEEP, SYS_SPAWN, SYS_THREAD_EXIT, SYS_UNLOCK,
-    SYS_WAIT, SYS_YIELD,
+    SYS_PRINT_INT, SYS_PRINT_STR, SYS_READ, SYS_READ_NB, SYS_SBRK, SYS_SLEEP, SYS_SPAWN,
+    SYS_THREAD_EXIT, SYS_UNLOCK, SYS_WAIT, SYS_WRITE, SYS_YIELD,
 };
-use std::io::Write;
+use std::io::Write as _;
 
 /// Maximum number of bytes `print_str` reads while looking for the 0 byte.
 pub const MAX_STRING_BYTES: u32 = 1 << 16;
@@ -28,6 +31,10 @@ const R1: Reg = match Reg::new(1) {
     None => unreachable!(),
 };
 const R2: Reg = match Reg::new(2) {
+    Some(reg) => reg,
+    None => unreachable!(),
+};
+const R3: Reg = match Reg::new(3) {
     Some(reg) => reg,
     None => unreachable!(),
 };
@@ -74,6 +81,9 @@ pub enum Action {
     Exit(ExitStatus),
     /// The kernel must finish the call.
     Process(ProcessCall),
+    /// The thread waits; its pc points at the `sys` again, so the call
+    /// runs once more when the thread wakes.
+    Block(WaitFor),
 }
 
 /// Runs system call `number` for the thread whose registers are `cpu`.
@@ -94,6 +104,30 @@ pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Action {
         SYS_THREAD_EXIT => ProcessCall::ThreadExit(arg),
         SYS_LOCK => ProcessCall::Lock(arg),
         SYS_UNLOCK => ProcessCall::Unlock(arg),
+        SYS_READ | SYS_READ_NB => {
+            let (buf, len) = (cpu.reg(R2), cpu.reg(R3));
+            return match io::read(bus, arg, buf, len, number == SYS_READ_NB) {
+                Ok(ReadOutcome::Done(result)) => {
+                    cpu.set_reg(R0, result as u32);
+                    Action::Done
+                }
+                Ok(ReadOutcome::Wait(wait)) => {
+                    cpu.pc = io::rewound_pc(cpu.pc);
+                    Action::Block(wait)
+                }
+                Err(_) => Action::Exit(ExitStatus::Killed(killed_reason(bus, "read"))),
+            };
+        }
+        SYS_WRITE => {
+            let (buf, len) = (cpu.reg(R2), cpu.reg(R3));
+            return match io::write(bus, arg, buf, len) {
+                Ok(result) => {
+                    cpu.set_reg(R0, result as u32);
+                    Action::Done
+                }
+                Err(_) => Action::Exit(ExitStatus::Killed(killed_reason(bus, "write"))),
+            };
+        }
         _ => {
             return match handle_local(number, cpu, bus) {
                 Some(status) => Action::Exit(status),
@@ -146,6 +180,13 @@ fn handle_local(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<E
             )))
         }
     }
+}
+
+/// Returns the kill reason recorded by a failed access of system call `name`.
+fn killed_reason(bus: &mut KernelBus<'_>, name: &str) -> String {
+    bus.kill
+        .take()
+        .unwrap_or_else(|| format!("{name}: the buffer is not accessible"))
 }
 
 fn write_console(bus: &mut KernelBus<'_>, bytes: &[u8]) {

@@ -55,6 +55,11 @@ pub enum WaitFor {
     },
     /// A child to terminate: the child's pid, or -1 for any child (`wait`).
     Child(i32),
+    /// The console's next input byte, due at tick `until` (`read`).
+    Console {
+        /// Tick at which the byte arrives.
+        until: u64,
+    },
     /// Thread `tid` to exit (`join`).
     Join(u32),
     /// The mutex at this address to be unlocked and handed over (`lock`).
@@ -68,6 +73,7 @@ impl fmt::Display for WaitFor {
             WaitFor::Timer { until } => write!(f, "a timer (tick {until})"),
             WaitFor::Child(-1) => f.write_str("any child"),
             WaitFor::Child(pid) => write!(f, "child {pid}"),
+            WaitFor::Console { until } => write!(f, "console input (tick {until})"),
             WaitFor::Join(tid) => write!(f, "thread {tid} to exit"),
             WaitFor::Lock(addr) => write!(f, "the lock at 0x{addr:08x}"),
         }
