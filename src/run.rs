@@ -5,6 +5,7 @@ use crate::load::load_program;
 use crate::machine_args::MachineArgs;
 use crate::output::EXIT_GUEST_FAILED;
 use anyhow::{bail, Context};
+use pagelab_vm::gantt;
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
 use std::cell::RefCell;
@@ -51,13 +52,19 @@ pub struct Args {
     trace_format: String,
 
     /// Trace only these event kinds, comma-separated: access, walk, fault,
-    /// eviction, swap_out, swap_in, exit, stop, device, state, cow, lock.
+    /// eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io,
+    /// switch, syscall.
     #[arg(long, value_name = "KIND,...")]
     trace_filter: Option<String>,
 
     /// Statistics format: `text` (a table on stderr) or `json` (one object on stdout).
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     stats: String,
+
+    /// Print a text Gantt chart of the CPU (threads, context switches, idle
+    /// time) to stderr after the run.
+    #[arg(long)]
+    gantt: bool,
 
     /// Guest standard input (file descriptor 0): the bytes of FILE, delivered
     /// one per --console-latency ticks. Without it, reads find the end of input.
@@ -159,6 +166,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         if !json_stats || !process.succeeded() {
             writeln!(stderr, "{}", process.describe_exit())?;
         }
+    }
+    if args.gantt {
+        write!(stderr, "{}", gantt::render(kernel.timeline()))?;
     }
     if json_stats {
         let mut out = stdout.clone();

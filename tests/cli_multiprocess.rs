@@ -153,3 +153,57 @@ fn multiprocess_refs_are_tagged_and_replay() {
     assert_eq!(result["faults"], stats["page_faults"]);
     assert_eq!(result["write_backs"], stats["swap_outs"]);
 }
+
+#[test]
+fn gantt_chart_shows_threads_switches_and_idle() {
+    let run = pagelab(&["run", "programs/hello.asm*2", "--gantt", "--stats", "json"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let bar = lines[lines.len() - 2];
+    let ticks = lines[lines.len() - 1];
+    assert!(bar.starts_with("| P1 | cs | P2 | idle |"), "{bar}");
+    assert!(ticks.starts_with("0    24   29   53"), "{ticks}");
+    let stats: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(
+        ticks.ends_with(&stats["elapsed_ticks"].to_string()),
+        "{ticks}"
+    );
+}
+
+#[test]
+fn switch_and_syscall_events_are_traced() {
+    let run = pagelab(&[
+        "run",
+        "tests/fixtures/yielders.asm",
+        "--trace",
+        "-",
+        "--trace-format",
+        "jsonl",
+        "--trace-filter",
+        "switch,syscall",
+    ]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let events: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .filter_map(|line| line.split_once('{').map(|(_, rest)| format!("{{{rest}")))
+        .map(|line| serde_json::from_str(&line).unwrap())
+        .collect();
+    let fork = &events[0];
+    assert_eq!(fork["event"], "syscall");
+    assert_eq!(fork["name"], "fork");
+    assert_eq!(fork["result"], 2);
+    let switch = events
+        .iter()
+        .find(|event| event["event"] == "switch")
+        .expect("the yield switches threads");
+    assert_eq!(switch["from"], 1);
+    assert_eq!(switch["to"], 2);
+    assert_eq!(switch["reason"], "yielded");
+    let yield_call = events
+        .iter()
+        .find(|event| event["name"] == "yield")
+        .unwrap();
+    assert_eq!(yield_call["result"], 0);
+    assert_eq!(yield_call["args"][0], 1, "r1 held the printed pid");
+}

@@ -50,10 +50,11 @@
 //! - [`refs`] and [`replay`]: the page reference string format and the
 //!   replay driver.
 //! - [`rng`]: the seeded random-number generator behind every random choice.
-//! - [`trace`] and [`stats`]: what a run reports.
+//! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
 
 pub mod config;
+pub mod gantt;
 pub mod hw;
 pub mod isa;
 pub mod kernel;

@@ -216,6 +216,26 @@ pub enum EventKind {
         /// Bytes moved, or for a wait the tick the next input byte arrives.
         value: i64,
     },
+    /// The CPU went from one thread to another.
+    Switch {
+        /// The thread that ran last, or null before the first switch.
+        from: Option<u32>,
+        /// The thread that runs now.
+        to: u32,
+        /// Why `from` left the CPU: `preempted`, `yielded`, `blocked` or `exited`.
+        reason: String,
+    },
+    /// A system call.
+    Syscall {
+        /// The calling thread.
+        tid: u32,
+        /// The call's name, or its number when unknown.
+        name: String,
+        /// r1, r2 and r3 at the call.
+        args: [u32; 3],
+        /// r0 after the call, or null when the thread blocked or ended first.
+        result: Option<i32>,
+    },
     /// A thread changed state.
     State {
         /// The thread.
@@ -230,7 +250,7 @@ pub enum EventKind {
 /// Event kinds as `--trace-filter` names them.
 pub const KINDS: &[&str] = &[
     "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device",
-    "state", "cow", "lock", "io",
+    "state", "cow", "lock", "io", "switch", "syscall",
 ];
 
 impl EventKind {
@@ -254,6 +274,8 @@ impl EventKind {
             EventKind::Cow { .. } => 10,
             EventKind::Lock { .. } => 11,
             EventKind::Io { .. } => 12,
+            EventKind::Switch { .. } => 13,
+            EventKind::Syscall { .. } => 14,
         }
     }
 }
@@ -290,6 +312,10 @@ pub mod kind {
     pub const LOCK: u16 = 1 << 11;
     /// `io`.
     pub const IO: u16 = 1 << 12;
+    /// `switch`.
+    pub const SWITCH: u16 = 1 << 13;
+    /// `syscall`.
+    pub const SYSCALL: u16 = 1 << 14;
 }
 
 /// An unknown name in `--trace-filter`.
@@ -572,6 +598,26 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
             IoOp::Write => write!(out, "write fd {fd} {value} bytes by tid {tid}")?,
             IoOp::Wait => write!(out, "wait  fd {fd} until tick {value} by tid {tid}")?,
         },
+        EventKind::Switch { from, to, reason } => match from {
+            Some(from) => write!(out, "tid {from} -> tid {to}  ({reason})")?,
+            None => write!(out, "-> tid {to}")?,
+        },
+        EventKind::Syscall {
+            tid,
+            name,
+            args,
+            result,
+        } => {
+            write!(
+                out,
+                "{name}(0x{:x}, 0x{:x}, 0x{:x}) by tid {tid}",
+                args[0], args[1], args[2]
+            )?;
+            match result {
+                Some(result) => write!(out, " = {result}")?,
+                None => write!(out, " (no result yet)")?,
+            }
+        }
         EventKind::State { tid, state, reason } => {
             write!(out, "tid {tid} {state}")?;
             if let Some(reason) = reason {
@@ -844,6 +890,23 @@ mod tests {
             },
             "         7  pid 2   io        wait  fd 0 until tick 150 by tid 2",
         );
+        check_text(
+            EventKind::Switch {
+                from: Some(1),
+                to: 2,
+                reason: "blocked".into(),
+            },
+            "         7  pid 2   switch    tid 1 -> tid 2  (blocked)",
+        );
+        check_text(
+            EventKind::Syscall {
+                tid: 2,
+                name: "write".into(),
+                args: [1, 0x20000, 5],
+                result: Some(5),
+            },
+            "         7  pid 2   syscall   write(0x1, 0x20000, 0x5) by tid 2 = 5",
+        );
     }
 
     #[test]
@@ -870,7 +933,7 @@ mod tests {
         let error = Filter::parse("access,tlb").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io"
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io, switch, syscall"
         );
     }
 

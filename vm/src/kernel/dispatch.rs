@@ -15,6 +15,7 @@ use super::scheduler::{ReadyReason, StopReason};
 use super::syscall::{self, Action, ProcessCall};
 use super::thread::{ThreadState, WaitFor};
 use super::{describe_exception, release_address_space, Kernel, KernelBus};
+use crate::gantt::Slice;
 use crate::hw::cpu::{Exception, Step};
 use crate::trace::{self, DevicePhase, EventKind};
 use std::io;
@@ -61,6 +62,7 @@ impl Kernel {
                         match self.next_event() {
                             Some(tick) => {
                                 let until = self.sys.clock.max(tick.min(self.sys.tick_limit));
+                                self.record_slice(self.sys.clock, until, "idle".to_string());
                                 self.idle_ticks += until - self.sys.clock;
                                 self.sys.clock = until;
                                 continue;
@@ -243,18 +245,36 @@ impl Kernel {
         };
         let pid = self.threads[tid as usize - 1].pid;
         let ready_since = self.threads[tid as usize - 1].ready_since;
-        let process = &mut self.processes[pid as usize - 1];
-        process.timing.waiting += self.sys.clock - ready_since;
+        self.processes[pid as usize - 1].timing.waiting += self.sys.clock - ready_since;
 
-        if self.last_thread.is_some_and(|last| last != tid) {
+        if let Some(last) = self.last_thread.filter(|&last| last != tid) {
             let before = self.sys.clock;
             self.sys.advance(self.sys.config.switch_cost);
             self.switch_ticks += self.sys.clock - before;
-            process.timing.context_switches += 1;
+            let clock = self.sys.clock;
+            self.record_slice(before, clock, "cs".to_string());
+            if self.sys.tracer.wants(trace::kind::SWITCH) {
+                let reason = match self.last_stop {
+                    Some(StopReason::Preempted) => "preempted",
+                    Some(StopReason::Yielded) => "yielded",
+                    Some(StopReason::Blocked) => "blocked",
+                    Some(StopReason::Exited) | None => "exited",
+                };
+                self.sys.emit(
+                    pid,
+                    EventKind::Switch {
+                        from: Some(last),
+                        to: tid,
+                        reason: reason.to_string(),
+                    },
+                );
+            }
+            self.processes[pid as usize - 1].timing.context_switches += 1;
             if self.sys.config.tlb_flush_on_switch {
                 self.sys.mmu.tlb_mut().flush();
             }
         }
+        let process = &mut self.processes[pid as usize - 1];
         process.timing.first_run.get_or_insert(self.sys.clock);
         self.sys.mmu.switch_to(process.asid, process.space.root_pfn);
         self.threads[tid as usize - 1].state = ThreadState::Running;
@@ -290,7 +310,19 @@ impl Kernel {
                     return;
                 }
                 Outcome::Call(call) => {
-                    if let AfterCall::LeftCpu = self.process_call(tid, call) {
+                    let after = self.process_call(tid, call);
+                    if let Some((number, args)) = self.pending_syscall.take() {
+                        if self.sys.tracer.wants(trace::kind::SYSCALL) {
+                            // A yielding thread has its result already;
+                            // a blocked one gets it when it wakes.
+                            let thread = &self.threads[tid as usize - 1];
+                            let done = matches!(after, AfterCall::Continue)
+                                || thread.state == ThreadState::Ready;
+                            let result = done.then_some(thread.cpu.regs[0] as i32);
+                            trace_syscall(&mut self.sys, pid, tid, number, args, result);
+                        }
+                    }
+                    if let AfterCall::LeftCpu = after {
                         return;
                     }
                 }
@@ -317,6 +349,27 @@ impl Kernel {
         let ran = self.sys.clock - self.dispatched_at;
         self.scheduler.on_stop(tid, ran, reason, self.sys.clock);
         self.running = None;
+        self.last_stop = Some(reason);
+        let label = self.thread_label(tid);
+        self.record_slice(self.dispatched_at, self.sys.clock, label);
+    }
+
+    /// Appends a stretch of CPU time to the timeline.
+    fn record_slice(&mut self, start: u64, end: u64, label: String) {
+        if end > start {
+            self.timeline.push(Slice { start, end, label });
+        }
+    }
+
+    /// Returns the Gantt-chart label of thread `tid`: `P<pid>` for its
+    /// process's first thread, `P<pid>.T<tid>` for the others.
+    fn thread_label(&self, tid: u32) -> String {
+        let pid = self.threads[tid as usize - 1].pid;
+        if self.processes[pid as usize - 1].threads.first() == Some(&tid) {
+            format!("P{pid}")
+        } else {
+            format!("P{pid}.T{tid}")
+        }
     }
 
     /// Executes one instruction of thread `tid`.
@@ -350,7 +403,22 @@ impl Kernel {
             }
             Ok(Step::Syscall(number)) => {
                 bus.stats.instructions += 1;
-                match syscall::handle(number, &mut thread.cpu, &mut bus) {
+                let args = [1, 2, 3].map(|index| thread.cpu.regs[index]);
+                let action = syscall::handle(number, &mut thread.cpu, &mut bus);
+                if bus.sys.tracer.wants(trace::kind::SYSCALL) {
+                    let result = match action {
+                        Action::Done => Some(thread.cpu.regs[0] as i32),
+                        _ => None,
+                    };
+                    // Process calls are traced when the kernel finishes them.
+                    if !matches!(action, Action::Process(_)) {
+                        trace_syscall(bus.sys, process.pid, tid, number, args, result);
+                    }
+                }
+                if let Action::Process(_) = action {
+                    self.pending_syscall = Some((number, args));
+                }
+                match action {
                     Action::Done => Outcome::Continue,
                     Action::Exit(status) => Outcome::Exit(status),
                     Action::Process(call) => Outcome::Call(call),
@@ -445,4 +513,28 @@ impl Kernel {
             self.terminate_process(pid, ExitStatus::Stopped(reason.to_string()));
         }
     }
+}
+
+/// Traces system call `number` of thread `tid` with its arguments and result.
+fn trace_syscall(
+    sys: &mut super::System,
+    pid: u32,
+    tid: u32,
+    number: u32,
+    args: [u32; 3],
+    result: Option<i32>,
+) {
+    let name = match crate::isa::syscall_name(number) {
+        Some(name) => name.to_string(),
+        None => number.to_string(),
+    };
+    sys.emit(
+        pid,
+        EventKind::Syscall {
+            tid,
+            name,
+            args,
+            result,
+        },
+    );
 }

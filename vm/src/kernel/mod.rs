@@ -24,6 +24,7 @@ mod threads;
 pub mod vmm;
 
 use crate::config::{ConfigError, MachineConfig};
+use crate::gantt::Slice;
 use crate::hw::cpu::{Cpu, Exception};
 use crate::hw::memory::PhysicalMemory;
 use crate::hw::mmu::Mmu;
@@ -218,6 +219,12 @@ pub struct Kernel {
     timers: BTreeSet<(u64, u32)>,
     /// The kernel mutexes.
     mutexes: sync::Mutexes,
+    /// Who had the CPU when, for the Gantt chart.
+    timeline: Vec<Slice>,
+    /// Why the thread that ran last left the CPU.
+    last_stop: Option<scheduler::StopReason>,
+    /// Number and arguments of a process call in progress, for its trace event.
+    pending_syscall: Option<(u32, [u32; 3])>,
 }
 
 impl Kernel {
@@ -270,6 +277,9 @@ impl Kernel {
             idle_ticks: 0,
             timers: BTreeSet::new(),
             mutexes: sync::Mutexes::default(),
+            timeline: Vec::new(),
+            last_stop: None,
+            pending_syscall: None,
         })
     }
 
@@ -322,6 +332,11 @@ impl Kernel {
     /// Returns the process table, in pid order.
     pub fn processes(&self) -> &[Process] {
         &self.processes
+    }
+
+    /// Returns who had the CPU when: threads, context switches and idle time.
+    pub fn timeline(&self) -> &[Slice] {
+        &self.timeline
     }
 
     /// Returns the thread table, in tid order.
