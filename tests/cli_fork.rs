@@ -140,3 +140,34 @@ fn wait_reports_killed_child() {
     );
     assert_eq!(run.status, Some(1));
 }
+
+#[test]
+fn producer_consumer_sums_every_item() {
+    for extra in [
+        vec![],
+        vec!["--frames", "2"],
+        vec!["--switch-cost", "0", "--tlb-flush-on-switch"],
+    ] {
+        let mut args = vec!["run", "programs/producer_consumer.asm"];
+        args.extend(extra.iter().copied());
+        let run = pagelab(&args);
+        assert_eq!(run.status, Some(0), "{extra:?}: {}", run.stderr);
+        assert_eq!(run.stdout.lines().next(), Some("210"), "{extra:?}");
+    }
+}
+
+#[test]
+fn thrash_copies_collapse_utilization() {
+    let utilization = |copies: &str| {
+        let (status, _, stats) =
+            run_json(&["programs/thrash.asm", "--copies", copies, "--frames", "16"]);
+        assert_eq!(status, Some(0));
+        stats["cpu_utilization"].as_f64().unwrap()
+    };
+    let (one, three, six) = (utilization("1"), utilization("3"), utilization("6"));
+    assert!(
+        three > one,
+        "overlapping I/O raises utilisation: {one} -> {three}"
+    );
+    assert!(six < one, "thrashing collapses it: {three} -> {six}");
+}
