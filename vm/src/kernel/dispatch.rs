@@ -290,24 +290,38 @@ impl Kernel {
     /// Also returns when an event is due, so that the caller handles it
     /// and calls again.
     fn run_slice(&mut self, tid: u32) {
+        let pid = self.threads[tid as usize - 1].pid;
+        let start = self.sys.clock;
+        let exit = self.run_instructions(tid, pid);
+
+        // Inside a slice only this thread's instructions move the clock.
+        let used = self.sys.clock - start;
+        let process = &mut self.processes[pid as usize - 1];
+        process.timing.cpu_ticks += used;
+        process.stats.ticks += used;
+        if let Some(status) = exit {
+            self.leave_cpu(tid, StopReason::Exited);
+            self.terminate_process(pid, status);
+        }
+    }
+
+    /// Executes instructions of thread `tid` of process `pid` for
+    /// [`Kernel::run_slice`]. Returns the exit status when the process ends.
+    fn run_instructions(&mut self, tid: u32, pid: u32) -> Option<ExitStatus> {
         // Only the running thread can queue new events, and it leaves the
         // CPU when it does, so the next event stays the same during a slice.
         let next_event = self.next_event().unwrap_or(u64::MAX);
         loop {
             if self.sys.clock >= self.sys.tick_limit || self.sys.clock >= next_event {
-                return;
+                return None;
             }
-            let before = self.sys.clock;
             let outcome = self.step(tid);
-            let pid = self.threads[tid as usize - 1].pid;
-            self.processes[pid as usize - 1].timing.cpu_ticks += self.sys.clock - before;
-            self.processes[pid as usize - 1].stats.ticks += self.sys.clock - before;
 
             match outcome {
                 Outcome::Continue => {}
                 Outcome::Block(wait) => {
                     self.block(tid, wait);
-                    return;
+                    return None;
                 }
                 Outcome::Call(call) => {
                     let after = self.process_call(tid, call);
@@ -323,14 +337,10 @@ impl Kernel {
                         }
                     }
                     if let AfterCall::LeftCpu = after {
-                        return;
+                        return None;
                     }
                 }
-                Outcome::Exit(status) => {
-                    self.leave_cpu(tid, StopReason::Exited);
-                    self.terminate_process(pid, status);
-                    return;
-                }
+                Outcome::Exit(status) => return Some(status),
             }
             let slice_used = self.sys.clock - self.dispatched_at;
             if self
@@ -339,7 +349,7 @@ impl Kernel {
             {
                 self.leave_cpu(tid, StopReason::Preempted);
                 self.make_ready(tid, ReadyReason::Preempted);
-                return;
+                return None;
             }
         }
     }
