@@ -371,3 +371,49 @@ fn one_frame_shared_by_waiting_processes() {
     assert_eq!(run.console.matches('b').count(), 3);
     assert_ticks_add_up(&run.stats);
 }
+
+/// Counts to `rounds` in registers only, then exits 0.
+fn spinner(name: &str, rounds: i32) -> Object {
+    let program = [
+        li(1, 0),
+        li(2, rounds),
+        addi(1, 1, 1),
+        branch(BranchCond::Lt, 1, 2, 2),
+        li(1, 0),
+        sys(SYS_EXIT),
+    ];
+    object(name, &program, &[], 0)
+}
+
+#[test]
+fn zero_latency_cpu_bound_dispatch_like_a_job_list() {
+    let config = || MachineConfig {
+        swap_read_latency: 0,
+        swap_write_latency: 0,
+        ..config("fifo", 8)
+    };
+    let jobs = || {
+        vec![
+            spinner("a.asm", 100),
+            spinner("b.asm", 20),
+            spinner("c.asm", 20),
+        ]
+    };
+
+    // Without device waits nothing blocks: first come, first served is
+    // one dispatch per process, in pid order.
+    let fcfs = run_many(config(), jobs(), Some(u64::MAX));
+    assert_eq!(fcfs.dispatches, vec![1, 2, 3]);
+    assert_eq!(fcfs.stats.idle_ticks, 0);
+
+    // Round robin takes turns until each process is done, as a job list
+    // with bursts of these lengths would.
+    let rr = run_many(config(), jobs(), Some(60));
+    assert_eq!(&rr.dispatches[..6], &[1, 2, 3, 1, 2, 3]);
+    assert_eq!(
+        *rr.dispatches.last().unwrap(),
+        1,
+        "the longest job ends last"
+    );
+    assert_eq!(rr.stats.idle_ticks, 0);
+}

@@ -447,7 +447,8 @@ impl Kernel {
                 &process.space.object,
             ))),
         };
-        if std::mem::take(&mut sys.device_wait) {
+        // A transfer that is already complete (zero latency) costs no wait.
+        if std::mem::take(&mut sys.device_wait) > sys.clock {
             if let Outcome::Continue = outcome {
                 return Outcome::Block(WaitFor::Device);
             }

@@ -183,7 +183,7 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
 /// access is complete already. Nothing is retried, so nothing can livelock.
 pub(super) fn submit_io(bus: &mut KernelBus<'_>, transfer: Transfer, slot: Option<u32>) {
     let request = bus.sys.swap.submit(bus.sys.clock, bus.tid, transfer, slot);
-    bus.sys.device_wait = true;
+    bus.sys.device_wait = bus.sys.device_wait.max(request.done);
     if bus.sys.tracer.wants(trace::kind::DEVICE) {
         let queue = bus.sys.swap.queue_len();
         bus.sys.emit(

@@ -82,9 +82,10 @@ pub struct System {
     pub stdin: io::Stdin,
     /// The first error writing the console or the reference string.
     pub output_error: Option<std::io::Error>,
-    /// Set by the fault handler when the running thread queued a transfer
-    /// on the swap device; the run loop then blocks the thread.
-    pub device_wait: bool,
+    /// Completion tick of the last transfer the running thread queued on
+    /// the swap device during its current instruction, or 0. The run loop
+    /// blocks the thread when it lies in the future.
+    pub device_wait: u64,
     /// Whether reference-string lines carry the pid (`PID:VPN`), as they
     /// do when the run has more than one process.
     pub refs_tagged: bool,
@@ -259,7 +260,7 @@ impl Kernel {
             errors: Box::new(std::io::stderr()),
             stdin: io::Stdin::default(),
             output_error: None,
-            device_wait: false,
+            device_wait: 0,
             refs_tagged: false,
             config,
         };
