@@ -151,7 +151,7 @@ impl Timing {
     }
 }
 
-/// Where the clock's ticks went, for [`RunStats::from_processes`].
+/// Breakdown of the clock's ticks, for [`RunStats::from_processes`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClockTotals {
     /// The clock at the end of the run.

@@ -58,7 +58,7 @@ pub enum DevicePhase {
     Done,
 }
 
-/// What a `lock` event reports.
+/// Action that a `lock` event reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LockAction {
@@ -70,7 +70,7 @@ pub enum LockAction {
     Release,
 }
 
-/// What an `io` event reports.
+/// Operation that an `io` event reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IoOp {

@@ -1,9 +1,9 @@
-//! The run loop: dispatch threads through the scheduler, run the chosen
-//! thread instruction by instruction, and react when it stops (preempted,
-//! blocked, exited), when a waiting thread wakes, when the CPU is idle, and
-//! when nothing can ever run again (deadlock).
+//! The run loop: dispatch threads through the scheduler and run the chosen
+//! thread instruction by instruction. It reacts when the thread stops
+//! (preempted, blocked, exited), when a waiting thread wakes, when the CPU
+//! is idle, and when nothing can ever run again (deadlock).
 //!
-//! The scheduler is called exactly as its module documentation says:
+//! The scheduler is called in the order its module documentation lists:
 //! `make_ready` when a thread becomes ready, `pick_next` when the CPU is
 //! free, `should_preempt` after each instruction (with the ticks the thread
 //! used since it was dispatched, so an instruction that faults counts all

@@ -14,10 +14,10 @@ use crate::hw::swap::Transfer;
 use crate::policy::{FrameIdx, ReferenceBits};
 use crate::trace::{self, DevicePhase, EventKind, FaultKind, PageSource};
 
-/// How a handled fault left the page.
+/// Outcome of a handled fault for the faulting page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolution {
-    /// A page was loaded into a frame, and the policy was told through
+    /// A page was loaded into a frame, and the policy was notified through
     /// `on_load`, which counts as the access's reference.
     Loaded,
     /// The page stayed in its frame (a copy-on-write page whose last sharer

@@ -220,9 +220,9 @@ pub struct Kernel {
     timers: BTreeSet<(u64, u32)>,
     /// The kernel mutexes.
     mutexes: sync::Mutexes,
-    /// Who had the CPU when, for the Gantt chart.
+    /// The CPU timeline (threads, switches, idle time) for the Gantt chart.
     timeline: Vec<Slice>,
-    /// Why the thread that ran last left the CPU.
+    /// Reason the thread that ran last left the CPU.
     last_stop: Option<scheduler::StopReason>,
     /// Number and arguments of a process call in progress, for its trace event.
     pending_syscall: Option<(u32, [u32; 3])>,

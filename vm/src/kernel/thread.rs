@@ -43,7 +43,7 @@ impl fmt::Display for ThreadState {
     }
 }
 
-/// What a waiting thread waits for.
+/// Event that a waiting thread waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WaitFor {
     /// Its requests to the swap device to complete.
@@ -91,7 +91,7 @@ pub struct Thread {
     pub cpu: Cpu,
     /// Scheduling state.
     pub state: ThreadState,
-    /// What the thread waits for while [`ThreadState::Waiting`].
+    /// Event the thread waits for while [`ThreadState::Waiting`].
     pub wait: Option<WaitFor>,
     /// Clock value when the thread last became ready, for the waiting time.
     pub ready_since: u64,
