@@ -32,8 +32,9 @@ out of ticks; 2 for bad options and files that do not load."
 )]
 pub struct Args {
     /// Programs to run, one process each: assembly source (.asm) or object
-    /// files (.pbc). `FILE*N` starts N processes of FILE.
-    #[arg(required = true, value_name = "FILE[*N]")]
+    /// files (.pbc). `FILE*N` starts N processes of FILE, and `@P` after
+    /// either gives them scheduling priority P (lower is higher; default 0).
+    #[arg(required = true, value_name = "FILE[*N][@P]")]
     files: Vec<String>,
 
     /// Start this many processes of every FILE (multiplies `*N`).
@@ -107,10 +108,14 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut programs = Vec::new();
     for spec in &args.files {
-        let (path, count) = parse_program_spec(spec)?;
+        let ProgramSpec {
+            path,
+            count,
+            priority,
+        } = parse_program_spec(spec)?;
         let object = load_program(&path)?;
         for _ in 0..count.saturating_mul(args.copies) {
-            programs.push((path.clone(), object.clone()));
+            programs.push((path.clone(), object.clone(), priority));
         }
     }
     if programs.is_empty() {
@@ -151,9 +156,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         kernel.set_refs_out(Box::new(BufWriter::new(file)));
     }
 
-    for (path, object) in programs {
+    for (path, object, priority) in programs {
         kernel
-            .spawn(object)
+            .spawn_with_priority(object, priority)
             .with_context(|| format!("cannot start {}", path.display()))?;
     }
     kernel.run()?;
@@ -186,13 +191,40 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Splits `FILE*N` into the file and the number of processes (1 without `*N`).
-fn parse_program_spec(spec: &str) -> anyhow::Result<(PathBuf, u32)> {
-    let Some((path, count)) = spec.rsplit_once('*') else {
-        return Ok((PathBuf::from(spec), 1));
+/// One program argument: `FILE[*N][@P]`.
+struct ProgramSpec {
+    path: PathBuf,
+    /// Processes to start.
+    count: u32,
+    /// Their scheduling priority.
+    priority: u32,
+}
+
+/// Splits `FILE[*N][@P]` into the file, the number of processes (1 without
+/// `*N`) and their priority (0 without `@P`).
+fn parse_program_spec(spec: &str) -> anyhow::Result<ProgramSpec> {
+    let (rest, priority) = match spec.rsplit_once('@') {
+        Some((rest, priority)) => match priority.parse::<u32>() {
+            Ok(priority) => (rest, priority),
+            Err(_) => bail!(
+                "invalid priority {priority:?} in {spec:?}; write FILE@P with P a whole number (0 is the highest)"
+            ),
+        },
+        None => (spec, 0),
+    };
+    let Some((path, count)) = rest.rsplit_once('*') else {
+        return Ok(ProgramSpec {
+            path: PathBuf::from(rest),
+            count: 1,
+            priority,
+        });
     };
     match count.parse::<u32>() {
-        Ok(count) if count >= 1 => Ok((PathBuf::from(path), count)),
+        Ok(count) if count >= 1 => Ok(ProgramSpec {
+            path: PathBuf::from(path),
+            count,
+            priority,
+        }),
         _ => bail!(
             "invalid process count {count:?} in {spec:?}; write FILE*N with N a whole number of at least 1"
         ),

@@ -207,3 +207,15 @@ fn switch_and_syscall_events_are_traced() {
     assert_eq!(yield_call["result"], 0);
     assert_eq!(yield_call["args"][0], 1, "r1 held the printed pid");
 }
+
+#[test]
+fn priority_suffix_is_parsed() {
+    let stats = stats_of(&["programs/hello.asm*2@3", "programs/hello.asm@0"]);
+    assert_eq!(stats["processes"].as_array().unwrap().len(), 3);
+    let run = pagelab(&["run", "programs/hello.asm@high"]);
+    assert_eq!(run.status, Some(2));
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: invalid priority \"high\" in \"programs/hello.asm@high\"; write FILE@P with P a whole number (0 is the highest)"
+    );
+}

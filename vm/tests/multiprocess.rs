@@ -97,7 +97,9 @@ fn run_many(config: MachineConfig, objects: Vec<Object>, quantum: Option<u64>) -
         exits: kernel.processes().iter().map(|p| p.exit.clone()).collect(),
         console: console.text(),
         refs: refs.text(),
-        dispatches: log.map(|log| log.borrow().clone()).unwrap_or_default(),
+        dispatches: log
+            .map(|log| log.lock().unwrap().clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -416,4 +418,61 @@ fn zero_latency_cpu_bound_dispatch_like_a_job_list() {
         "the longest job ends last"
     );
     assert_eq!(rr.stats.idle_ticks, 0);
+}
+
+/// FCFS that records the parameters of every task it is given.
+struct RecordingFcfs {
+    ready: std::collections::VecDeque<u32>,
+    params: std::sync::Arc<std::sync::Mutex<Vec<(u32, u32)>>>,
+}
+
+impl pagelab_vm::kernel::scheduler::Scheduler for RecordingFcfs {
+    fn name(&self) -> &str {
+        "recording-fcfs"
+    }
+
+    fn add_task(&mut self, task: u32, params: pagelab_vm::kernel::scheduler::TaskParams) {
+        self.params.lock().unwrap().push((task, params.priority));
+    }
+
+    fn make_ready(
+        &mut self,
+        task: u32,
+        _now: u64,
+        _reason: pagelab_vm::kernel::scheduler::ReadyReason,
+    ) {
+        self.ready.push_back(task);
+    }
+
+    fn pick_next(&mut self, _now: u64) -> Option<u32> {
+        self.ready.pop_front()
+    }
+
+    fn should_preempt(&mut self, _task: u32, _slice_used: u64, _now: u64) -> bool {
+        false
+    }
+
+    fn on_stop(
+        &mut self,
+        _task: u32,
+        _ran: u64,
+        _reason: pagelab_vm::kernel::scheduler::StopReason,
+        _now: u64,
+    ) {
+    }
+}
+
+#[test]
+fn priorities_reach_the_scheduler() {
+    let params = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut kernel = Kernel::new(config("fifo", 8), Box::new(std::io::sink())).unwrap();
+    kernel.set_scheduler(Box::new(RecordingFcfs {
+        ready: Default::default(),
+        params: params.clone(),
+    }));
+    kernel.spawn_with_priority(spinner("a.asm", 5), 3).unwrap();
+    kernel.spawn(spinner("b.asm", 5)).unwrap();
+    kernel.run().unwrap();
+    assert_eq!(*params.lock().unwrap(), vec![(1, 3), (2, 0)]);
+    assert_eq!(kernel.processes()[0].priority, 3);
 }

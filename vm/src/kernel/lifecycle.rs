@@ -108,10 +108,12 @@ impl Kernel {
         }
 
         let name = parent.name.clone();
+        let priority = parent.priority;
         self.processes.push(Process {
             pid: child_pid,
             parent: Some(parent_pid),
             name,
+            priority,
             state: super::thread::ThreadState::New,
             threads: Vec::new(),
             asid: child_asid,

@@ -355,6 +355,20 @@ impl Kernel {
     /// Fails when the object is invalid, the page-table pool is empty or the
     /// image does not fit.
     pub fn spawn(&mut self, object: Object) -> Result<u32, SpawnError> {
+        self.spawn_with_priority(object, 0)
+    }
+
+    /// Like [`Kernel::spawn`], with scheduling priority `priority` (lower
+    /// is higher) for the process and the threads it will have.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Kernel::spawn`].
+    pub fn spawn_with_priority(
+        &mut self,
+        object: Object,
+        priority: u32,
+    ) -> Result<u32, SpawnError> {
         object.validate().map_err(SpawnError::Invalid)?;
         let pid = self.processes.len() as u32 + 1;
         let root_pfn = self.sys.tables.take().ok_or(SpawnError::OutOfTables {
@@ -379,6 +393,7 @@ impl Kernel {
             name,
             state: ProcessState::New,
             threads: Vec::new(),
+            priority,
             asid: Asid(pid),
             space,
             stats: Counters::default(),
@@ -408,7 +423,14 @@ impl Kernel {
             joined: false,
         });
         self.processes[pid as usize - 1].threads.push(tid);
-        self.scheduler.add_task(tid, TaskParams::default());
+        let priority = self.processes[pid as usize - 1].priority;
+        self.scheduler.add_task(
+            tid,
+            TaskParams {
+                priority,
+                burst_hint: None,
+            },
+        );
         self.make_ready(tid, ReadyReason::Arrived);
         tid
     }

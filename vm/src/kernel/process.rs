@@ -40,6 +40,9 @@ pub struct Process {
     pub state: ProcessState,
     /// The process's threads (tids), in creation order.
     pub threads: Vec<u32>,
+    /// Scheduling priority of its threads; a lower number is a higher
+    /// priority. Schedulers without priorities ignore it.
+    pub priority: u32,
     /// Address-space identifier that tags this process's TLB entries.
     pub asid: Asid,
     /// Regions, page-table root and heap break.

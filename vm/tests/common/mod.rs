@@ -14,6 +14,7 @@ use pagelab_vm::trace::{Filter, JsonlSink, Tracer};
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// Address of the data section of objects built by [`object`].
 pub const DATA: u32 = TEXT_BASE + SECTION_ALIGN;
@@ -195,12 +196,12 @@ pub struct TestRoundRobin {
     pub quantum: u64,
     pub ready: std::collections::VecDeque<u32>,
     /// Every dispatch, in order.
-    pub log: Rc<RefCell<Vec<u32>>>,
+    pub log: Arc<Mutex<Vec<u32>>>,
 }
 
 impl TestRoundRobin {
-    pub fn new(quantum: u64) -> (TestRoundRobin, Rc<RefCell<Vec<u32>>>) {
-        let log = Rc::new(RefCell::new(Vec::new()));
+    pub fn new(quantum: u64) -> (TestRoundRobin, Arc<Mutex<Vec<u32>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
         let scheduler = TestRoundRobin {
             quantum,
             ready: Default::default(),
@@ -209,9 +210,6 @@ impl TestRoundRobin {
         (scheduler, log)
     }
 }
-
-// The kernel only ever calls its scheduler from one thread.
-unsafe impl Send for TestRoundRobin {}
 
 impl Scheduler for TestRoundRobin {
     fn name(&self) -> &str {
@@ -226,7 +224,7 @@ impl Scheduler for TestRoundRobin {
 
     fn pick_next(&mut self, _now: u64) -> Option<TaskId> {
         let task = self.ready.pop_front()?;
-        self.log.borrow_mut().push(task);
+        self.log.lock().unwrap().push(task);
         Some(task)
     }
 
