@@ -67,6 +67,10 @@ pub struct Args {
     #[arg(long)]
     gantt: bool,
 
+    /// Draw the Gantt chart as an SVG image into FILE.
+    #[arg(long, value_name = "FILE")]
+    gantt_svg: Option<PathBuf>,
+
     /// Guest standard input (file descriptor 0): the bytes of FILE, delivered
     /// one per --console-latency ticks. Without it, reads find the end of input.
     #[arg(long, value_name = "FILE")]
@@ -174,6 +178,10 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
     if args.gantt {
         write!(stderr, "{}", gantt::render(kernel.timeline()))?;
+    }
+    if let Some(path) = &args.gantt_svg {
+        std::fs::write(path, gantt::render_svg(kernel.timeline()))
+            .with_context(|| format!("cannot write the Gantt chart to {}", path.display()))?;
     }
     if json_stats {
         let mut out = stdout.clone();

@@ -219,3 +219,30 @@ fn priority_suffix_is_parsed() {
         "error: invalid priority \"high\" in \"programs/hello.asm@high\"; write FILE@P with P a whole number (0 is the highest)"
     );
 }
+
+#[test]
+fn gantt_svg_is_written() {
+    let dir = scratch_dir("gantt_svg_is_written");
+    let path = dir.join("chart.svg");
+    let path = path.to_string_lossy();
+    let run = pagelab(&["run", "programs/hello.asm*2", "--gantt-svg", &path]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let svg = std::fs::read_to_string(&*path).unwrap();
+    assert!(svg.starts_with("<svg "), "{svg}");
+    assert!(svg.contains("<title>P1 0..24</title>"), "{svg}");
+    assert!(svg.contains("<title>P2 29..53</title>"), "{svg}");
+
+    let bad = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--gantt-svg",
+        "no/such/dir/x.svg",
+    ]);
+    assert_eq!(bad.status, Some(2));
+    assert!(
+        bad.stderr
+            .starts_with("error: cannot write the Gantt chart to no/such/dir/x.svg"),
+        "{}",
+        bad.stderr
+    );
+}
