@@ -149,6 +149,14 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         };
         kernel.set_tracer(Tracer::new(sink, filter));
     }
+    // Created before the run, so a bad path fails at once.
+    let gantt_svg = match &args.gantt_svg {
+        Some(path) => Some(
+            File::create(path)
+                .with_context(|| format!("cannot write the Gantt chart to {}", path.display()))?,
+        ),
+        None => None,
+    };
     if let Some(path) = &args.stdin {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read --stdin file {}", path.display()))?;
@@ -179,8 +187,8 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if args.gantt {
         write!(stderr, "{}", gantt::render(kernel.timeline()))?;
     }
-    if let Some(path) = &args.gantt_svg {
-        std::fs::write(path, gantt::render_svg(kernel.timeline()))
+    if let (Some(mut file), Some(path)) = (gantt_svg, &args.gantt_svg) {
+        file.write_all(gantt::render_svg(kernel.timeline()).as_bytes())
             .with_context(|| format!("cannot write the Gantt chart to {}", path.display()))?;
     }
     if json_stats {
