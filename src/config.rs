@@ -84,6 +84,16 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ),
         ("fault-cost", format!("{} ticks", config.fault_cost)),
         ("stack-limit", format!("{} bytes", config.stack_limit)),
+        ("sched", config.scheduler.clone()),
+        ("switch-cost", format!("{} ticks", config.switch_cost)),
+        (
+            "tlb-flush-on-switch",
+            config.tlb_flush_on_switch.to_string(),
+        ),
+        (
+            "console-latency",
+            format!("{} ticks per input byte", config.console_latency),
+        ),
     ];
     for (name, value) in rows {
         writeln!(out, "{name:<20} {value}")?;

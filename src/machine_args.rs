@@ -69,6 +69,22 @@ pub struct MachineArgs {
     /// Maximum stack size in bytes, a multiple of the page size.
     #[arg(long, value_name = "BYTES", default_value_t = defaults::STACK_LIMIT)]
     pub stack_limit: u32,
+
+    /// CPU scheduler: fcfs.
+    #[arg(long = "sched", value_name = "NAME", default_value = defaults::SCHEDULER)]
+    pub scheduler: String,
+
+    /// Ticks one context switch costs.
+    #[arg(long, value_name = "TICKS", default_value_t = defaults::SWITCH_COST)]
+    pub switch_cost: u64,
+
+    /// Flush the whole TLB at every context switch, as on hardware without ASID tags.
+    #[arg(long)]
+    pub tlb_flush_on_switch: bool,
+
+    /// Ticks between two bytes of standard input from the console device.
+    #[arg(long, value_name = "TICKS", default_value_t = defaults::CONSOLE_LATENCY)]
+    pub console_latency: u64,
 }
 
 impl MachineArgs {
@@ -93,6 +109,10 @@ impl MachineArgs {
             walk_cost_per_level: self.walk_cost,
             fault_cost: self.fault_cost,
             stack_limit: self.stack_limit,
+            scheduler: self.scheduler.clone(),
+            switch_cost: self.switch_cost,
+            tlb_flush_on_switch: self.tlb_flush_on_switch,
+            console_latency: self.console_latency,
         };
         config.validate()?;
         Ok(config)

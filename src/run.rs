@@ -1,9 +1,11 @@
-//! `pagelab run`: load a program, run it on the paging VM, report.
+//! `pagelab run`: load programs, run them as processes on the paging VM,
+//! report.
 
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
 use crate::output::{same_file, NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
+use pagelab_vm::gantt;
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
 use std::cell::RefCell;
@@ -29,8 +31,15 @@ Exit status: 0 when every process exited 0; 1 when a guest exited non-zero, was 
 out of ticks; 2 for bad options and files that do not load."
 )]
 pub struct Args {
-    /// Program to run: assembly source (.asm) or an object file (.pbc).
-    file: PathBuf,
+    /// Programs to run, one process each: assembly source (.asm) or object
+    /// files (.pbc). `FILE*N` starts N processes of FILE, and `@P` after
+    /// either gives them scheduling priority P (lower is higher; default 0).
+    #[arg(required = true, value_name = "FILE[*N][@P]")]
+    files: Vec<String>,
+
+    /// Start this many processes of every FILE (multiplies `*N`).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    copies: u32,
 
     #[command(flatten)]
     machine: MachineArgs,
@@ -44,7 +53,8 @@ pub struct Args {
     trace_format: String,
 
     /// Trace only these event kinds, comma-separated: access, walk, fault,
-    /// eviction, swap_out, swap_in, exit, stop.
+    /// eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io,
+    /// switch, syscall.
     #[arg(long, value_name = "KIND,...", requires = "trace")]
     trace_filter: Option<String>,
 
@@ -57,8 +67,23 @@ pub struct Args {
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     stats: String,
 
-    /// Write the page reference string to FILE (not stdout): one VPN per
-    /// completed access, in order, with ` w` after a store.
+    /// Print a text Gantt chart of the CPU (threads, context switches, idle
+    /// time) to stderr after the run.
+    #[arg(long)]
+    gantt: bool,
+
+    /// Draw the Gantt chart as an SVG image into FILE.
+    #[arg(long, value_name = "FILE")]
+    gantt_svg: Option<PathBuf>,
+
+    /// Guest standard input (file descriptor 0): the bytes of FILE, delivered
+    /// one per --console-latency ticks. Without it, reads find the end of input.
+    #[arg(long, value_name = "FILE")]
+    stdin: Option<PathBuf>,
+
+    /// Write the page reference string to FILE (not stdout): one page per completed
+    /// access, in order, with ` w` after a store. Pages are VPNs for one
+    /// process and PID:VPN for several.
     #[arg(long, value_name = "FILE")]
     refs_out: Option<PathBuf>,
 }
@@ -96,8 +121,29 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Some(text) => Filter::parse(text)?,
         None => Filter::ALL,
     };
-    check_output_paths(&args)?;
-    let object = load_program(&args.file)?;
+    let mut specs = Vec::new();
+    for text in &args.files {
+        specs.push(parse_program_spec(text)?);
+    }
+    let program_paths: Vec<&std::path::Path> =
+        specs.iter().map(|spec| spec.path.as_path()).collect();
+    check_output_paths(&args, &program_paths)?;
+
+    let mut programs = Vec::new();
+    for ProgramSpec {
+        path,
+        count,
+        priority,
+    } in specs
+    {
+        let object = load_program(&path)?;
+        for _ in 0..count.saturating_mul(args.copies) {
+            programs.push((path.clone(), object.clone(), priority));
+        }
+    }
+    if programs.is_empty() {
+        bail!("--copies 0 starts no process; use --copies 1 or more");
+    }
 
     let stdout = SharedStdout(Rc::new(RefCell::new(BufWriter::new(NamedWriter::new(
         io::stdout(),
@@ -126,6 +172,19 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         };
         kernel.set_tracer(Tracer::new(sink, filter).with_max_events(args.trace_limit));
     }
+    // Created before the run, so a bad path fails at once.
+    let gantt_svg = match &args.gantt_svg {
+        Some(path) => Some(
+            File::create(path)
+                .with_context(|| format!("cannot write the Gantt chart to {}", path.display()))?,
+        ),
+        None => None,
+    };
+    if let Some(path) = &args.stdin {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read --stdin file {}", path.display()))?;
+        kernel.set_stdin(bytes);
+    }
     if let Some(path) = &args.refs_out {
         let file = File::create(path)
             .with_context(|| format!("cannot create reference file {}", path.display()))?;
@@ -136,9 +195,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ))));
     }
 
-    kernel
-        .spawn(object)
-        .with_context(|| format!("cannot start {}", args.file.display()))?;
+    for (path, object, priority) in programs {
+        kernel
+            .spawn_with_priority(object, priority)
+            .with_context(|| format!("cannot start {}", path.display()))?;
+    }
     kernel.run()?;
 
     // The guest's output comes before anything the run reports on stderr.
@@ -156,6 +217,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             "warning: the trace stopped after {} events (--trace-limit); the run went on untraced; raise --trace-limit or narrow --trace-filter to see more",
             args.trace_limit
         )?;
+    }
+    if args.gantt {
+        write!(stderr, "{}", gantt::render(kernel.timeline()))?;
+    }
+    if let (Some(mut file), Some(path)) = (gantt_svg, &args.gantt_svg) {
+        file.write_all(gantt::render_svg(kernel.timeline()).as_bytes())
+            .with_context(|| format!("cannot write the Gantt chart to {}", path.display()))?;
     }
     if json_stats {
         let mut out = stdout.clone();
@@ -176,7 +244,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
 /// Rejects `--refs-out -`, a trace or reference file that would overwrite
 /// the program, and one file given to both options, because the outputs
 /// are created (and truncated) before the run starts.
-fn check_output_paths(args: &Args) -> anyhow::Result<()> {
+fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Result<()> {
     let trace = args
         .trace
         .as_deref()
@@ -186,7 +254,9 @@ fn check_output_paths(args: &Args) -> anyhow::Result<()> {
         bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
     }
     for (option, path) in [("--trace", trace), ("--refs-out", refs_out)] {
-        if let Some(path) = path.filter(|path| same_file(path, &args.file)) {
+        let overwritten =
+            path.filter(|path| programs.iter().any(|program| same_file(path, program)));
+        if let Some(path) = overwritten {
             bail!(
                 "{option} {} would overwrite the program being run; choose another file name",
                 path.display()
@@ -202,4 +272,44 @@ fn check_output_paths(args: &Args) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One program argument: `FILE[*N][@P]`.
+struct ProgramSpec {
+    path: PathBuf,
+    /// Processes to start.
+    count: u32,
+    /// Their scheduling priority.
+    priority: u32,
+}
+
+/// Splits `FILE[*N][@P]` into the file, the number of processes (1 without
+/// `*N`) and their priority (0 without `@P`).
+fn parse_program_spec(spec: &str) -> anyhow::Result<ProgramSpec> {
+    let (rest, priority) = match spec.rsplit_once('@') {
+        Some((rest, priority)) => match priority.parse::<u32>() {
+            Ok(priority) => (rest, priority),
+            Err(_) => bail!(
+                "invalid priority {priority:?} in {spec:?}; write FILE@P with P a whole number (0 is the highest)"
+            ),
+        },
+        None => (spec, 0),
+    };
+    let Some((path, count)) = rest.rsplit_once('*') else {
+        return Ok(ProgramSpec {
+            path: PathBuf::from(rest),
+            count: 1,
+            priority,
+        });
+    };
+    match count.parse::<u32>() {
+        Ok(count) if count >= 1 => Ok(ProgramSpec {
+            path: PathBuf::from(path),
+            count,
+            priority,
+        }),
+        _ => bail!(
+            "invalid process count {count:?} in {spec:?}; write FILE*N with N a whole number of at least 1"
+        ),
+    }
 }

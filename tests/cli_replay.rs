@@ -209,7 +209,8 @@ fn errors_are_one_line() {
         (
             &["--policy", "fifo", "--frames", "3", "--refs", "1 2\n3 x"],
             "error: invalid reference string in --refs: line 2: \"x\" is not a page reference; \
-             expected a decimal page number, optionally followed by `w` for a write (as in `7` or `7 w`)",
+             expected a decimal page number or PID:VPN, optionally followed by `w` for a write \
+             (as in `7`, `7 w` or `2:7 w`)",
         ),
     ];
     for (args, expected) in cases {

@@ -916,6 +916,14 @@ impl<'a> Assembler<'a> {
             Form::Sys => Instruction::Sys {
                 number: self.sys_number(&ops[0])?,
             },
+            Form::Xchg => {
+                let rd = self.reg(&ops[0]);
+                let addr = self.mem(&ops[1]);
+                Instruction::Xchg {
+                    rd: rd?,
+                    addr: addr?,
+                }
+            }
         };
         Some(instruction)
     }
@@ -939,11 +947,13 @@ enum Form {
     Push,
     Pop,
     Sys,
+    /// `xchg`: a register and a memory operand, like `lw`.
+    Xchg,
 }
 
 /// Mnemonics that are not in one of the ISA's mnemonic tables.
 const OTHER_MNEMONICS: &[&str] = &[
-    "li", "la", "mov", "jmp", "call", "ret", "push", "pop", "sys", "halt", "nop",
+    "li", "la", "mov", "jmp", "call", "ret", "push", "pop", "sys", "halt", "nop", "xchg",
 ];
 
 impl Form {
@@ -959,6 +969,7 @@ impl Form {
             "push" => Form::Push,
             "pop" => Form::Pop,
             "sys" => Form::Sys,
+            "xchg" => Form::Xchg,
             _ => {
                 return AluOp::from_mnemonic(mnemonic)
                     .map(Form::Alu)
@@ -974,7 +985,7 @@ impl Form {
         match self {
             Form::Nop | Form::Halt | Form::Ret => 0,
             Form::Jmp | Form::Call | Form::Push | Form::Pop | Form::Sys => 1,
-            Form::Li | Form::Mov | Form::Load(_) | Form::Store(_) => 2,
+            Form::Li | Form::Mov | Form::Load(_) | Form::Store(_) | Form::Xchg => 2,
             Form::Alu(_) | Form::Branch(_) => 3,
         }
     }
@@ -986,7 +997,7 @@ impl Form {
             Form::Li => " rd, imm",
             Form::Mov => " rd, rs",
             Form::Alu(_) => " rd, rs1, rs2` or `{m} rd, rs1, imm",
-            Form::Load(_) => " rd, offset(rs)` or `{m} rd, label",
+            Form::Load(_) | Form::Xchg => " rd, offset(rs)` or `{m} rd, label",
             Form::Store(_) => " rs, offset(rb)` or `{m} rs, label",
             Form::Branch(_) => " rs1, rs2, label",
             Form::Jmp | Form::Call => " label",

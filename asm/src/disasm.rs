@@ -274,6 +274,10 @@ impl<'o> Disassembler<'o> {
                 rs,
                 addr: MemAddr::Absolute(addr),
             } => format!("{} {rs}, {}", width.mnemonic(), address(addr)),
+            Instruction::Xchg {
+                rd,
+                addr: MemAddr::Absolute(addr),
+            } => format!("xchg {rd}, {}", address(addr)),
             Instruction::Branch {
                 cond,
                 rs1,

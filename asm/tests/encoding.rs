@@ -222,6 +222,16 @@ fn instruction_forms() {
         ("sys exit", Instruction::Sys { number: 1 }),
         ("sys SBRK", Instruction::Sys { number: 5 }),
         ("sys 77", Instruction::Sys { number: 77 }),
+        (
+            "xchg r3, -4(r2)",
+            Instruction::Xchg {
+                rd: r(3),
+                addr: MemAddr::Based {
+                    base: r(2),
+                    offset: -4,
+                },
+            },
+        ),
     ];
     for (line, expected) in cases {
         check(line, expected);

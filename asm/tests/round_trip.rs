@@ -19,6 +19,8 @@ enum TextItem {
     AluImm(Index, u8, u8, i64),
     Load(Index, u8, u8, i64),
     LoadAbs(Index, u8, Index),
+    Xchg(u8, u8, i64),
+    XchgAbs(u8, Index),
     Store(Index, u8, u8, i64),
     StoreAbs(Index, u8, Index),
     Branch(Index, u8, u8, Index),
@@ -95,6 +97,8 @@ fn text_item() -> impl Strategy<Value = TextItem> {
             .prop_map(|(w, rd, base, off)| TextItem::Load(w, rd, base, off)),
         (any::<Index>(), reg(), any::<Index>())
             .prop_map(|(w, rd, label)| TextItem::LoadAbs(w, rd, label)),
+        (reg(), reg(), imm32()).prop_map(|(rd, base, off)| TextItem::Xchg(rd, base, off)),
+        (reg(), any::<Index>()).prop_map(|(rd, label)| TextItem::XchgAbs(rd, label)),
         (any::<Index>(), reg(), reg(), imm32())
             .prop_map(|(w, rs, base, off)| TextItem::Store(w, rs, base, off)),
         (any::<Index>(), reg(), any::<Index>())
@@ -246,6 +250,10 @@ impl Program {
                         any(label)
                     )
                 }
+                TextItem::Xchg(rd, base, off) => {
+                    format!("xchg {}, {off}({})", reg_name(*rd), reg_name(*base))
+                }
+                TextItem::XchgAbs(rd, label) => format!("xchg {}, {}", reg_name(*rd), any(label)),
                 TextItem::Store(w, rs, base, off) => {
                     format!(
                         "{} {}, {off}({})",

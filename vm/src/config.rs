@@ -4,6 +4,7 @@
 //! This module only describes a machine; building one is the kernel's job.
 
 use crate::hw::page_table::{Geometry, PTE_FIELD_LIMIT};
+use crate::kernel::scheduler;
 use crate::policy;
 use serde::Serialize;
 use std::fmt;
@@ -38,6 +39,13 @@ pub mod defaults {
     pub const FAULT_COST: u64 = 20;
     /// Maximum stack size in bytes.
     pub const STACK_LIMIT: u32 = 1 << 20;
+    /// CPU scheduler. NOTE: `fcfs` until round robin is built; `rr` is the
+    /// intended default, because it is the one most textbooks start from.
+    pub const SCHEDULER: &str = "fcfs";
+    /// Ticks one context switch costs.
+    pub const SWITCH_COST: u64 = 5;
+    /// Ticks between two input bytes from the console.
+    pub const CONSOLE_LATENCY: u64 = 50;
 }
 
 /// Upper limits that keep a configuration within what the PTE fields and the
@@ -90,6 +98,15 @@ pub struct MachineConfig {
     pub fault_cost: u64,
     /// Maximum stack size in bytes, a multiple of the page size.
     pub stack_limit: u32,
+    /// CPU scheduler name, one of [`scheduler::NAMES`].
+    pub scheduler: String,
+    /// Ticks one context switch costs.
+    pub switch_cost: u64,
+    /// Whether every context switch flushes the TLB, as on hardware without
+    /// ASID tags.
+    pub tlb_flush_on_switch: bool,
+    /// Ticks between two bytes of standard input from the console device.
+    pub console_latency: u64,
 }
 
 impl Default for MachineConfig {
@@ -109,6 +126,10 @@ impl Default for MachineConfig {
             walk_cost_per_level: defaults::WALK_COST_PER_LEVEL,
             fault_cost: defaults::FAULT_COST,
             stack_limit: defaults::STACK_LIMIT,
+            scheduler: defaults::SCHEDULER.to_string(),
+            switch_cost: defaults::SWITCH_COST,
+            tlb_flush_on_switch: false,
+            console_latency: defaults::CONSOLE_LATENCY,
         }
     }
 }
@@ -223,6 +244,9 @@ impl MachineConfig {
         }
         if let Err(policy_error) = policy::new(&self.policy, self.frames, self.seed, None) {
             return error("policy", policy_error.to_string());
+        }
+        if let Err(scheduler_error) = scheduler::new(&self.scheduler) {
+            return error("sched", scheduler_error.to_string());
         }
         if self.swap_slots > limits::MAX_SWAP_SLOTS {
             return error(

@@ -324,6 +324,11 @@ pub enum Instruction {
     Pop { rd: Reg },
     /// System call `number`; arguments in r1..r3, result in r0.
     Sys { number: u32 },
+    /// Atomic exchange: `old = memory[addr]; memory[addr] = rd; rd = old`
+    /// (32-bit). No other thread runs between the load and the store, so
+    /// spinlocks can be built on it. Faults as for a word load, then as for
+    /// a word store; `rd` changes only when both complete.
+    Xchg { rd: Reg, addr: MemAddr },
 }
 
 /// System calls as `(number, name)`. Arguments are in r1..r3 and the result in r0.
@@ -335,12 +340,40 @@ pub enum Instruction {
 /// | `print_char` | r1 = byte to print (low 8 bits) | 0 |
 /// | `print_str` | r1 = address of a NUL-terminated string | 0 |
 /// | `sbrk` | r1 = signed heap increment in bytes | previous break, or -1 |
+/// | `fork` | none | child's pid in the parent, 0 in the child, -1 on failure |
+/// | `wait` | r1 = child pid, or -1 for any child | the child's exit status (r1 = its pid), or -1 without such a child |
+/// | `getpid` | none | the process id |
+/// | `getppid` | none | the parent's pid, or 0 without a parent |
+/// | `yield` | none | 0 |
+/// | `sleep` | r1 = ticks | 0 |
+/// | `spawn` | r1 = entry address, r2 = argument (the new thread's r1) | thread id, or -1 |
+/// | `join` | r1 = thread id | the thread's exit value, or -1 |
+/// | `thread_exit` | r1 = exit value | does not return |
+/// | `lock` | r1 = mutex address | 0, or -1 when the thread holds it already |
+/// | `unlock` | r1 = mutex address | 0; a thread that does not hold it is killed |
+/// | `read` | r1 = fd (0), r2 = buffer, r3 = length | bytes read (0 at end of input), or -1 |
+/// | `write` | r1 = fd (1 or 2), r2 = buffer, r3 = length | bytes written, or -1 |
+/// | `read_nb` | as `read` | as `read`, or -2 at once when no input has arrived |
 pub const SYSCALLS: &[(u32, &str)] = &[
     (1, "exit"),
     (2, "print_int"),
     (3, "print_char"),
     (4, "print_str"),
     (5, "sbrk"),
+    (6, "fork"),
+    (7, "wait"),
+    (8, "getpid"),
+    (9, "getppid"),
+    (10, "yield"),
+    (11, "sleep"),
+    (12, "spawn"),
+    (13, "join"),
+    (14, "thread_exit"),
+    (15, "lock"),
+    (16, "unlock"),
+    (17, "read"),
+    (18, "write"),
+    (19, "read_nb"),
 ];
 
 /// Number of the `exit` system call.
@@ -353,6 +386,34 @@ pub const SYS_PRINT_CHAR: u32 = 3;
 pub const SYS_PRINT_STR: u32 = 4;
 /// Number of the `sbrk` system call.
 pub const SYS_SBRK: u32 = 5;
+/// Number of the `fork` system call.
+pub const SYS_FORK: u32 = 6;
+/// Number of the `wait` system call.
+pub const SYS_WAIT: u32 = 7;
+/// Number of the `getpid` system call.
+pub const SYS_GETPID: u32 = 8;
+/// Number of the `getppid` system call.
+pub const SYS_GETPPID: u32 = 9;
+/// Number of the `yield` system call.
+pub const SYS_YIELD: u32 = 10;
+/// Number of the `sleep` system call.
+pub const SYS_SLEEP: u32 = 11;
+/// Number of the `spawn` system call.
+pub const SYS_SPAWN: u32 = 12;
+/// Number of the `join` system call.
+pub const SYS_JOIN: u32 = 13;
+/// Number of the `thread_exit` system call.
+pub const SYS_THREAD_EXIT: u32 = 14;
+/// Number of the `lock` system call.
+pub const SYS_LOCK: u32 = 15;
+/// Number of the `unlock` system call.
+pub const SYS_UNLOCK: u32 = 16;
+/// Number of the `read` system call.
+pub const SYS_READ: u32 = 17;
+/// Number of the `write` system call.
+pub const SYS_WRITE: u32 = 18;
+/// Number of the `read_nb` (non-blocking read) system call.
+pub const SYS_READ_NB: u32 = 19;
 
 /// Returns the number of the system call called `name`.
 pub fn syscall_number(name: &str) -> Option<u32> {
@@ -407,6 +468,10 @@ pub mod opcode {
     pub const POP: u8 = 0x64;
     /// System call.
     pub const SYS: u8 = 0x70;
+    /// Atomic exchange with `offset(base)`.
+    pub const XCHG: u8 = 0x65;
+    /// Atomic exchange with an absolute address.
+    pub const XCHG_ABS: u8 = 0x66;
 }
 
 /// Why a byte string is not a valid instruction.
@@ -486,6 +551,10 @@ impl Instruction {
             Instruction::Push { rs } => (opcode::PUSH, r(rs), 0, 0, 0),
             Instruction::Pop { rd } => (opcode::POP, r(rd), 0, 0, 0),
             Instruction::Sys { number } => (opcode::SYS, 0, 0, 0, number),
+            Instruction::Xchg { rd, addr } => match addr {
+                MemAddr::Based { base, offset } => (opcode::XCHG, r(rd), r(base), 0, offset as u32),
+                MemAddr::Absolute(va) => (opcode::XCHG_ABS, r(rd), 0, 0, va),
+            },
         };
         let imm = imm.to_le_bytes();
         [opcode, a, b, c, imm[0], imm[1], imm[2], imm[3]]
@@ -612,6 +681,23 @@ impl Instruction {
                     target: imm,
                 }
             }
+            opcode::XCHG => {
+                unused(&[c])?;
+                Instruction::Xchg {
+                    rd: reg(a)?,
+                    addr: MemAddr::Based {
+                        base: reg(b)?,
+                        offset: imm as i32,
+                    },
+                }
+            }
+            opcode::XCHG_ABS => {
+                unused(&[b, c])?;
+                Instruction::Xchg {
+                    rd: reg(a)?,
+                    addr: MemAddr::Absolute(imm),
+                }
+            }
             opcode::JMP => {
                 unused(&[a, b, c])?;
                 Instruction::Jmp { target: imm }
@@ -701,6 +787,7 @@ impl fmt::Display for Instruction {
                 Some(name) => write!(f, "sys {name}"),
                 None => write!(f, "sys {number}"),
             },
+            Instruction::Xchg { rd, addr } => write!(f, "xchg {rd}, {addr}"),
         }
     }
 }
@@ -759,6 +846,7 @@ mod tests {
             any_reg().prop_map(|rs| Instruction::Push { rs }),
             any_reg().prop_map(|rd| Instruction::Pop { rd }),
             any::<u32>().prop_map(|number| Instruction::Sys { number }),
+            (any_reg(), any_addr()).prop_map(|(rd, addr)| Instruction::Xchg { rd, addr }),
         ]
     }
 

@@ -51,10 +51,11 @@
 //!   replay driver.
 //! - [`jobs`]: job-list mode, synthetic jobs run through the schedulers.
 //! - [`rng`]: the seeded random-number generator behind every random choice.
-//! - [`trace`] and [`stats`]: what a run reports.
+//! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
 
 pub mod config;
+pub mod gantt;
 pub mod hw;
 pub mod isa;
 pub mod jobs;

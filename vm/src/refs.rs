@@ -2,7 +2,10 @@
 //! `pagelab replay` reads.
 //!
 //! One reference per line: the page number in decimal, followed by ` w` when
-//! the reference is a write. Blank lines and lines starting with `#` are
+//! the reference is a write. A run of several processes writes each page as
+//! `PID:VPN`, which parses to the page key `(pid << 32) | vpn`, the key the
+//! kernel gives the replacement policy, so pages of different processes
+//! stay distinct. Blank lines and lines starting with `#` are
 //! ignored. For inline use (`--refs "7 0 1"`), [`parse`] also accepts
 //! references separated by spaces or commas, and `7w` without the space.
 
@@ -31,7 +34,7 @@ impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "line {}: {:?} is not a page reference; expected a decimal page number, optionally followed by `w` for a write (as in `7` or `7 w`)",
+            "line {}: {:?} is not a page reference; expected a decimal page number or PID:VPN, optionally followed by `w` for a write (as in `7`, `7 w` or `2:7 w`)",
             self.line, self.token
         )
     }
@@ -73,7 +76,7 @@ pub fn parse(text: &str) -> Result<Vec<Reference>, ParseError> {
                 Some(digits) => (digits, true),
                 None => (token, false),
             };
-            let page = digits.parse::<u64>().map_err(|_| error())?;
+            let page = parse_page(digits).ok_or_else(error)?;
             references.push(Reference { page, write });
             previous_on_line = (!write).then_some(references.len() - 1);
         }
@@ -81,16 +84,38 @@ pub fn parse(text: &str) -> Result<Vec<Reference>, ParseError> {
     Ok(references)
 }
 
-/// Writes one reference as a line of the format.
+/// Returns the page key of page `vpn` of process `pid`: `(pid << 32) | vpn`.
+#[inline]
+pub fn page_key(pid: u32, vpn: u32) -> u64 {
+    ((pid as u64) << 32) | vpn as u64
+}
+
+/// Parses `VPN` or `PID:VPN` (each part decimal, `PID:VPN` with both parts
+/// below 2^32) into a page key.
+fn parse_page(text: &str) -> Option<u64> {
+    match text.split_once(':') {
+        Some((pid, vpn)) => Some(page_key(pid.parse().ok()?, vpn.parse().ok()?)),
+        None => text.parse().ok(),
+    }
+}
+
+/// Writes one reference as a line of the format: a page key of 2^32 or
+/// more as `PID:VPN`, a smaller one as a plain number.
 ///
 /// # Errors
 ///
 /// Returns the writer's I/O error.
 pub fn write_reference(out: &mut impl Write, reference: Reference) -> io::Result<()> {
-    if reference.write {
-        writeln!(out, "{} w", reference.page)
+    let page = reference.page;
+    if page >> 32 != 0 {
+        write!(out, "{}:{}", page >> 32, page & 0xFFFF_FFFF)?;
     } else {
-        writeln!(out, "{}", reference.page)
+        write!(out, "{page}")?;
+    }
+    if reference.write {
+        writeln!(out, " w")
+    } else {
+        writeln!(out)
     }
 }
 
@@ -165,8 +190,23 @@ mod tests {
     }
 
     #[test]
+    fn tagged_pages_parse_to_keys() {
+        assert_eq!(
+            parse("2:7 3:0w\n1:4294967295 w"),
+            Ok(vec![
+                read(page_key(2, 7)),
+                write(page_key(3, 0)),
+                write(page_key(1, u32::MAX))
+            ])
+        );
+        for bad in ["2:", ":7", "1:2:3", "4294967296:1", "1:4294967296", "-1:2"] {
+            assert_eq!(parse(bad).unwrap_err().token, bad, "{bad} is rejected");
+        }
+    }
+
+    #[test]
     fn written_lines_parse_back() {
-        let references = vec![read(5), write(6), read(u64::MAX)];
+        let references = vec![read(5), write(6), read(u64::MAX), write(page_key(2, 9))];
         let mut out = Vec::new();
         for &reference in &references {
             write_reference(&mut out, reference).unwrap();

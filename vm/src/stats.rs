@@ -34,6 +34,9 @@ pub struct Counters {
     pub swap_ins: u64,
     /// Pages written to swap.
     pub swap_outs: u64,
+    /// Stores to copy-on-write pages: each copied the page, or made the
+    /// last sharer's mapping writable. Not counted in `page_faults`.
+    pub cow_faults: u64,
 }
 
 impl Counters {
@@ -51,10 +54,11 @@ impl Counters {
         self.evictions += other.evictions;
         self.swap_ins += other.swap_ins;
         self.swap_outs += other.swap_outs;
+        self.cow_faults += other.cow_faults;
     }
 
     /// Returns `(name, value)` pairs in key order.
-    pub fn rows(&self) -> [(&'static str, u64); 12] {
+    pub fn rows(&self) -> [(&'static str, u64); 13] {
         [
             ("instructions", self.instructions),
             ("ticks", self.ticks),
@@ -68,6 +72,7 @@ impl Counters {
             ("evictions", self.evictions),
             ("swap_ins", self.swap_ins),
             ("swap_outs", self.swap_outs),
+            ("cow_faults", self.cow_faults),
         ]
     }
 }
@@ -102,26 +107,109 @@ pub struct ProcessStats {
     /// The process's counters.
     #[serde(flatten)]
     pub counters: Counters,
+    /// The process's scheduling times.
+    #[serde(flatten)]
+    pub timing: Timing,
 }
 
-/// Statistics of a whole run: totals and every process.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// Scheduling times of one process, in ticks, as textbooks define them.
+/// A time that has not happened (a process that never ran or never
+/// finished) is null.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Timing {
+    /// Clock value when the process was created.
+    pub arrival: u64,
+    /// Clock value when it first got the CPU.
+    pub first_run: Option<u64>,
+    /// Clock value when it terminated.
+    pub finish: Option<u64>,
+    /// `finish - arrival`.
+    pub turnaround: Option<u64>,
+    /// Ticks its threads spent ready but not running.
+    pub waiting: u64,
+    /// `first_run - arrival`.
+    pub response: Option<u64>,
+    /// Ticks its threads spent on the CPU (instructions, walks, fault handling).
+    pub cpu_ticks: u64,
+    /// Times one of its threads got the CPU after a different thread had it.
+    pub context_switches: u64,
+}
+
+impl Timing {
+    /// Returns `(name, value)` pairs in key order; `None` is a time that did not happen.
+    pub fn rows(&self) -> [(&'static str, Option<u64>); 8] {
+        [
+            ("arrival", Some(self.arrival)),
+            ("first_run", self.first_run),
+            ("finish", self.finish),
+            ("turnaround", self.turnaround),
+            ("waiting", Some(self.waiting)),
+            ("response", self.response),
+            ("cpu_ticks", Some(self.cpu_ticks)),
+            ("context_switches", Some(self.context_switches)),
+        ]
+    }
+}
+
+/// Breakdown of the clock's ticks, for [`RunStats::from_processes`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClockTotals {
+    /// The clock at the end of the run.
+    pub elapsed_ticks: u64,
+    /// Ticks spent on context switches.
+    pub switch_ticks: u64,
+    /// Ticks with no thread ready.
+    pub idle_ticks: u64,
+}
+
+/// Statistics of a whole run: totals, the CPU's use, and every process.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunStats {
     /// Sum over the processes.
     #[serde(flatten)]
     pub totals: Counters,
+    /// The clock at the end of the run.
+    pub elapsed_ticks: u64,
+    /// Ticks spent switching between threads (`--switch-cost` each).
+    pub switch_ticks: u64,
+    /// Ticks with no thread ready, the CPU waiting for a device or a timer.
+    pub idle_ticks: u64,
+    /// Ticks a thread was on the CPU ÷ `elapsed_ticks` (0 for an empty run).
+    /// Idle ticks and context-switch ticks are the rest.
+    pub cpu_utilization: f64,
     /// Every process, in pid order.
     pub processes: Vec<ProcessStats>,
 }
 
 impl RunStats {
-    /// Builds the statistics from per-process figures, summing the totals.
-    pub fn from_processes(processes: Vec<ProcessStats>) -> RunStats {
+    /// Builds the statistics from per-process figures and the clock's
+    /// totals, summing the counters.
+    pub fn from_processes(processes: Vec<ProcessStats>, clock: ClockTotals) -> RunStats {
+        let ClockTotals {
+            elapsed_ticks,
+            switch_ticks,
+            idle_ticks,
+        } = clock;
         let mut totals = Counters::default();
+        let mut busy = 0;
         for process in &processes {
             totals.add(&process.counters);
+            busy += process.timing.cpu_ticks;
         }
-        RunStats { totals, processes }
+        let cpu_utilization = if elapsed_ticks == 0 {
+            0.0
+        } else {
+            // Rounded to 4 decimals so the JSON is the same on every platform.
+            (busy as f64 / elapsed_ticks as f64 * 1e4).round() / 1e4
+        };
+        RunStats {
+            totals,
+            elapsed_ticks,
+            switch_ticks,
+            idle_ticks,
+            cpu_utilization,
+            processes,
+        }
     }
 
     /// Returns the statistics as one line of JSON.
@@ -148,6 +236,25 @@ impl RunStats {
             }
             writeln!(out, "{line}")?;
         }
+        for (index, (name, _)) in Timing::default().rows().iter().enumerate() {
+            let mut line = format!("{name:<16} {:>10}", "");
+            for process in &self.processes {
+                let value = match process.timing.rows()[index].1 {
+                    Some(value) => value.to_string(),
+                    None => "-".to_string(),
+                };
+                line.push_str(&format!(" {value:>12}"));
+            }
+            writeln!(out, "{}", line.trim_end())?;
+        }
+        writeln!(out, "{:<14} {:>12}", "elapsed_ticks", self.elapsed_ticks)?;
+        writeln!(out, "{:<14} {:>12}", "switch_ticks", self.switch_ticks)?;
+        writeln!(out, "{:<14} {:>12}", "idle_ticks", self.idle_ticks)?;
+        writeln!(
+            out,
+            "{:<15} {:>11.4}",
+            "cpu_utilization", self.cpu_utilization
+        )?;
         Ok(())
     }
 }
@@ -168,14 +275,31 @@ mod tests {
             minor_faults: 1,
             ..Counters::default()
         };
-        RunStats::from_processes(vec![ProcessStats {
-            pid: 1,
-            name: "a.asm".into(),
-            exit_code: Some(0),
-            status: EndKind::Exited,
-            reason: None,
-            counters,
-        }])
+        RunStats::from_processes(
+            vec![ProcessStats {
+                pid: 1,
+                name: "a.asm".into(),
+                exit_code: Some(0),
+                status: EndKind::Exited,
+                reason: None,
+                counters,
+                timing: Timing {
+                    arrival: 0,
+                    first_run: Some(0),
+                    finish: Some(40),
+                    turnaround: Some(40),
+                    waiting: 0,
+                    response: Some(0),
+                    cpu_ticks: 30,
+                    context_switches: 0,
+                },
+            }],
+            ClockTotals {
+                elapsed_ticks: 40,
+                switch_ticks: 4,
+                idle_ticks: 6,
+            },
+        )
     }
 
     #[test]
@@ -185,11 +309,15 @@ mod tests {
             concat!(
                 r#"{"instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
-                r#""evictions":0,"swap_ins":0,"swap_outs":0,"processes":[{"pid":1,"#,
+                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"elapsed_ticks":40,"switch_ticks":4,"#,
+                r#""idle_ticks":6,"#,
+                r#""cpu_utilization":0.75,"processes":[{"pid":1,"#,
                 r#""name":"a.asm","exit_code":0,"status":"exited","reason":null,"#,
                 r#""instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
-                r#""evictions":0,"swap_ins":0,"swap_outs":0}]}"#
+                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"arrival":0,"first_run":0,"#,
+                r#""finish":40,"turnaround":40,"waiting":0,"response":0,"cpu_ticks":30,"#,
+                r#""context_switches":0}]}"#
             )
         );
     }
@@ -200,8 +328,12 @@ mod tests {
         sample().write_table(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 13);
+        assert_eq!(lines.len(), 26);
         assert_eq!(lines[0], "counter               total        pid 1");
         assert_eq!(lines[1], "instructions              3            3");
+        assert_eq!(lines[15], "first_run                              0");
+        assert_eq!(lines[22], "elapsed_ticks            40");
+        assert_eq!(lines[23], "switch_ticks              4");
+        assert_eq!(lines[25], "cpu_utilization      0.7500");
     }
 }

@@ -6,6 +6,8 @@
 //! logging; every event here is part of the documented trace format.
 
 use crate::hw::mmu::{AccessKind, WalkStep};
+use crate::hw::swap::Transfer;
+use crate::kernel::thread::ThreadState;
 use serde::Serialize;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -44,6 +46,40 @@ pub enum PageSource {
     Image,
     /// A swap slot.
     Swap,
+}
+
+/// Stage of a swap-device request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DevicePhase {
+    /// Submitted to the device's queue.
+    Queued,
+    /// Completed by the device.
+    Done,
+}
+
+/// Action that a `lock` event reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockAction {
+    /// The thread got the mutex.
+    Acquire,
+    /// The thread found the mutex held and blocks.
+    Contend,
+    /// The thread let go of the mutex.
+    Release,
+}
+
+/// Operation that an `io` event reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IoOp {
+    /// A read completed; `value` is the byte count (0 at the end of input).
+    Read,
+    /// A read found no input and waits; `value` is the tick of the next byte.
+    Wait,
+    /// A write completed; `value` is the byte count.
+    Write,
 }
 
 /// What happened.
@@ -128,11 +164,93 @@ pub enum EventKind {
         /// The message shown to the user.
         reason: String,
     },
+    /// A request to the swap device was queued or completed.
+    Device {
+        /// Queued or done.
+        phase: DevicePhase,
+        /// Thread that waits for the request.
+        tid: u32,
+        /// Read or write.
+        transfer: Transfer,
+        /// Swap slot, or null for a read from the program image.
+        slot: Option<u32>,
+        /// Tick when the device starts the transfer.
+        start: u64,
+        /// Tick when it completes.
+        done: u64,
+        /// Requests in the device's queue after this event, the one in progress included.
+        queue: usize,
+    },
+    /// A store to a copy-on-write page.
+    Cow {
+        /// The store's virtual address.
+        va: u32,
+        /// Its page.
+        vpn: u32,
+        /// The shared frame.
+        from_pfn: u32,
+        /// The writer's frame afterwards: a new copy, or `from_pfn` when the
+        /// writer was the last sharer and the page only became writable.
+        to_pfn: u32,
+    },
+    /// A kernel mutex was acquired, contended or released.
+    Lock {
+        /// The thread that acts.
+        tid: u32,
+        /// The mutex's address.
+        addr: u32,
+        /// Acquire, contend or release.
+        action: LockAction,
+        /// For contend, the holder; for a release, the waiter that gets the
+        /// mutex; null otherwise.
+        other: Option<u32>,
+    },
+    /// Console I/O by a thread.
+    Io {
+        /// The thread.
+        tid: u32,
+        /// Read, wait or write.
+        op: IoOp,
+        /// File descriptor.
+        fd: u32,
+        /// Bytes moved, or for a wait the tick the next input byte arrives.
+        value: i64,
+    },
+    /// The CPU went from one thread to another.
+    Switch {
+        /// The thread that ran last, or null before the first switch.
+        from: Option<u32>,
+        /// The thread that runs now.
+        to: u32,
+        /// Why `from` left the CPU: `preempted`, `yielded`, `blocked` or `exited`.
+        reason: String,
+    },
+    /// A system call.
+    Syscall {
+        /// The calling thread.
+        tid: u32,
+        /// The call's name, or its number when unknown.
+        name: String,
+        /// r1, r2 and r3 at the call.
+        args: [u32; 3],
+        /// r0 after the call, or null when the thread blocked or ended first.
+        result: Option<i32>,
+    },
+    /// A thread changed state.
+    State {
+        /// The thread.
+        tid: u32,
+        /// Its new state.
+        state: ThreadState,
+        /// Why, for a waiting thread: what it waits for (null otherwise).
+        reason: Option<String>,
+    },
 }
 
 /// Event kinds as `--trace-filter` names them.
 pub const KINDS: &[&str] = &[
-    "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop",
+    "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device",
+    "state", "cow", "lock", "io", "switch", "syscall",
 ];
 
 impl EventKind {
@@ -151,6 +269,13 @@ impl EventKind {
             EventKind::SwapIn { .. } => 5,
             EventKind::Exit { .. } => 6,
             EventKind::Stop { .. } => 7,
+            EventKind::Device { .. } => 8,
+            EventKind::State { .. } => 9,
+            EventKind::Cow { .. } => 10,
+            EventKind::Lock { .. } => 11,
+            EventKind::Io { .. } => 12,
+            EventKind::Switch { .. } => 13,
+            EventKind::Syscall { .. } => 14,
         }
     }
 }
@@ -177,6 +302,20 @@ pub mod kind {
     pub const EXIT: u16 = 1 << 6;
     /// `stop`.
     pub const STOP: u16 = 1 << 7;
+    /// `device`.
+    pub const DEVICE: u16 = 1 << 8;
+    /// `state`.
+    pub const STATE: u16 = 1 << 9;
+    /// `cow`.
+    pub const COW: u16 = 1 << 10;
+    /// `lock`.
+    pub const LOCK: u16 = 1 << 11;
+    /// `io`.
+    pub const IO: u16 = 1 << 12;
+    /// `switch`.
+    pub const SWITCH: u16 = 1 << 13;
+    /// `syscall`.
+    pub const SYSCALL: u16 = 1 << 14;
 }
 
 /// An unknown name in `--trace-filter`.
@@ -392,6 +531,99 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
             (None, None) => write!(out, "ended")?,
         },
         EventKind::Stop { reason } => write!(out, "{reason}")?,
+        EventKind::Device {
+            phase,
+            tid,
+            transfer,
+            slot,
+            start,
+            done,
+            queue,
+        } => {
+            let phase = match phase {
+                DevicePhase::Queued => "queued",
+                DevicePhase::Done => "done",
+            };
+            let transfer = match transfer {
+                Transfer::Read => "read",
+                Transfer::Write => "write",
+            };
+            let target = match slot {
+                Some(slot) => format!("slot {slot}"),
+                None => "image".to_string(),
+            };
+            write!(
+                out,
+                "{phase:<6} {transfer:<5} {target} for tid {tid}  ticks {start}..{done}  queue {queue}"
+            )?
+        }
+        EventKind::Cow {
+            va,
+            vpn,
+            from_pfn,
+            to_pfn,
+        } => {
+            if from_pfn == to_pfn {
+                write!(
+                    out,
+                    "store va 0x{va:08x} vpn 0x{vpn:05x}  pfn {from_pfn} made writable (last sharer)"
+                )?
+            } else {
+                write!(
+                    out,
+                    "store va 0x{va:08x} vpn 0x{vpn:05x}  copied pfn {from_pfn} -> pfn {to_pfn}"
+                )?
+            }
+        }
+        EventKind::Lock {
+            tid,
+            addr,
+            action,
+            other,
+        } => {
+            let action = match action {
+                LockAction::Acquire => "acquire",
+                LockAction::Contend => "contend",
+                LockAction::Release => "release",
+            };
+            write!(out, "{action:<7} 0x{addr:08x} by tid {tid}")?;
+            match (action, other) {
+                ("contend", Some(owner)) => write!(out, "  held by tid {owner}")?,
+                ("release", Some(next)) => write!(out, "  handed to tid {next}")?,
+                _ => {}
+            }
+        }
+        EventKind::Io { tid, op, fd, value } => match op {
+            IoOp::Read => write!(out, "read  fd {fd} {value} bytes by tid {tid}")?,
+            IoOp::Write => write!(out, "write fd {fd} {value} bytes by tid {tid}")?,
+            IoOp::Wait => write!(out, "wait  fd {fd} until tick {value} by tid {tid}")?,
+        },
+        EventKind::Switch { from, to, reason } => match from {
+            Some(from) => write!(out, "tid {from} -> tid {to}  ({reason})")?,
+            None => write!(out, "-> tid {to}")?,
+        },
+        EventKind::Syscall {
+            tid,
+            name,
+            args,
+            result,
+        } => {
+            write!(
+                out,
+                "{name}(0x{:x}, 0x{:x}, 0x{:x}) by tid {tid}",
+                args[0], args[1], args[2]
+            )?;
+            match result {
+                Some(result) => write!(out, " = {result}")?,
+                None => write!(out, " (no result yet)")?,
+            }
+        }
+        EventKind::State { tid, state, reason } => {
+            write!(out, "tid {tid} {state}")?;
+            if let Some(reason) = reason {
+                write!(out, " ({reason})")?;
+            }
+        }
     }
     out.push('\n');
     Ok(())
@@ -609,6 +841,100 @@ mod tests {
             },
             "         7  pid 2   stop      stopped after 5 ticks",
         );
+        check_text(
+            EventKind::Device {
+                phase: DevicePhase::Queued,
+                tid: 4,
+                transfer: Transfer::Write,
+                slot: Some(3),
+                start: 9,
+                done: 109,
+                queue: 2,
+            },
+            "         7  pid 2   device    queued write slot 3 for tid 4  ticks 9..109  queue 2",
+        );
+        check_text(
+            EventKind::Device {
+                phase: DevicePhase::Done,
+                tid: 4,
+                transfer: Transfer::Read,
+                slot: None,
+                start: 9,
+                done: 109,
+                queue: 0,
+            },
+            "         7  pid 2   device    done   read  image for tid 4  ticks 9..109  queue 0",
+        );
+        check_text(
+            EventKind::State {
+                tid: 4,
+                state: ThreadState::Waiting,
+                reason: Some("the swap device".into()),
+            },
+            "         7  pid 2   state     tid 4 waiting (the swap device)",
+        );
+        check_text(
+            EventKind::Cow {
+                va: 0x20004,
+                vpn: 0x20,
+                from_pfn: 70,
+                to_pfn: 71,
+            },
+            "         7  pid 2   cow       store va 0x00020004 vpn 0x00020  copied pfn 70 -> pfn 71",
+        );
+        check_text(
+            EventKind::Cow {
+                va: 0x20004,
+                vpn: 0x20,
+                from_pfn: 70,
+                to_pfn: 70,
+            },
+            "         7  pid 2   cow       store va 0x00020004 vpn 0x00020  pfn 70 made writable (last sharer)",
+        );
+        check_text(
+            EventKind::Lock {
+                tid: 3,
+                addr: 0x20000,
+                action: LockAction::Contend,
+                other: Some(2),
+            },
+            "         7  pid 2   lock      contend 0x00020000 by tid 3  held by tid 2",
+        );
+        check_text(
+            EventKind::Lock {
+                tid: 2,
+                addr: 0x20000,
+                action: LockAction::Release,
+                other: Some(3),
+            },
+            "         7  pid 2   lock      release 0x00020000 by tid 2  handed to tid 3",
+        );
+        check_text(
+            EventKind::Io {
+                tid: 2,
+                op: IoOp::Wait,
+                fd: 0,
+                value: 150,
+            },
+            "         7  pid 2   io        wait  fd 0 until tick 150 by tid 2",
+        );
+        check_text(
+            EventKind::Switch {
+                from: Some(1),
+                to: 2,
+                reason: "blocked".into(),
+            },
+            "         7  pid 2   switch    tid 1 -> tid 2  (blocked)",
+        );
+        check_text(
+            EventKind::Syscall {
+                tid: 2,
+                name: "write".into(),
+                args: [1, 0x20000, 5],
+                result: Some(5),
+            },
+            "         7  pid 2   syscall   write(0x1, 0x20000, 0x5) by tid 2 = 5",
+        );
     }
 
     #[test]
@@ -635,7 +961,7 @@ mod tests {
         let error = Filter::parse("access,tlb").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop"
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io, switch, syscall"
         );
     }
 

@@ -160,6 +160,7 @@ impl Cpu {
                 self.pc = next;
                 return Ok(Step::Syscall(number));
             }
+            Instruction::Xchg { rd, addr } => self.op_xchg(bus, rd, addr)?,
         }
         self.pc = next;
         Ok(Step::Continue)
@@ -203,6 +204,21 @@ impl Cpu {
         addr: MemAddr,
     ) -> Result<(), Exception<B::Error>> {
         bus.store(self.effective_address(addr), width.bytes(), self.reg(rs))?;
+        Ok(())
+    }
+
+    /// Swaps `rd` with the word at `addr`. The CPU runs one instruction at a
+    /// time, so nothing can touch the word between the load and the store.
+    fn op_xchg<B: Bus>(
+        &mut self,
+        bus: &mut B,
+        rd: Reg,
+        addr: MemAddr,
+    ) -> Result<(), Exception<B::Error>> {
+        let va = self.effective_address(addr);
+        let old = bus.load(va, 4)?;
+        bus.store(va, 4, self.reg(rd))?;
+        self.set_reg(rd, old);
         Ok(())
     }
 
@@ -361,6 +377,41 @@ mod tests {
         assert_eq!(cpu.step(&mut bus), Ok(Step::Continue));
         assert_eq!((cpu.pc, cpu.reg(Reg::SP)), (0x1008, 0x9000));
         assert_eq!(cpu.step(&mut bus), Ok(Step::Halt));
+    }
+
+    #[test]
+    fn xchg_swaps_register_and_word() {
+        let addr = MemAddr::Based {
+            base: r(2),
+            offset: 4,
+        };
+        let program = [
+            Instruction::Li {
+                rd: r(2),
+                imm: 0x8000,
+            },
+            Instruction::Li { rd: r(1), imm: 5 },
+            Instruction::Xchg { rd: r(1), addr },
+            Instruction::Li { rd: r(3), imm: 9 },
+            Instruction::Xchg { rd: r(3), addr },
+        ];
+        let (cpu, mut bus) = run(&program, 5);
+        assert_eq!(cpu.reg(r(1)), 0, "the word was 0");
+        assert_eq!(cpu.reg(r(3)), 5, "the first exchange stored 5");
+        assert_eq!(bus.load(0x8004, 4), Ok(9));
+    }
+
+    #[test]
+    fn faulting_xchg_keeps_rd() {
+        let mut bus = FlatBus::new(&[Instruction::Xchg {
+            rd: r(1),
+            addr: MemAddr::Absolute(0x8000),
+        }]);
+        bus.bad = Some(0x8000);
+        let mut cpu = Cpu::new(0x1000, 0x9000);
+        cpu.set_reg(r(1), 3);
+        assert_eq!(cpu.step(&mut bus), Err(Exception::Bus(0x8000)));
+        assert_eq!((cpu.pc, cpu.reg(r(1))), (0x1000, 3));
     }
 
     #[test]

@@ -106,6 +106,18 @@ impl Pte {
     pub fn with_dirty(self) -> Pte {
         Pte(self.0 | DIRTY)
     }
+
+    /// Returns the entry read-only and marked copy-on-write, as `fork`
+    /// leaves a writable page shared by parent and child.
+    pub fn as_copy_on_write(self) -> Pte {
+        Pte((self.0 & !WRITABLE) | COPY_ON_WRITE)
+    }
+
+    /// Returns the entry writable with the copy-on-write mark cleared, for
+    /// the last sharer of a copy-on-write page.
+    pub fn as_private_writable(self) -> Pte {
+        Pte((self.0 | WRITABLE) & !COPY_ON_WRITE)
+    }
 }
 
 impl fmt::Debug for Pte {
@@ -289,6 +301,15 @@ mod tests {
             prop_assert!(!pte.copy_on_write());
             prop_assert_eq!(pte.swap_slot(), None);
             prop_assert!(!pte.without_accessed().accessed());
+        }
+
+        #[test]
+        fn copy_on_write_round_trips(pfn in 0u32..(1 << 20), dirty: bool) {
+            let pte = if dirty { Pte::mapped(pfn, true).with_dirty() } else { Pte::mapped(pfn, true) };
+            let shared = pte.as_copy_on_write();
+            prop_assert!(shared.present() && !shared.writable() && shared.copy_on_write());
+            prop_assert_eq!((shared.pfn(), shared.dirty()), (pfn, dirty));
+            prop_assert_eq!(shared.as_private_writable(), pte);
         }
 
         #[test]

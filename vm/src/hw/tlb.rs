@@ -128,6 +128,14 @@ impl Tlb {
         }
     }
 
+    /// Removes every translation, as a context switch does on hardware
+    /// without ASID tags.
+    pub fn flush(&mut self) {
+        for slot in &mut self.slots {
+            slot.valid = false;
+        }
+    }
+
     /// Returns the cached VPNs of `asid` from least to most recently used.
     pub fn lru_order(&self, asid: Asid) -> Vec<u32> {
         let mut valid: Vec<&Slot> = self

@@ -25,6 +25,8 @@ pub struct KernelBus<'a> {
     pub sys: &'a mut System,
     /// The running process.
     pub pid: u32,
+    /// The running thread.
+    pub tid: u32,
     /// Its address-space identifier.
     pub asid: Asid,
     /// Address of the instruction being executed, for messages.
@@ -57,7 +59,7 @@ impl KernelBus<'_> {
             Err(fault) => {
                 self.sys.charge_walk(fault.levels_walked);
                 self.trace_walk(va, access, None);
-                fault::handle(self, fault)?;
+                let resolution = fault::handle(self, fault)?;
 
                 // The handler mapped the page, so the retry must succeed. A
                 // second fault would be a kernel bug: report it, never loop.
@@ -66,7 +68,7 @@ impl KernelBus<'_> {
                     .mmu
                     .translate(&mut self.sys.memory, va, access, size)
                 {
-                    Ok(translation) => (translation, true),
+                    Ok(translation) => (translation, resolution == fault::Resolution::Loaded),
                     Err(again) => {
                         return Err(self.die(format!(
                             "internal error: {access} at 0x{va:08x} faulted again after its page fault was handled ({:?})",
@@ -96,11 +98,13 @@ impl KernelBus<'_> {
         }
         fault::after_reference(self.sys);
         if let Some(out) = &mut self.sys.refs_out {
-            let reference = Reference {
-                page: self.sys.geometry.vpn(va) as u64,
-                write,
+            let vpn = self.sys.geometry.vpn(va) as u64;
+            let page = if self.sys.refs_tagged {
+                refs::page_key(self.asid.0, vpn as u32)
+            } else {
+                vpn
             };
-            if let Err(error) = refs::write_reference(out, reference) {
+            if let Err(error) = refs::write_reference(out, Reference { page, write }) {
                 self.sys.output_failed(error);
             }
         }

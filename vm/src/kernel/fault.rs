@@ -5,14 +5,26 @@
 //! the caller retries the faulting access, or the process is killed. The
 //! kill message names the address, the access kind, the pc and the source line.
 
-use super::vmm::{self, FrameOwner, OutOfTables, RegionKind};
+use super::cow;
+use super::vmm::{self, FrameOwner, Mapping, OutOfTables, RegionKind};
 use super::{describe_location, KernelBus, Killed};
 use crate::hw::mmu::{AccessKind, Fault, FaultCause};
 use crate::hw::page_table::Pte;
-use crate::hw::PhysAddr;
+use crate::hw::swap::Transfer;
 use crate::object::STACK_TOP;
 use crate::policy::{FrameIdx, ReferenceBits};
-use crate::trace::{self, EventKind, FaultKind, PageSource};
+use crate::trace::{self, DevicePhase, EventKind, FaultKind, PageSource};
+
+/// Outcome of a handled fault for the faulting page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// A page was loaded into a frame, and the policy was notified through
+    /// `on_load`, which counts as the access's reference.
+    Loaded,
+    /// The page stayed in its frame (a copy-on-write page whose last sharer
+    /// writes it); the access's reference is still to be reported.
+    Upgraded,
+}
 
 /// Handles `fault` for the process behind `bus`.
 ///
@@ -21,7 +33,7 @@ use crate::trace::{self, EventKind, FaultKind, PageSource};
 /// Returns [`Killed`] (with the reason recorded in the bus) for a
 /// segmentation fault, a misaligned access, an exhausted page-table pool or
 /// an exhausted swap device.
-pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
+pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Killed> {
     let page_size = bus.sys.config.page_size;
     let vpn = bus.sys.geometry.vpn(fault.va);
     let page_va = fault.va & !(page_size - 1);
@@ -34,6 +46,11 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
             "misaligned {} of {size} bytes at 0x{:08x} {location}: the address must be a multiple of {size}",
             fault.access, fault.va
         )));
+    }
+    if fault.cause == FaultCause::Protection {
+        if let Some((pte_addr, pte)) = cow::copy_on_write_pte(bus, vpn) {
+            return cow::handle_write(bus, fault, vpn, pte_addr, pte);
+        }
     }
     let region = match (fault.cause, bus.space.region_of(page_va)) {
         (FaultCause::Protection, _) => return Err(segfault(bus, fault, vpn, "read-only page")),
@@ -104,12 +121,12 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
     match swap_slot {
         Some(slot) => {
             let sys = &mut *bus.sys;
-            let latency = sys.swap.read(slot, sys.memory.frame_mut(pfn));
-            sys.advance(latency);
+            sys.swap.read(slot, sys.memory.frame_mut(pfn));
             bus.stats.swap_ins += 1;
             if bus.sys.tracer.wants(trace::kind::SWAP_IN) {
                 bus.sys.emit(bus.pid, EventKind::SwapIn { slot, pfn, vpn });
             }
+            submit_io(bus, Transfer::Read, Some(slot));
         }
         None => {
             let page = bus.sys.memory.frame_mut(pfn);
@@ -119,10 +136,9 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
                 page.fill(0);
             }
             // The program image sits on the same disk as swap, so reading
-            // a page of it costs a swap read.
+            // a page of it is a swap read.
             if source == PageSource::Image {
-                let latency = bus.sys.config.swap_read_latency;
-                bus.sys.advance(latency);
+                submit_io(bus, Transfer::Read, None);
             }
         }
     }
@@ -134,10 +150,12 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
     bus.sys.frames.set(
         frame,
         FrameOwner {
-            pid: bus.pid,
-            asid: bus.asid,
-            vpn,
-            pte_addr,
+            mappings: vec![Mapping {
+                pid: bus.pid,
+                asid: bus.asid,
+                vpn,
+                pte_addr,
+            }],
             swap_slot,
         },
     );
@@ -153,7 +171,35 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<(), Killed> {
         FaultKind::Major => bus.stats.major_faults += 1,
         _ => bus.stats.minor_faults += 1,
     }
-    Ok(())
+    Ok(Resolution::Loaded)
+}
+
+/// Queues a transfer on the swap device for the faulting thread, which
+/// then waits until the device completes it.
+///
+/// The bytes have already moved, so the faulting access completes at once
+/// and is the thread's one reference. The thread leaves the CPU after the
+/// instruction and runs again only when the device is done. A page loaded
+/// for a waiting thread may meanwhile be evicted by another process; its
+/// access is complete already. Nothing is retried, so nothing can livelock.
+pub(super) fn submit_io(bus: &mut KernelBus<'_>, transfer: Transfer, slot: Option<u32>) {
+    let request = bus.sys.swap.submit(bus.sys.clock, bus.tid, transfer, slot);
+    bus.sys.device_wait = bus.sys.device_wait.max(request.done);
+    if bus.sys.tracer.wants(trace::kind::DEVICE) {
+        let queue = bus.sys.swap.queue_len();
+        bus.sys.emit(
+            bus.pid,
+            EventKind::Device {
+                phase: DevicePhase::Queued,
+                tid: bus.tid,
+                transfer,
+                slot,
+                start: request.start,
+                done: request.done,
+                queue,
+            },
+        );
+    }
 }
 
 /// Counts and traces a segmentation fault and kills the process.
@@ -194,10 +240,13 @@ fn segfault(bus: &mut KernelBus<'_>, fault: Fault, vpn: u32, cause: &str) -> Kil
 
 /// Evicts the page the policy chooses and returns its now free frame.
 ///
-/// A dirty page is written to swap: to the slot it was read from, or to a
-/// newly allocated one. A clean page is dropped, because a copy exists
-/// already: in its swap slot, in the program image, or as zeros.
-fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
+/// Every mapping of the frame is unmapped, so a page shared after `fork`
+/// leaves all its sharers at once. A dirty page (dirty in any mapping) is
+/// written to swap: to the slot it was read from when no one else holds
+/// that slot, or else to a newly allocated one. A clean page is dropped,
+/// because a copy exists already: in its swap slot, in the program image,
+/// or as zeros.
+pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
     let sys = &mut *bus.sys;
     let mut bits = PteBits {
         sys_frames: &sys.frames,
@@ -205,58 +254,75 @@ fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
         tlb: sys.mmu.tlb_mut(),
     };
     let frame = sys.policy.choose_victim(&mut bits);
-    let Some(owner) = sys.frames.owner(frame).copied() else {
+    let Some(owner) = sys.frames.owner(frame).cloned() else {
         *bus.kill = Some(format!(
             "internal error: policy {} chose frame {frame}, which holds no page",
             sys.policy.name()
         ));
         return Err(Killed);
     };
+    let first = *owner.first();
     let pfn = sys.pfn_of(frame);
-    let pte = Pte(sys.memory.read_u32(owner.pte_addr));
-    let dirty = pte.dirty();
+    let dirty = owner
+        .mappings
+        .iter()
+        .any(|mapping| Pte(sys.memory.read_u32(mapping.pte_addr)).dirty());
     if sys.tracer.wants(trace::kind::EVICTION) {
         sys.emit(
             bus.pid,
             EventKind::Eviction {
-                owner: owner.pid,
-                vpn: owner.vpn,
+                owner: first.pid,
+                vpn: first.vpn,
                 pfn,
                 dirty,
             },
         );
     }
 
+    // The frame's hold on its slot passes to the first mapping's PTE; every
+    // further mapping adds a holder.
     let new_pte = match (dirty, owner.swap_slot) {
         (false, Some(slot)) => Pte::swapped(slot),
         (false, None) => Pte::EMPTY,
         (true, existing) => {
-            let Some(slot) = existing.or_else(|| sys.slots.take()) else {
+            let private = existing.filter(|&slot| sys.slots.holders(slot) == 1);
+            let Some(slot) = private.or_else(|| sys.slots.take()) else {
                 let n_slots = sys.slots.size();
                 *bus.kill = Some(format!(
                     "out of swap: all {n_slots} slots are in use when evicting a page {location}; raise --swap-slots"
                 ));
                 return Err(Killed);
             };
-            let latency = sys.swap.write(slot, sys.memory.frame(pfn));
-            sys.advance(latency);
+            if let Some(shared) = existing.filter(|&existing| existing != slot) {
+                sys.release_slot(shared);
+            }
+            sys.swap.write(slot, sys.memory.frame(pfn));
             bus.stats.swap_outs += 1;
             if sys.tracer.wants(trace::kind::SWAP_OUT) {
                 sys.emit(
-                    owner.pid,
+                    first.pid,
                     EventKind::SwapOut {
                         slot,
                         pfn,
-                        vpn: owner.vpn,
+                        vpn: first.vpn,
                     },
                 );
             }
+            submit_io(bus, Transfer::Write, Some(slot));
             Pte::swapped(slot)
         }
     };
+    let sys = &mut *bus.sys;
 
-    sys.memory.write_u32(owner.pte_addr, new_pte.0);
-    sys.mmu.tlb_mut().invalidate(owner.asid, owner.vpn);
+    for (index, mapping) in owner.mappings.iter().enumerate() {
+        if index > 0 {
+            if let Some(slot) = new_pte.swap_slot() {
+                sys.slots.hold(slot);
+            }
+        }
+        sys.memory.write_u32(mapping.pte_addr, new_pte.0);
+        sys.mmu.tlb_mut().invalidate(mapping.asid, mapping.vpn);
+    }
     sys.policy.on_free(frame);
     sys.frames.release(frame);
     let taken = sys.frames.take_free();
@@ -284,7 +350,8 @@ pub(super) fn after_reference(sys: &mut super::System) {
 }
 
 /// The accessed and dirty bits of the occupied frames, read from and
-/// written to their leaf PTEs in physical memory.
+/// written to their leaf PTEs in physical memory. A frame shared by several
+/// mappings is referenced (or dirty) when any of its PTEs says so.
 struct PteBits<'a> {
     sys_frames: &'a vmm::FrameTable,
     memory: &'a mut crate::hw::memory::PhysicalMemory,
@@ -292,29 +359,37 @@ struct PteBits<'a> {
 }
 
 impl PteBits<'_> {
-    fn pte(&self, frame: FrameIdx) -> Option<(PhysAddr, Pte)> {
-        let owner = self.sys_frames.owner(frame)?;
-        Some((owner.pte_addr, Pte(self.memory.read_u32(owner.pte_addr))))
+    fn any_pte(&self, frame: FrameIdx, test: impl Fn(Pte) -> bool) -> bool {
+        self.sys_frames.owner(frame).is_some_and(|owner| {
+            owner
+                .mappings
+                .iter()
+                .any(|mapping| test(Pte(self.memory.read_u32(mapping.pte_addr))))
+        })
     }
 }
 
 impl ReferenceBits for PteBits<'_> {
     fn is_referenced(&self, frame: FrameIdx) -> bool {
-        self.pte(frame).is_some_and(|(_, pte)| pte.accessed())
+        self.any_pte(frame, Pte::accessed)
     }
 
-    /// Clears the accessed bit and drops the TLB entry, so the next access
-    /// walks the table and sets the bit again.
+    /// Clears the accessed bits and drops the TLB entries, so the next
+    /// access walks the table and sets a bit again.
     fn clear_referenced(&mut self, frame: FrameIdx) {
-        if let Some((pte_addr, pte)) = self.pte(frame) {
-            self.memory.write_u32(pte_addr, pte.without_accessed().0);
-            let owner = self.sys_frames.owner(frame).expect("pte found the owner");
-            self.tlb.invalidate(owner.asid, owner.vpn);
+        let Some(owner) = self.sys_frames.owner(frame) else {
+            return;
+        };
+        for mapping in &owner.mappings {
+            let pte = Pte(self.memory.read_u32(mapping.pte_addr));
+            self.memory
+                .write_u32(mapping.pte_addr, pte.without_accessed().0);
+            self.tlb.invalidate(mapping.asid, mapping.vpn);
         }
     }
 
     fn is_dirty(&self, frame: FrameIdx) -> bool {
-        self.pte(frame).is_some_and(|(_, pte)| pte.dirty())
+        self.any_pte(frame, Pte::dirty)
     }
 }
 
@@ -332,25 +407,6 @@ pub fn unmap_pages(bus: &mut KernelBus<'_>, vpns: std::ops::Range<u32>) {
         ) else {
             continue;
         };
-        let pte = Pte(bus.sys.memory.read_u32(pte_addr));
-        if pte.present() {
-            let frame = bus.sys.frame_index(pte.pfn());
-            if let Some(slot) = bus
-                .sys
-                .frames
-                .owner(frame)
-                .and_then(|owner| owner.swap_slot)
-            {
-                bus.sys.swap.discard(slot);
-                bus.sys.slots.give_back(slot);
-            }
-            bus.sys.policy.on_free(frame);
-            bus.sys.frames.release(frame);
-            bus.sys.mmu.tlb_mut().invalidate(bus.asid, vpn);
-        } else if let Some(slot) = pte.swap_slot() {
-            bus.sys.swap.discard(slot);
-            bus.sys.slots.give_back(slot);
-        }
-        bus.sys.memory.write_u32(pte_addr, Pte::EMPTY.0);
+        bus.sys.drop_page(bus.asid, vpn, pte_addr);
     }
 }

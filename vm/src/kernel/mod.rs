@@ -6,33 +6,44 @@
 //! hands faults to [`fault`], reports every completed access to the
 //! replacement policy, and writes the trace and the reference string.
 //!
-//! Issue scope: processes run one after another in pid order, each to its
-//! end. A scheduler that interleaves them is a later addition.
+//! Each process has one or more threads; the run loop (`dispatch`) hands
+//! the CPU to them through a [`scheduler::Scheduler`].
 
 mod bus;
+mod cow;
+mod dispatch;
 pub mod fault;
+pub mod io;
+pub mod lifecycle;
 pub mod process;
 pub mod scheduler;
+pub mod sync;
 pub mod syscall;
+pub mod thread;
+mod threads;
 pub mod vmm;
 
 use crate::config::{ConfigError, MachineConfig};
-use crate::hw::cpu::{Exception, Step};
+use crate::gantt::Slice;
+use crate::hw::cpu::{Cpu, Exception};
 use crate::hw::memory::PhysicalMemory;
 use crate::hw::mmu::Mmu;
 use crate::hw::page_table::{Geometry, Pte};
 use crate::hw::swap::SwapDevice;
-use crate::hw::Asid;
+use crate::hw::{Asid, PhysAddr};
 use crate::isa::INSTRUCTION_BYTES;
 use crate::object::{Object, STACK_TOP};
 use crate::policy::{self, ReplacementPolicy};
-use crate::stats::{Counters, RunStats};
+use crate::stats::{ClockTotals, Counters, RunStats};
 use crate::trace::{self, Event, EventKind, Tracer};
 pub use bus::{KernelBus, Killed};
-use process::{ExitStatus, Process, ProcessState};
+use process::{Process, ProcessState, ProcessTiming};
+use scheduler::{ReadyReason, Scheduler, TaskParams};
+use std::collections::BTreeSet;
 use std::fmt;
-use std::io::{self, Write};
-use vmm::{AddressSpace, FrameTable, Pool};
+use std::io::Write;
+use thread::{Thread, ThreadState};
+use vmm::{AddressSpace, FrameTable, Pool, SlotTable};
 
 /// The machine the kernel runs on, and the kernel's global tables.
 pub struct System {
@@ -50,8 +61,8 @@ pub struct System {
     pub frames: FrameTable,
     /// Free frames of the page-table pool (numbers are PFNs).
     pub tables: Pool,
-    /// Free swap slots.
-    pub slots: Pool,
+    /// Swap slots and their holders.
+    pub slots: SlotTable,
     /// The replacement policy over the user frames.
     pub policy: Box<dyn ReplacementPolicy>,
     /// References counted for the policy's periodic sampling.
@@ -65,10 +76,21 @@ pub struct System {
     pub tracer: Tracer,
     /// Destination of the reference string, if any.
     pub refs_out: Option<Box<dyn Write>>,
-    /// The guests' console.
+    /// The guests' console: standard output, file descriptor 1.
     pub console: Box<dyn Write>,
+    /// The guests' standard error, file descriptor 2.
+    pub errors: Box<dyn Write>,
+    /// The guests' standard input, file descriptor 0.
+    pub stdin: io::Stdin,
     /// The first error writing the console or the reference string.
-    pub output_error: Option<io::Error>,
+    pub output_error: Option<std::io::Error>,
+    /// Completion tick of the last transfer the running thread queued on
+    /// the swap device during its current instruction, or 0. The run loop
+    /// blocks the thread when it lies in the future.
+    pub device_wait: u64,
+    /// Whether reference-string lines carry the pid (`PID:VPN`), as they
+    /// do when the run has more than one process.
+    pub refs_tagged: bool,
 }
 
 impl System {
@@ -110,8 +132,38 @@ impl System {
         }
     }
 
+    /// Removes one holder of `slot`, and discards the slot's contents when
+    /// that was the last.
+    pub(crate) fn release_slot(&mut self, slot: u32) {
+        if self.slots.release(slot) {
+            self.swap.discard(slot);
+        }
+    }
+
+    /// Unmaps page `vpn` of address space `asid`, whose leaf PTE is at
+    /// `pte_addr`. A resident page loses this mapping, and its frame is
+    /// freed (telling the policy) when no other process shares it. A
+    /// swapped page lets go of its slot. The PTE becomes empty.
+    pub(crate) fn drop_page(&mut self, asid: Asid, vpn: u32, pte_addr: PhysAddr) {
+        let pte = Pte(self.memory.read_u32(pte_addr));
+        if pte.present() {
+            let frame = self.frame_index(pte.pfn());
+            if self.frames.remove_mapping(frame, asid, vpn) == 0 {
+                if let Some(slot) = self.frames.owner(frame).and_then(|owner| owner.swap_slot) {
+                    self.release_slot(slot);
+                }
+                self.policy.on_free(frame);
+                self.frames.release(frame);
+            }
+            self.mmu.tlb_mut().invalidate(asid, vpn);
+        } else if let Some(slot) = pte.swap_slot() {
+            self.release_slot(slot);
+        }
+        self.memory.write_u32(pte_addr, Pte::EMPTY.0);
+    }
+
     /// Records an output error and stops the run.
-    pub(crate) fn output_failed(&mut self, error: io::Error) {
+    pub(crate) fn output_failed(&mut self, error: std::io::Error) {
         if self.output_error.is_none() {
             self.output_error = Some(error);
         }
@@ -151,7 +203,31 @@ impl std::error::Error for SpawnError {}
 /// The operating system and its machine.
 pub struct Kernel {
     sys: System,
+    /// Every process, at index `pid - 1`; terminated ones stay for their statistics.
     processes: Vec<Process>,
+    /// Every thread, at index `tid - 1`.
+    threads: Vec<Thread>,
+    scheduler: Box<dyn Scheduler>,
+    /// The thread on the CPU.
+    running: Option<u32>,
+    /// The thread that ran last, to tell a context switch from a resumption.
+    last_thread: Option<u32>,
+    /// Clock value when the running thread was dispatched.
+    dispatched_at: u64,
+    /// Ticks spent on context switches.
+    switch_ticks: u64,
+    /// Ticks with no thread ready.
+    idle_ticks: u64,
+    /// Sleeping threads as `(wake tick, tid)`, earliest first.
+    timers: BTreeSet<(u64, u32)>,
+    /// The kernel mutexes.
+    mutexes: sync::Mutexes,
+    /// The CPU timeline (threads, switches, idle time) for the Gantt chart.
+    timeline: Vec<Slice>,
+    /// Reason the thread that ran last left the CPU.
+    last_stop: Option<scheduler::StopReason>,
+    /// Number and arguments of a process call in progress, for its trace event.
+    pending_syscall: Option<(u32, [u32; 3])>,
 }
 
 impl Kernel {
@@ -176,7 +252,7 @@ impl Kernel {
             ),
             frames: FrameTable::new(config.frames),
             tables: Pool::new(config.page_table_frames as u32),
-            slots: Pool::new(config.swap_slots as u32),
+            slots: SlotTable::new(config.swap_slots as u32),
             policy_timer: policy::TimerCount::for_policy(policy.as_ref()),
             policy,
             clock: 0,
@@ -184,12 +260,30 @@ impl Kernel {
             tracer: Tracer::off(),
             refs_out: None,
             console,
+            errors: Box::new(std::io::stderr()),
+            stdin: io::Stdin::default(),
             output_error: None,
+            device_wait: 0,
+            refs_tagged: false,
             config,
         };
+        let scheduler =
+            scheduler::new(&sys.config.scheduler).expect("validate built this scheduler already");
         Ok(Kernel {
             sys,
             processes: Vec::new(),
+            threads: Vec::new(),
+            scheduler,
+            running: None,
+            last_thread: None,
+            dispatched_at: 0,
+            switch_ticks: 0,
+            idle_ticks: 0,
+            timers: BTreeSet::new(),
+            mutexes: sync::Mutexes::default(),
+            timeline: Vec::new(),
+            last_stop: None,
+            pending_syscall: None,
         })
     }
 
@@ -205,6 +299,24 @@ impl Kernel {
     pub fn set_policy(&mut self, policy: Box<dyn ReplacementPolicy>) {
         self.sys.policy_timer = policy::TimerCount::for_policy(policy.as_ref());
         self.sys.policy = policy;
+    }
+
+    /// Replaces the scheduler, for schedulers that [`scheduler::new`] does
+    /// not build. Call it before [`Kernel::spawn`].
+    pub fn set_scheduler(&mut self, scheduler: Box<dyn Scheduler>) {
+        self.scheduler = scheduler;
+    }
+
+    /// Sends what guests write to file descriptor 2 to `errors` (standard
+    /// error by default).
+    pub fn set_errors(&mut self, errors: Box<dyn Write>) {
+        self.sys.errors = errors;
+    }
+
+    /// Makes `bytes` the guests' standard input, delivered by the console
+    /// device one byte per `console_latency` ticks.
+    pub fn set_stdin(&mut self, bytes: Vec<u8>) {
+        self.sys.stdin = io::Stdin::new(bytes);
     }
 
     /// Writes the reference string (one completed access per line) to `out`.
@@ -227,15 +339,40 @@ impl Kernel {
         &self.processes
     }
 
+    /// Returns who had the CPU when: threads, context switches and idle time.
+    pub fn timeline(&self) -> &[Slice] {
+        &self.timeline
+    }
+
+    /// Returns the thread table, in tid order.
+    pub fn threads(&self) -> &[Thread] {
+        &self.threads
+    }
+
     /// Creates a process for `object`: a root page table, the regions, and
-    /// registers with pc at the entry point and sp at [`STACK_TOP`]. No page
-    /// is loaded until the process touches it.
+    /// one thread with pc at the entry point and sp at [`STACK_TOP`], ready
+    /// to run. No page is loaded until the process touches it. The process
+    /// has no parent.
     ///
     /// # Errors
     ///
     /// Fails when the object is invalid, the page-table pool is empty or the
     /// image does not fit.
     pub fn spawn(&mut self, object: Object) -> Result<u32, SpawnError> {
+        self.spawn_with_priority(object, 0)
+    }
+
+    /// Like [`Kernel::spawn`], with scheduling priority `priority` (lower
+    /// is higher) for the process and the threads it will have.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Kernel::spawn`].
+    pub fn spawn_with_priority(
+        &mut self,
+        object: Object,
+        priority: u32,
+    ) -> Result<u32, SpawnError> {
         object.validate().map_err(SpawnError::Invalid)?;
         let pid = self.processes.len() as u32 + 1;
         let root_pfn = self.sys.tables.take().ok_or(SpawnError::OutOfTables {
@@ -256,33 +393,50 @@ impl Kernel {
         })?;
         self.processes.push(Process {
             pid,
+            parent: None,
             name,
-            state: ProcessState::Ready,
-            cpu: crate::hw::cpu::Cpu::new(entry, STACK_TOP),
+            state: ProcessState::New,
+            threads: Vec::new(),
+            priority,
             asid: Asid(pid),
             space,
             stats: Counters::default(),
+            timing: ProcessTiming {
+                arrival: self.sys.clock,
+                ..ProcessTiming::default()
+            },
             exit: None,
+            reaped: false,
         });
+        self.create_thread(pid, Cpu::new(entry, STACK_TOP));
         Ok(pid)
     }
 
-    /// Runs every ready process to its end, in pid order.
-    ///
-    /// # Errors
-    ///
-    /// Returns the first error writing the console, the trace or the
-    /// reference string; the run stops at that point.
-    pub fn run(&mut self) -> io::Result<()> {
-        for index in 0..self.processes.len() {
-            if self.processes[index].state == ProcessState::Ready {
-                self.run_process(index);
-            }
-            if self.sys.output_error.is_some() {
-                break;
-            }
-        }
-        self.finish_output()
+    /// Creates a thread of process `pid` with registers `cpu` and makes it ready.
+    pub(super) fn create_thread(&mut self, pid: u32, cpu: Cpu) -> u32 {
+        let tid = self.threads.len() as u32 + 1;
+        self.threads.push(Thread {
+            tid,
+            pid,
+            cpu,
+            state: ThreadState::New,
+            wait: None,
+            ready_since: self.sys.clock,
+            blocked_at: 0,
+            exit_value: None,
+            joined: false,
+        });
+        self.processes[pid as usize - 1].threads.push(tid);
+        let priority = self.processes[pid as usize - 1].priority;
+        self.scheduler.add_task(
+            tid,
+            TaskParams {
+                priority,
+                burst_hint: None,
+            },
+        );
+        self.make_ready(tid, ReadyReason::Arrived);
+        tid
     }
 
     /// Returns whether the trace stopped early because it reached its event cap.
@@ -292,10 +446,17 @@ impl Kernel {
 
     /// Returns the statistics of every process and their totals.
     pub fn stats(&self) -> RunStats {
-        RunStats::from_processes(self.processes.iter().map(Process::statistics).collect())
+        RunStats::from_processes(
+            self.processes.iter().map(Process::statistics).collect(),
+            ClockTotals {
+                elapsed_ticks: self.sys.clock,
+                switch_ticks: self.switch_ticks,
+                idle_ticks: self.idle_ticks,
+            },
+        )
     }
 
-    fn finish_output(&mut self) -> io::Result<()> {
+    fn finish_output(&mut self) -> std::io::Result<()> {
         if let Some(error) = self.sys.output_error.take() {
             return Err(error);
         }
@@ -303,100 +464,8 @@ impl Kernel {
         if let Some(out) = &mut self.sys.refs_out {
             out.flush()?;
         }
+        self.sys.errors.flush()?;
         self.sys.console.flush()
-    }
-
-    /// Runs one process until it exits, is killed, or the clock reaches the limit.
-    fn run_process(&mut self, index: usize) {
-        let sys = &mut self.sys;
-        let process = &mut self.processes[index];
-        process.state = ProcessState::Running;
-        sys.mmu.switch_to(process.asid, process.space.root_pfn);
-        let start_clock = sys.clock;
-
-        let status = loop {
-            if sys.clock >= sys.tick_limit {
-                if sys.output_error.is_some() || sys.tracer.failed() {
-                    break ExitStatus::Stopped(
-                        "stopped because writing the console, trace or reference string failed"
-                            .into(),
-                    );
-                }
-                // One step can overshoot the limit by a device latency,
-                // so the message names the clock as well as the limit.
-                break ExitStatus::Stopped(format!(
-                    "stopped at tick {} by --max-ticks {}: the program may loop forever; raise --max-ticks to let it run longer",
-                    sys.clock, sys.config.max_ticks
-                ));
-            }
-            sys.clock += 1;
-
-            let mut kill = None;
-            let pc = process.cpu.pc;
-            let mut bus = KernelBus {
-                sys,
-                pid: process.pid,
-                asid: process.asid,
-                pc,
-                space: &mut process.space,
-                stats: &mut process.stats,
-                kill: &mut kill,
-            };
-            match process.cpu.step(&mut bus) {
-                Ok(Step::Continue) => bus.stats.instructions += 1,
-                Ok(Step::Halt) => {
-                    bus.stats.instructions += 1;
-                    break ExitStatus::Exited(0);
-                }
-                Ok(Step::Syscall(number)) => {
-                    bus.stats.instructions += 1;
-                    let outcome = syscall::handle(number, &mut process.cpu, &mut bus);
-                    if let Some(status) = outcome {
-                        break status;
-                    }
-                }
-                Err(Exception::Bus(_)) => {
-                    let reason = kill.take().unwrap_or_else(|| {
-                        "internal error: a memory access failed without a reason".into()
-                    });
-                    break ExitStatus::Killed(reason);
-                }
-                Err(exception) => {
-                    let object = &process.space.object;
-                    break ExitStatus::Killed(describe_exception(&exception, pc, object));
-                }
-            }
-        };
-
-        process.stats.ticks += sys.clock - start_clock;
-        let (status_code, reason) = match &status {
-            ExitStatus::Exited(code) => (Some(*code), None),
-            ExitStatus::Killed(reason) | ExitStatus::Stopped(reason) => {
-                (None, Some(reason.clone()))
-            }
-        };
-        if let ExitStatus::Stopped(reason) = &status {
-            if sys.tracer.wants(trace::kind::STOP) {
-                sys.emit(
-                    process.pid,
-                    EventKind::Stop {
-                        reason: reason.clone(),
-                    },
-                );
-            }
-        }
-        if sys.tracer.wants(trace::kind::EXIT) {
-            sys.emit(
-                process.pid,
-                EventKind::Exit {
-                    status: status_code,
-                    reason,
-                },
-            );
-        }
-        process.exit = Some(status);
-        process.state = ProcessState::Terminated;
-        release_address_space(sys, process);
     }
 }
 
@@ -442,33 +511,20 @@ fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> 
     }
 }
 
-/// Frees everything a terminated process holds: its frames (telling the
-/// policy), its swap slots, its page tables and its TLB entries.
-fn release_address_space(sys: &mut System, process: &mut Process) {
-    for frame in sys.frames.frames_of(process.pid) {
-        if let Some(slot) = sys.frames.owner(frame).and_then(|owner| owner.swap_slot) {
-            sys.swap.discard(slot);
-            sys.slots.give_back(slot);
-        }
-        sys.policy.on_free(frame);
-        sys.frames.release(frame);
+/// Frees everything a terminated process holds: its pages (frames it
+/// shares with no other process, telling the policy), its swap slots, its
+/// page tables and its TLB entries.
+pub(crate) fn release_address_space(sys: &mut System, space: &mut AddressSpace, asid: Asid) {
+    if space.tables.is_empty() {
+        return;
     }
-
-    let entries_per_table = sys.config.page_size / 4;
-    let leaf_level = sys.geometry.levels - 1;
-    for &(pfn, level) in &process.space.tables {
-        if level == leaf_level {
-            for index in 0..entries_per_table {
-                let pte = Pte(sys.memory.read_u32(sys.memory.frame_addr(pfn, index * 4)));
-                if let Some(slot) = pte.swap_slot() {
-                    sys.swap.discard(slot);
-                    sys.slots.give_back(slot);
-                }
-            }
-        }
+    for (vpn, pte_addr, _) in vmm::leaf_entries(&sys.memory, &sys.geometry, space.root_pfn) {
+        sys.drop_page(asid, vpn, pte_addr);
+    }
+    for &(pfn, _) in &space.tables {
         sys.memory.frame_mut(pfn).fill(0);
         sys.tables.give_back(pfn);
     }
-    process.space.tables.clear();
-    sys.mmu.tlb_mut().invalidate_asid(process.asid);
+    space.tables.clear();
+    sys.mmu.tlb_mut().invalidate_asid(asid);
 }

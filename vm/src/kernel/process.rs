@@ -1,23 +1,18 @@
-//! The process control block: identity, state, registers, address space,
-//! counters and exit status.
+//! The process control block: identity, parent, threads, address space,
+//! counters, scheduling times and exit status.
 //!
-//! Issue scope: one thread per process; threads and a scheduler come later.
+//! A process owns memory and statistics; its threads (`kernel::thread`)
+//! hold the registers and are what the scheduler runs.
 
+use super::thread::ThreadState;
 use super::vmm::AddressSpace;
-use crate::hw::cpu::Cpu;
 use crate::hw::Asid;
-use crate::stats::{Counters, EndKind, ProcessStats};
+use crate::stats::{Counters, EndKind, ProcessStats, Timing};
 
-/// Life-cycle state of a process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProcessState {
-    /// Created and waiting to run.
-    Ready,
-    /// On the CPU.
-    Running,
-    /// Ended; its resources are freed and its exit status is kept.
-    Terminated,
-}
+/// Life-cycle state of a process. It follows its threads: Running when one
+/// runs, else Ready when one is ready, else Waiting, and Terminated once
+/// the process ended.
+pub type ProcessState = ThreadState;
 
 /// End of a process.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +21,7 @@ pub enum ExitStatus {
     Exited(i32),
     /// The kernel killed it, for the reason in the message.
     Killed(String),
-    /// The run reached its tick budget, as the message explains.
+    /// The run stopped it (tick budget, deadlock, output error), as the message explains.
     Stopped(String),
 }
 
@@ -35,20 +30,50 @@ pub enum ExitStatus {
 pub struct Process {
     /// Process id, from 1.
     pub pid: u32,
+    /// Parent's pid, or `None` for a process started from the command line.
+    /// Such a process has no one to wait for it, so it is reaped when it
+    /// terminates: its resources are freed and only its statistics remain.
+    pub parent: Option<u32>,
     /// Program name, for messages.
     pub name: String,
     /// Life-cycle state.
     pub state: ProcessState,
-    /// Registers and pc.
-    pub cpu: Cpu,
+    /// The process's threads (tids), in creation order.
+    pub threads: Vec<u32>,
+    /// Scheduling priority of its threads; a lower number is a higher
+    /// priority. Schedulers without priorities ignore it.
+    pub priority: u32,
     /// Address-space identifier that tags this process's TLB entries.
     pub asid: Asid,
     /// Regions, page-table root and heap break.
     pub space: AddressSpace,
     /// This process's counters.
     pub stats: Counters,
+    /// Scheduling times and counts.
+    pub timing: ProcessTiming,
     /// The way it ended, once terminated.
     pub exit: Option<ExitStatus>,
+    /// Whether its exit status was collected: by its parent's `wait`, or
+    /// at once for a process without a live parent. Terminated and not
+    /// reaped is a zombie.
+    pub reaped: bool,
+}
+
+/// Scheduling times of a process, in ticks of the clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProcessTiming {
+    /// When the process was created.
+    pub arrival: u64,
+    /// When one of its threads first got the CPU.
+    pub first_run: Option<u64>,
+    /// When it terminated.
+    pub finish: Option<u64>,
+    /// Ticks its threads spent in the ready set.
+    pub waiting: u64,
+    /// Ticks its threads spent on the CPU: instructions, walks, fault handling.
+    pub cpu_ticks: u64,
+    /// Times one of its threads got the CPU after another thread had it.
+    pub context_switches: u64,
 }
 
 impl Process {
@@ -77,6 +102,7 @@ impl Process {
             Some(ExitStatus::Killed(reason)) => (None, EndKind::Killed, Some(reason.clone())),
             Some(ExitStatus::Stopped(reason)) => (None, EndKind::Stopped, Some(reason.clone())),
         };
+        let t = &self.timing;
         ProcessStats {
             pid: self.pid,
             name: self.name.clone(),
@@ -84,6 +110,16 @@ impl Process {
             status,
             reason,
             counters: self.stats,
+            timing: Timing {
+                arrival: t.arrival,
+                first_run: t.first_run,
+                finish: t.finish,
+                turnaround: t.finish.map(|finish| finish - t.arrival),
+                waiting: t.waiting,
+                response: t.first_run.map(|first| first - t.arrival),
+                cpu_ticks: t.cpu_ticks,
+                context_switches: t.context_switches,
+            },
         }
     }
 }

@@ -1,14 +1,23 @@
-//! System calls: `exit`, `print_int`, `print_char`, `print_str` and `sbrk`.
+//! System calls: decoding, and the calls that need only the calling
+//! process (`exit`, `print_int`, `print_char`, `print_str`, `sbrk`, and the
+//! console I/O of `kernel::io`).
 //!
-//! Arguments are in r1..r3 and the result goes to r0. Guest memory is read
-//! through the bus, so a string argument page-faults and counts as
-//! references like any load.
+//! Calls that create, wait for or schedule processes and threads return a
+//! [`ProcessCall`] for the kernel (`kernel::lifecycle`). Arguments are in
+//! r1..r3 and the result goes to r0. Guest memory is read through the bus,
+//! so a string argument page-faults and counts as references like any load.
 
+use super::io::{self, ReadOutcome};
 use super::process::ExitStatus;
+use super::thread::WaitFor;
 use super::{describe_location, fault, KernelBus};
 use crate::hw::cpu::{Bus, Cpu};
-use crate::isa::{Reg, SYS_EXIT, SYS_PRINT_CHAR, SYS_PRINT_INT, SYS_PRINT_STR, SYS_SBRK};
-use std::io::Write;
+use crate::isa::{
+    Reg, SYSCALLS, SYS_EXIT, SYS_FORK, SYS_GETPID, SYS_GETPPID, SYS_JOIN, SYS_LOCK, SYS_PRINT_CHAR,
+    SYS_PRINT_INT, SYS_PRINT_STR, SYS_READ, SYS_READ_NB, SYS_SBRK, SYS_SLEEP, SYS_SPAWN,
+    SYS_THREAD_EXIT, SYS_UNLOCK, SYS_WAIT, SYS_WRITE, SYS_YIELD,
+};
+use std::io::Write as _;
 
 /// Maximum number of bytes `print_str` reads while looking for the 0 byte.
 pub const MAX_STRING_BYTES: u32 = 1 << 16;
@@ -21,10 +30,117 @@ const R1: Reg = match Reg::new(1) {
     Some(reg) => reg,
     None => unreachable!(),
 };
+const R2: Reg = match Reg::new(2) {
+    Some(reg) => reg,
+    None => unreachable!(),
+};
+const R3: Reg = match Reg::new(3) {
+    Some(reg) => reg,
+    None => unreachable!(),
+};
 
-/// Runs system call `number` for the process whose registers are `cpu`.
-/// Returns the exit status when the call ends the process.
-pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<ExitStatus> {
+/// A system call that the kernel must finish, because it acts on
+/// processes, threads or the scheduler.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcessCall {
+    /// `fork`.
+    Fork,
+    /// `wait` for child `pid`, or any child when -1.
+    Wait(i32),
+    /// `getpid`.
+    GetPid,
+    /// `getppid`.
+    GetPpid,
+    /// `yield`.
+    Yield,
+    /// `sleep` for this many ticks.
+    Sleep(u32),
+    /// `spawn` a thread at `entry` with `arg` in its r1.
+    Spawn {
+        /// Address of the first instruction.
+        entry: u32,
+        /// Value of the new thread's r1.
+        arg: u32,
+    },
+    /// `join` thread `tid`.
+    Join(u32),
+    /// `thread_exit` with this value.
+    ThreadExit(u32),
+    /// `lock` the mutex at this address.
+    Lock(u32),
+    /// `unlock` the mutex at this address.
+    Unlock(u32),
+}
+
+/// Result of [`handle`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// The call is done; the thread goes on.
+    Done,
+    /// The process ends.
+    Exit(ExitStatus),
+    /// The kernel must finish the call.
+    Process(ProcessCall),
+    /// The thread waits; its pc points at the `sys` again, so the call
+    /// runs once more when the thread wakes.
+    Block(WaitFor),
+}
+
+/// Runs system call `number` for the thread whose registers are `cpu`.
+pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Action {
+    let arg = cpu.reg(R1);
+    let call = match number {
+        SYS_FORK => ProcessCall::Fork,
+        SYS_WAIT => ProcessCall::Wait(arg as i32),
+        SYS_GETPID => ProcessCall::GetPid,
+        SYS_GETPPID => ProcessCall::GetPpid,
+        SYS_YIELD => ProcessCall::Yield,
+        SYS_SLEEP => ProcessCall::Sleep(arg),
+        SYS_SPAWN => ProcessCall::Spawn {
+            entry: arg,
+            arg: cpu.reg(R2),
+        },
+        SYS_JOIN => ProcessCall::Join(arg),
+        SYS_THREAD_EXIT => ProcessCall::ThreadExit(arg),
+        SYS_LOCK => ProcessCall::Lock(arg),
+        SYS_UNLOCK => ProcessCall::Unlock(arg),
+        SYS_READ | SYS_READ_NB => {
+            let (buf, len) = (cpu.reg(R2), cpu.reg(R3));
+            return match io::read(bus, arg, buf, len, number == SYS_READ_NB) {
+                Ok(ReadOutcome::Done(result)) => {
+                    cpu.set_reg(R0, result as u32);
+                    Action::Done
+                }
+                Ok(ReadOutcome::Wait(wait)) => {
+                    cpu.pc = io::rewound_pc(cpu.pc);
+                    Action::Block(wait)
+                }
+                Err(_) => Action::Exit(ExitStatus::Killed(killed_reason(bus, "read"))),
+            };
+        }
+        SYS_WRITE => {
+            let (buf, len) = (cpu.reg(R2), cpu.reg(R3));
+            return match io::write(bus, arg, buf, len) {
+                Ok(result) => {
+                    cpu.set_reg(R0, result as u32);
+                    Action::Done
+                }
+                Err(_) => Action::Exit(ExitStatus::Killed(killed_reason(bus, "write"))),
+            };
+        }
+        _ => {
+            return match handle_local(number, cpu, bus) {
+                Some(status) => Action::Exit(status),
+                None => Action::Done,
+            }
+        }
+    };
+    Action::Process(call)
+}
+
+/// Runs the calls that need only the calling process. Returns the exit
+/// status when the call ends the process.
+fn handle_local(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<ExitStatus> {
     let arg = cpu.reg(R1);
     match number {
         SYS_EXIT => Some(ExitStatus::Exited(arg as i32)),
@@ -54,11 +170,23 @@ pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<Exi
         }
         _ => {
             let location = describe_location(bus.pc, &bus.space.object);
+            let known: Vec<String> = SYSCALLS
+                .iter()
+                .map(|(number, name)| format!("{name} ({number})"))
+                .collect();
             Some(ExitStatus::Killed(format!(
-                "unknown system call {number} {location}; known calls: exit (1), print_int (2), print_char (3), print_str (4), sbrk (5)"
+                "unknown system call {number} {location}; known calls: {}",
+                known.join(", ")
             )))
         }
     }
+}
+
+/// Returns the kill reason recorded by a failed access of system call `name`.
+fn killed_reason(bus: &mut KernelBus<'_>, name: &str) -> String {
+    bus.kill
+        .take()
+        .unwrap_or_else(|| format!("{name}: the buffer is not accessible"))
 }
 
 fn write_console(bus: &mut KernelBus<'_>, bytes: &[u8]) {

@@ -53,8 +53,11 @@ pub struct AddressSpace {
     pub brk: u32,
     /// The break may not rise above this address.
     pub heap_limit: u32,
-    /// Lowest stack address.
+    /// Lowest stack address: the bottom of the main stack, or of the
+    /// lowest thread stack.
     pub stack_bottom: u32,
+    /// Number of thread stacks below the main stack.
+    pub thread_stacks: u32,
     page_size: u32,
     text: (u64, u64),
     writable: Option<(u64, u64)>,
@@ -112,10 +115,39 @@ impl AddressSpace {
             brk: heap_start as u32,
             heap_limit: heap_limit as u32,
             stack_bottom,
+            thread_stacks: 0,
             page_size,
             text,
             writable,
         })
+    }
+
+    /// Returns a copy of this layout (image, heap break, stack) with its own
+    /// root table `root_pfn` and no other table, for a forked child.
+    pub fn fork_layout(&self, root_pfn: u32) -> AddressSpace {
+        AddressSpace {
+            object: self.object.clone(),
+            root_pfn,
+            tables: vec![(root_pfn, 0)],
+            ..*self
+        }
+    }
+
+    /// Adds a stack of `stack_limit` bytes below the lowest one and returns
+    /// its top, the new thread's initial sp. Returns `None` when the new
+    /// stack would come within [`HEAP_STACK_GAP`] of the heap break.
+    pub fn add_thread_stack(&mut self, stack_limit: u32) -> Option<u32> {
+        let top = self.stack_bottom;
+        let bottom = top.checked_sub(stack_limit)?;
+        let heap_limit = bottom.checked_sub(HEAP_STACK_GAP)?;
+        let brk_page_end = (self.brk as u64).next_multiple_of(self.page_size as u64);
+        if (heap_limit as u64) < brk_page_end.max(self.heap_start as u64) {
+            return None;
+        }
+        self.stack_bottom = bottom;
+        self.heap_limit = heap_limit;
+        self.thread_stacks += 1;
+        Some(top)
     }
 
     /// Returns the region of the page starting at `page_va`, or `None` when
@@ -190,10 +222,10 @@ impl AddressSpace {
     }
 }
 
-/// Owner of a user frame.
+/// One page-table mapping of a user frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FrameOwner {
-    /// Owning process.
+pub struct Mapping {
+    /// The process that maps the frame.
     pub pid: u32,
     /// Its address space.
     pub asid: Asid,
@@ -201,10 +233,31 @@ pub struct FrameOwner {
     pub vpn: u32,
     /// Physical address of the page's leaf PTE.
     pub pte_addr: PhysAddr,
+}
+
+/// Owners of a user frame: every mapping of it, and its swap copy.
+///
+/// A frame has one mapping unless `fork` shares it copy-on-write between
+/// processes. The replacement policy sees the frame once, whatever the
+/// number of mappings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrameOwner {
+    /// The mappings, first loader first; never empty while the frame is occupied.
+    pub mappings: Vec<Mapping>,
     /// The swap slot the page was read from. The slot keeps its copy while
     /// the page is resident, so evicting the page while it is still clean
-    /// writes nothing; a dirty page is written back to this slot.
+    /// writes nothing; a dirty page is written back to this slot unless
+    /// another holder shares the slot.
     pub swap_slot: Option<u32>,
+}
+
+impl FrameOwner {
+    /// Returns the first mapping, whose process loaded the page.
+    pub fn first(&self) -> &Mapping {
+        self.mappings
+            .first()
+            .expect("an occupied frame has at least one mapping")
+    }
 }
 
 /// The user frames: who owns each, and which are free.
@@ -239,17 +292,93 @@ impl FrameTable {
         self.owners.get(frame).and_then(Option::as_ref)
     }
 
+    /// Adds a mapping to the occupied `frame`.
+    pub fn add_mapping(&mut self, frame: usize, mapping: Mapping) {
+        if let Some(owner) = self.owners.get_mut(frame).and_then(Option::as_mut) {
+            owner.mappings.push(mapping);
+        }
+    }
+
+    /// Removes the mapping of `vpn` in `asid` from `frame` and returns the
+    /// number of mappings left.
+    pub fn remove_mapping(&mut self, frame: usize, asid: Asid, vpn: u32) -> usize {
+        match self.owners.get_mut(frame).and_then(Option::as_mut) {
+            Some(owner) => {
+                owner
+                    .mappings
+                    .retain(|mapping| mapping.asid != asid || mapping.vpn != vpn);
+                owner.mappings.len()
+            }
+            None => 0,
+        }
+    }
+
     /// Marks `frame` free.
     pub fn release(&mut self, frame: usize) {
         self.owners[frame] = None;
         self.free.insert(frame);
     }
+}
 
-    /// Returns the frames owned by `pid`, in frame order.
-    pub fn frames_of(&self, pid: u32) -> Vec<usize> {
-        (0..self.owners.len())
-            .filter(|&frame| self.owners[frame].is_some_and(|owner| owner.pid == pid))
-            .collect()
+/// Swap slots with reference counts, because `fork` shares the slot of a
+/// swapped-out page between parent and child.
+///
+/// A slot's holders are the non-present PTEs that name it plus the
+/// resident frame whose swap copy it is (one per frame, however many
+/// processes map the frame). The slot is free again when its last holder
+/// lets go.
+#[derive(Clone, Debug)]
+pub struct SlotTable {
+    pool: Pool,
+    refs: Vec<u32>,
+}
+
+impl SlotTable {
+    /// Creates a table of `n_slots` free slots.
+    pub fn new(n_slots: u32) -> SlotTable {
+        SlotTable {
+            pool: Pool::new(n_slots),
+            refs: Vec::new(),
+        }
+    }
+
+    /// Returns the number of slots.
+    pub fn size(&self) -> u32 {
+        self.pool.size()
+    }
+
+    /// Takes the lowest free slot, with one holder.
+    pub fn take(&mut self) -> Option<u32> {
+        let slot = self.pool.take()?;
+        let index = slot as usize;
+        if self.refs.len() <= index {
+            self.refs.resize(index + 1, 0);
+        }
+        self.refs[index] = 1;
+        Some(slot)
+    }
+
+    /// Adds a holder to the taken `slot`.
+    pub fn hold(&mut self, slot: u32) {
+        self.refs[slot as usize] += 1;
+    }
+
+    /// Returns the number of holders of `slot`.
+    pub fn holders(&self, slot: u32) -> u32 {
+        self.refs.get(slot as usize).copied().unwrap_or(0)
+    }
+
+    /// Removes a holder from `slot`. Returns true when that was the last
+    /// one and the slot is free again.
+    pub fn release(&mut self, slot: u32) -> bool {
+        let refs = &mut self.refs[slot as usize];
+        *refs -= 1;
+        if *refs == 0 {
+            self.pool.give_back(slot);
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -339,6 +468,44 @@ pub fn leaf_pte_addr(
     unreachable!("a geometry has at least one level")
 }
 
+/// Returns every leaf PTE under the root table `root_pfn` that is not
+/// empty, as `(vpn, pte_addr, pte)` in VPN order.
+pub fn leaf_entries(
+    memory: &PhysicalMemory,
+    geometry: &Geometry,
+    root_pfn: u32,
+) -> Vec<(u32, PhysAddr, Pte)> {
+    let mut entries = Vec::new();
+    let entries_per_table = geometry.page_size / PTE_BYTES;
+    // Depth-first, lowest index first, so VPNs come out in order. Each
+    // stack item is a table, its level and the VPN bits of its indices so far.
+    let mut stack = vec![(root_pfn, 0u32, 0u32)];
+    while let Some((table_pfn, level, prefix)) = stack.pop() {
+        let bits = if level == 0 {
+            geometry.root_index_bits
+        } else {
+            geometry.index_bits
+        };
+        let count = entries_per_table.min(1 << bits);
+        let mut children = Vec::new();
+        for index in 0..count {
+            let pte_addr = memory.frame_addr(table_pfn, index * PTE_BYTES);
+            let pte = Pte(memory.read_u32(pte_addr));
+            if pte == Pte::EMPTY {
+                continue;
+            }
+            let vpn = (prefix << bits) | index;
+            if level + 1 == geometry.levels {
+                entries.push((vpn, pte_addr, pte));
+            } else if pte.present() {
+                children.push((pte.pfn(), level + 1, vpn));
+            }
+        }
+        stack.extend(children.into_iter().rev());
+    }
+    entries
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -403,6 +570,43 @@ mod tests {
             (pool.take(), pool.take(), pool.take()),
             (Some(0), Some(2), None)
         );
+    }
+
+    #[test]
+    fn shared_slots_are_freed_by_the_last_holder() {
+        let mut slots = SlotTable::new(2);
+        let slot = slots.take().unwrap();
+        slots.hold(slot);
+        assert_eq!(slots.holders(slot), 2);
+        assert!(!slots.release(slot));
+        assert_eq!(slots.take(), Some(1), "slot 0 is still held");
+        assert!(slots.release(slot));
+        assert_eq!(slots.take(), Some(0));
+        assert_eq!(slots.take(), None);
+    }
+
+    #[test]
+    fn frame_mappings_are_counted() {
+        let mut frames = FrameTable::new(2);
+        let frame = frames.take_free().unwrap();
+        let mapping = |pid: u32| Mapping {
+            pid,
+            asid: Asid(pid),
+            vpn: 7,
+            pte_addr: PhysAddr(4 * pid),
+        };
+        frames.set(
+            frame,
+            FrameOwner {
+                mappings: vec![mapping(1)],
+                swap_slot: None,
+            },
+        );
+        frames.add_mapping(frame, mapping(2));
+        assert_eq!(frames.owner(frame).unwrap().mappings.len(), 2);
+        assert_eq!(frames.remove_mapping(frame, Asid(1), 7), 1);
+        assert_eq!(frames.owner(frame).unwrap().first().pid, 2);
+        assert_eq!(frames.remove_mapping(frame, Asid(2), 7), 0);
     }
 
     #[test]

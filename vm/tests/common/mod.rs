@@ -6,6 +6,7 @@
 use pagelab_vm::config::MachineConfig;
 use pagelab_vm::isa::{AluOp, BranchCond, Instruction, LoadWidth, MemAddr, Reg, StoreWidth};
 use pagelab_vm::kernel::process::ExitStatus;
+use pagelab_vm::kernel::scheduler::{ReadyReason, Scheduler, StopReason, TaskId, TaskParams};
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::object::{Bss, LineEntry, Object, Section, SECTION_ALIGN, TEXT_BASE};
 use pagelab_vm::stats::RunStats;
@@ -13,6 +14,7 @@ use pagelab_vm::trace::{Filter, JsonlSink, Tracer};
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 /// Address of the data section of objects built by [`object`].
 pub const DATA: u32 = TEXT_BASE + SECTION_ALIGN;
@@ -186,4 +188,49 @@ pub fn run_quiet(config: MachineConfig, object: Object) -> (RunStats, Option<Exi
         process.exit.clone(),
         process.describe_exit(),
     )
+}
+
+/// Round robin with a fixed quantum, written here so that kernel tests can
+/// preempt without depending on the library's schedulers.
+pub struct TestRoundRobin {
+    pub quantum: u64,
+    pub ready: std::collections::VecDeque<u32>,
+    /// Every dispatch, in order.
+    pub log: Arc<Mutex<Vec<u32>>>,
+}
+
+impl TestRoundRobin {
+    pub fn new(quantum: u64) -> (TestRoundRobin, Arc<Mutex<Vec<u32>>>) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let scheduler = TestRoundRobin {
+            quantum,
+            ready: Default::default(),
+            log: log.clone(),
+        };
+        (scheduler, log)
+    }
+}
+
+impl Scheduler for TestRoundRobin {
+    fn name(&self) -> &str {
+        "test-rr"
+    }
+
+    fn add_task(&mut self, _task: TaskId, _params: TaskParams) {}
+
+    fn make_ready(&mut self, task: TaskId, _now: u64, _reason: ReadyReason) {
+        self.ready.push_back(task);
+    }
+
+    fn pick_next(&mut self, _now: u64) -> Option<TaskId> {
+        let task = self.ready.pop_front()?;
+        self.log.lock().unwrap().push(task);
+        Some(task)
+    }
+
+    fn should_preempt(&mut self, _task: TaskId, slice_used: u64, _now: u64) -> bool {
+        slice_used >= self.quantum
+    }
+
+    fn on_stop(&mut self, _task: TaskId, _ran: u64, _reason: StopReason, _now: u64) {}
 }

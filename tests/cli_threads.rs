@@ -1,0 +1,86 @@
+//! Threads, joins and locks through the CLI: the race and lock programs,
+//! deadlock detection, and the documented results of each call.
+
+mod common;
+
+use common::pagelab;
+
+#[test]
+fn race_program_loses_updates() {
+    let run = pagelab(&["run", "programs/threads_race.asm"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().next(), Some("50 50 updates lost"));
+}
+
+#[test]
+fn lock_program_loses_nothing() {
+    let run = pagelab(&["run", "programs/threads_lock.asm"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().next(), Some("100 0 updates lost"));
+
+    let traced = pagelab(&[
+        "run",
+        "programs/threads_lock.asm",
+        "--trace",
+        "-",
+        "--trace-filter",
+        "lock",
+    ]);
+    assert!(
+        traced.stdout.contains("lock      contend "),
+        "{}",
+        traced.stdout
+    );
+    assert!(
+        traced.stdout.contains("  handed to tid "),
+        "{}",
+        traced.stdout
+    );
+}
+
+#[test]
+fn deadlock_names_each_waiter() {
+    let run = pagelab(&["run", "tests/fixtures/threads_deadlock.asm"]);
+    assert_eq!(run.status, Some(1));
+    let first = run.stderr.lines().next().unwrap();
+    assert_eq!(
+        first,
+        "process 1 (threads_deadlock.asm) stopped by deadlock: no thread can run and nothing will wake one; \
+         thread 1 of process 1 (threads_deadlock.asm) waits for the lock at 0x00020004 (held by thread 2); \
+         thread 2 of process 1 (threads_deadlock.asm) waits for the lock at 0x00020000 (held by thread 1)"
+    );
+}
+
+#[test]
+fn join_returns_exit_values() {
+    let run = pagelab(&["run", "tests/fixtures/threads_join.asm"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().next(), Some("14 10 -1 -1 -1"));
+}
+
+#[test]
+fn unlock_by_non_owner_kills() {
+    let run = pagelab(&["run", "tests/fixtures/unlock_not_owner.asm"]);
+    assert_eq!(run.status, Some(1));
+    assert_eq!(
+        run.stderr.lines().next(),
+        Some(
+            "process 1 (unlock_not_owner.asm) killed: unlock of the lock at 0x00020000 by thread 1, \
+             but nobody holds it at pc 0x00010008 (unlock_not_owner.asm:9); only the thread that locked it may unlock it"
+        )
+    );
+}
+
+#[test]
+fn spawn_fails_when_stacks_reach_the_heap() {
+    // 256 MiB stacks: the main stack and 10 thread stacks fill the space
+    // between the heap gap and 0xc0000000.
+    let run = pagelab(&[
+        "run",
+        "tests/fixtures/spawn_many.asm",
+        "--stack-limit",
+        "268435456",
+    ]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().next(), Some("10"));
+}
