@@ -85,6 +85,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ("fault-cost", format!("{} ticks", config.fault_cost)),
         ("stack-limit", format!("{} bytes", config.stack_limit)),
         ("sched", config.scheduler.clone()),
+        ("quantum", format!("{} ticks", config.quantum)),
         ("switch-cost", format!("{} ticks", config.switch_cost)),
         (
             "tlb-flush-on-switch",

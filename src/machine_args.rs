@@ -70,9 +70,15 @@ pub struct MachineArgs {
     #[arg(long, value_name = "BYTES", default_value_t = defaults::STACK_LIMIT)]
     pub stack_limit: u32,
 
-    /// CPU scheduler: fcfs.
+    /// CPU scheduler: fcfs, rr, priority, priority-np, mlfq, sjf, srtf,
+    /// lottery or stride.
     #[arg(long = "sched", value_name = "NAME", default_value = defaults::SCHEDULER)]
     pub scheduler: String,
+
+    /// Time slice in ticks of rr, lottery and stride, and the quantum of the
+    /// top mlfq level (doubled at each level below).
+    #[arg(long, value_name = "TICKS", default_value_t = defaults::QUANTUM)]
+    pub quantum: u64,
 
     /// Ticks one context switch costs.
     #[arg(long, value_name = "TICKS", default_value_t = defaults::SWITCH_COST)]
@@ -110,6 +116,7 @@ impl MachineArgs {
             fault_cost: self.fault_cost,
             stack_limit: self.stack_limit,
             scheduler: self.scheduler.clone(),
+            quantum: self.quantum,
             switch_cost: self.switch_cost,
             tlb_flush_on_switch: self.tlb_flush_on_switch,
             console_latency: self.console_latency,

@@ -246,3 +246,57 @@ fn gantt_svg_is_written() {
         bad.stderr
     );
 }
+
+#[test]
+fn quantum_sets_the_round_robin_slice() {
+    let switches = |quantum: &str| -> u64 {
+        let stats = stats_of(&[
+            "programs/cpu_bound.asm*2",
+            "--sched",
+            "rr",
+            "--quantum",
+            quantum,
+        ]);
+        stats["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|process| process["context_switches"].as_u64().unwrap())
+            .sum()
+    };
+    let fcfs = stats_of(&["programs/cpu_bound.asm*2", "--sched", "fcfs"]);
+    let fcfs_switches: u64 = fcfs["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|process| process["context_switches"].as_u64().unwrap())
+        .sum();
+
+    // Two CPU-bound copies of about 8000 instructions each: a 500-tick slice
+    // switches about 32 times, a 2000-tick slice about 8, FCFS only at faults.
+    let short = switches("500");
+    let long = switches("2000");
+    assert!(short > long, "quantum 500: {short} switches, 2000: {long}");
+    assert!(
+        long > fcfs_switches,
+        "quantum 2000: {long} switches, fcfs: {fcfs_switches}"
+    );
+}
+
+#[test]
+fn zero_quantum_is_rejected() {
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--sched",
+        "rr",
+        "--quantum",
+        "0",
+    ]);
+    assert_eq!(run.status, Some(2));
+    assert!(
+        run.stderr.starts_with("error: invalid --quantum:"),
+        "{}",
+        run.stderr
+    );
+}

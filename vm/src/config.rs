@@ -44,6 +44,10 @@ pub mod defaults {
     pub const SCHEDULER: &str = "fcfs";
     /// Ticks one context switch costs.
     pub const SWITCH_COST: u64 = 5;
+    /// Time slice of `rr`, `lottery` and `stride`, and the top `mlfq` level,
+    /// in ticks. Longer than job-list mode's textbook default of 4, because
+    /// in the VM a tick is one instruction.
+    pub const QUANTUM: u64 = 100;
     /// Ticks between two input bytes from the console.
     pub const CONSOLE_LATENCY: u64 = 50;
 }
@@ -100,6 +104,9 @@ pub struct MachineConfig {
     pub stack_limit: u32,
     /// CPU scheduler name, one of [`scheduler::NAMES`].
     pub scheduler: String,
+    /// Time slice in ticks of `rr`, `lottery` and `stride`, and the quantum
+    /// of the top `mlfq` level (doubled at each level below).
+    pub quantum: u64,
     /// Ticks one context switch costs.
     pub switch_cost: u64,
     /// Whether every context switch flushes the TLB, as on hardware without
@@ -127,6 +134,7 @@ impl Default for MachineConfig {
             fault_cost: defaults::FAULT_COST,
             stack_limit: defaults::STACK_LIMIT,
             scheduler: defaults::SCHEDULER.to_string(),
+            quantum: defaults::QUANTUM,
             switch_cost: defaults::SWITCH_COST,
             tlb_flush_on_switch: false,
             console_latency: defaults::CONSOLE_LATENCY,
@@ -159,6 +167,16 @@ impl MachineConfig {
             "machine: {} frames of {} bytes, policy {}, {} TLB entries, seed {}",
             self.frames, self.page_size, self.policy, self.tlb_entries, self.seed
         )
+    }
+
+    /// Returns the parameters the scheduler is built with: the quantum and
+    /// the seed from this configuration, the rest at their defaults.
+    pub fn scheduler_params(&self) -> scheduler::SchedulerParams {
+        scheduler::SchedulerParams {
+            quantum: self.quantum,
+            seed: self.seed,
+            ..scheduler::SchedulerParams::default()
+        }
     }
 
     /// Returns a copy with another replacement policy.
@@ -245,8 +263,13 @@ impl MachineConfig {
         if let Err(policy_error) = policy::new(&self.policy, self.frames, self.seed, None) {
             return error("policy", policy_error.to_string());
         }
-        if let Err(scheduler_error) = scheduler::new(&self.scheduler) {
-            return error("sched", scheduler_error.to_string());
+        if let Err(scheduler_error) = scheduler::new_with(&self.scheduler, &self.scheduler_params())
+        {
+            let field = match scheduler_error {
+                scheduler::SchedulerError::InvalidParameter { .. } => "quantum",
+                _ => "sched",
+            };
+            return error(field, scheduler_error.to_string());
         }
         if self.swap_slots > limits::MAX_SWAP_SLOTS {
             return error(

@@ -267,8 +267,8 @@ impl Kernel {
             refs_tagged: false,
             config,
         };
-        let scheduler =
-            scheduler::new(&sys.config.scheduler).expect("validate built this scheduler already");
+        let scheduler = scheduler::new_with(&sys.config.scheduler, &sys.config.scheduler_params())
+            .expect("validate built this scheduler already");
         Ok(Kernel {
             sys,
             processes: Vec::new(),
