@@ -13,6 +13,54 @@ fn race_program_loses_updates() {
 }
 
 #[test]
+fn race_depends_on_the_quantum_deterministically() {
+    // With YIELD 1 the yield forces the loss under any scheduler; the
+    // count under round robin depends on the quantum, and repeats exactly.
+    for quantum in ["1", "2", "3", "100"] {
+        let args = [
+            "run",
+            "programs/threads_race.asm",
+            "--sched",
+            "rr",
+            "--quantum",
+            quantum,
+        ];
+        let first = pagelab(&args);
+        let second = pagelab(&args);
+        assert_eq!(first.status, Some(0), "{}", first.stderr);
+        assert_eq!(first.stdout, second.stdout, "quantum {quantum}");
+        let lost = first.stdout.lines().next().unwrap_or_default();
+        assert!(lost.ends_with("updates lost"), "quantum {quantum}: {lost}");
+        assert!(
+            !lost.ends_with(" 0 updates lost"),
+            "quantum {quantum} lost nothing"
+        );
+    }
+}
+
+#[test]
+fn lock_program_is_exact_under_every_scheduler() {
+    for scheduler in pagelab_vm::kernel::scheduler::NAMES {
+        for quantum in ["1", "3", "100"] {
+            let run = pagelab(&[
+                "run",
+                "programs/threads_lock.asm",
+                "--sched",
+                scheduler,
+                "--quantum",
+                quantum,
+            ]);
+            assert_eq!(run.status, Some(0), "{scheduler} {quantum}: {}", run.stderr);
+            assert_eq!(
+                run.stdout.lines().next(),
+                Some("100 0 updates lost"),
+                "{scheduler} with quantum {quantum}"
+            );
+        }
+    }
+}
+
+#[test]
 fn lock_program_loses_nothing() {
     let run = pagelab(&["run", "programs/threads_lock.asm"]);
     assert_eq!(run.status, Some(0), "{}", run.stderr);
