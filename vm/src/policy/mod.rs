@@ -19,12 +19,18 @@ mod opt;
 mod random;
 mod spec;
 
+// Scan-resistant and adaptive policies.
+mod list;
+mod sieve;
+
 pub use clock::Clock;
 pub use fifo::Fifo;
 pub use lru::Lru;
 pub use opt::Opt;
 pub use random::Random;
 pub use spec::{Params, PolicySpec};
+
+pub use sieve::Sieve;
 
 use std::fmt;
 
@@ -68,6 +74,15 @@ pub trait ReplacementPolicy: Send {
 
     /// Records a reference to the resident page in `frame`; `write` is true for a store.
     fn on_hit(&mut self, frame: FrameIdx, write: bool);
+
+    /// Records that a reference to `page` missed, before the caller takes a
+    /// free frame or calls [`choose_victim`](Self::choose_victim) for it.
+    ///
+    /// Policies whose victim depends on the page being loaded (ARC adapts
+    /// its target on a ghost hit before it replaces) learn the page here;
+    /// the default does nothing. Callers call it for every fault, just
+    /// before the eviction (if any) and the `on_load` of the same page.
+    fn on_miss(&mut self, _page: PageKey) {}
 
     /// Records that `page` was loaded into the free `frame` by a faulting
     /// reference (a store when `write` is true).
@@ -170,7 +185,11 @@ impl fmt::Display for PolicyError {
 impl std::error::Error for PolicyError {}
 
 /// Names of every policy [`new`] builds, in documentation order.
-pub const NAMES: &[&str] = &["fifo", "lru", "clock", "random", "opt"];
+pub const NAMES: &[&str] = &[
+    "fifo", "lru", "clock", "random", "opt",
+    // Scan-resistant and adaptive policies.
+    "sieve",
+];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
 /// for `n_frames` frames.
@@ -221,6 +240,8 @@ pub fn new(
                 })
             }
         },
+        // Scan-resistant and adaptive policies.
+        "sieve" => Box::new(Sieve::new(n_frames)),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -258,7 +279,7 @@ mod tests {
         assert_eq!(error, PolicyError::Unknown { name: "lfu".into() });
         assert!(error
             .to_string()
-            .ends_with("known policies: fifo, lru, clock, random, opt"));
+            .ends_with(&format!("known policies: {}", NAMES.join(", "))));
     }
 
     #[test]
@@ -295,6 +316,7 @@ mod tests {
         assert_send::<Clock>();
         assert_send::<Random>();
         assert_send::<Opt>();
+        assert_send::<Sieve>();
         assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
