@@ -10,8 +10,8 @@ use pagelab_vm::replay::{replay_named, ReplayOutcome};
 use proptest::prelude::*;
 use std::collections::HashSet;
 
-/// The policies this file covers.
-const MODERN: &[&str] = &["sieve"];
+/// The policies this file covers, some with parameters besides the defaults.
+const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1"];
 
 /// Frame counts tried for each string.
 const MAX_FRAMES_TRIED: usize = 7;
@@ -133,10 +133,82 @@ impl Model for SieveModel {
     }
 }
 
-/// Builds the model of `name` for `n_frames` frames.
-fn model(name: &str, n_frames: usize) -> Box<dyn Model> {
-    match name {
+// S3-FIFO -------------------------------------------------------------------
+
+/// S3-FIFO model: `small`, `main` and `ghost` are lists with the newest
+/// entry first; resident entries are `(page, freq)`.
+struct S3FifoModel {
+    capacity: usize,
+    small_share: f64,
+    threshold: u8,
+    ghost_capacity: usize,
+    small: Vec<(u64, u8)>,
+    main: Vec<(u64, u8)>,
+    ghost: Vec<u64>,
+}
+
+impl S3FifoModel {
+    fn new(capacity: usize, small_share: f64, threshold: u8) -> S3FifoModel {
+        let small_capacity = ((small_share * capacity as f64) as usize).max(1);
+        S3FifoModel {
+            capacity,
+            small_share,
+            threshold,
+            ghost_capacity: capacity.saturating_sub(small_capacity),
+            small: Vec::new(),
+            main: Vec::new(),
+            ghost: Vec::new(),
+        }
+    }
+
+    fn evict(&mut self) -> u64 {
+        if !self.small.is_empty()
+            && self.small.len() as f64 >= self.small_share * self.capacity as f64
+        {
+            while let Some((page, freq)) = self.small.pop() {
+                if freq >= self.threshold {
+                    self.main.insert(0, (page, 0));
+                } else {
+                    self.ghost.insert(0, page);
+                    self.ghost.truncate(self.ghost_capacity);
+                    return page;
+                }
+            }
+        }
+        loop {
+            let (page, freq) = self.main.pop().expect("M holds a page");
+            if freq == 0 {
+                return page;
+            }
+            self.main.insert(0, (page, freq - 1));
+        }
+    }
+}
+
+impl Model for S3FifoModel {
+    fn access(&mut self, page: u64) -> Option<Option<u64>> {
+        let resident = self.small.iter_mut().chain(self.main.iter_mut());
+        if let Some(entry) = resident.into_iter().find(|(p, _)| *p == page) {
+            entry.1 = (entry.1 + 1).min(3);
+            return None;
+        }
+        let was_ghost = take(&mut self.ghost, page);
+        let victim = (self.small.len() + self.main.len() == self.capacity).then(|| self.evict());
+        if was_ghost {
+            self.main.insert(0, (page, 0));
+        } else {
+            self.small.insert(0, (page, 0));
+        }
+        Some(victim)
+    }
+}
+
+/// Builds the model of `spec` for `n_frames` frames.
+fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
+    match spec {
         "sieve" => Box::new(SieveModel::new(n_frames)),
+        "s3fifo" => Box::new(S3FifoModel::new(n_frames, 0.1, 2)),
+        "s3fifo:small=0.3,threshold=1" => Box::new(S3FifoModel::new(n_frames, 0.3, 1)),
         _ => unreachable!("every policy in MODERN has a model"),
     }
 }
@@ -199,8 +271,9 @@ proptest! {
 
 #[test]
 fn every_modern_policy_is_registered() {
-    for &name in MODERN {
-        assert!(policy::NAMES.contains(&name), "{name}");
+    for &spec in MODERN {
+        let name = spec.split(':').next().unwrap();
+        assert!(policy::NAMES.contains(&name), "{spec}");
     }
 }
 
@@ -215,4 +288,39 @@ fn sieve_hand_cases() {
     // fault on 1 the hand clears 2, 3 and (after wrapping) 0 before it
     // evicts 2.
     assert_eq!(faults("sieve", 3, "7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1"), 11);
+}
+
+#[test]
+fn s3fifo_filters_one_time_pages() {
+    // Worked by hand with 10 frames (S's share is 1 frame): 1 and 2 are
+    // hit twice while in S, so the scan 3..12 pushes them into M instead
+    // of out; the scan's own pages leave through S, and 1 and 2 still hit.
+    let text = "1 2 1 2 1 2 3 4 5 6 7 8 9 10 11 12 1 2";
+    assert_eq!(faults("s3fifo", 10, text), 12);
+    assert_eq!(faults("fifo", 10, text), 14);
+}
+
+#[test]
+fn s3fifo_ghost_hit_goes_to_main() {
+    // 2 frames, G holds 1 page. 1 leaves S into G when 3 arrives; its
+    // return is a fault that puts it in M, where the scan 4 5 cannot
+    // reach it because S is never below its share.
+    let outcome = run("s3fifo", 2, &refs::parse("1 2 3 1 4 5 1").unwrap());
+    assert_eq!(outcome.faults, 6);
+    let victims: Vec<_> = decisions(&outcome).into_iter().filter_map(|(_, v)| v).collect();
+    assert_eq!(victims, vec![1, 2, 3, 4]);
+}
+
+#[test]
+fn s3fifo_rejects_bad_parameters() {
+    for spec in ["s3fifo:small=1.5", "s3fifo:threshold=0", "s3fifo:threshold=4", "s3fifo:ghost=2"] {
+        let error = policy::new(spec, 4, 0, None).err();
+        assert!(
+            matches!(
+                error,
+                Some(PolicyError::BadParameter { .. } | PolicyError::UnknownParameter { .. })
+            ),
+            "{spec}: {error:?}"
+        );
+    }
 }

@@ -21,6 +21,7 @@ mod spec;
 
 // Scan-resistant and adaptive policies.
 mod list;
+mod s3fifo;
 mod sieve;
 
 pub use clock::Clock;
@@ -30,6 +31,7 @@ pub use opt::Opt;
 pub use random::Random;
 pub use spec::{Params, PolicySpec};
 
+pub use s3fifo::S3Fifo;
 pub use sieve::Sieve;
 
 use std::fmt;
@@ -188,7 +190,7 @@ impl std::error::Error for PolicyError {}
 pub const NAMES: &[&str] = &[
     "fifo", "lru", "clock", "random", "opt",
     // Scan-resistant and adaptive policies.
-    "sieve",
+    "sieve", "s3fifo",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -226,7 +228,7 @@ pub fn new(
         });
     }
 
-    let params = Params::new(&spec);
+    let mut params = Params::new(&spec);
     let policy: Box<dyn ReplacementPolicy> = match name {
         "fifo" => Box::new(Fifo::new(n_frames)),
         "lru" => Box::new(Lru::new(n_frames)),
@@ -242,6 +244,7 @@ pub fn new(
         },
         // Scan-resistant and adaptive policies.
         "sieve" => Box::new(Sieve::new(n_frames)),
+        "s3fifo" => Box::new(S3Fifo::from_params(n_frames, &mut params)?),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -317,6 +320,7 @@ mod tests {
         assert_send::<Random>();
         assert_send::<Opt>();
         assert_send::<Sieve>();
+        assert_send::<S3Fifo>();
         assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
