@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use std::collections::HashSet;
 
 /// The policies this file covers, some with parameters besides the defaults.
-const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1"];
+const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1", "arc"];
 
 /// Frame counts tried for each string.
 const MAX_FRAMES_TRIED: usize = 7;
@@ -203,12 +203,96 @@ impl Model for S3FifoModel {
     }
 }
 
+// ARC -----------------------------------------------------------------------
+
+/// ARC model, the paper's cases I–IV with each list MRU first.
+struct ArcModel {
+    c: usize,
+    p: f64,
+    t1: Vec<u64>,
+    t2: Vec<u64>,
+    b1: Vec<u64>,
+    b2: Vec<u64>,
+}
+
+impl ArcModel {
+    fn new(c: usize) -> ArcModel {
+        ArcModel {
+            c,
+            p: 0.0,
+            t1: Vec::new(),
+            t2: Vec::new(),
+            b1: Vec::new(),
+            b2: Vec::new(),
+        }
+    }
+
+    fn replace(&mut self, in_b2: bool) -> u64 {
+        let t1 = self.t1.len() as f64;
+        if !self.t1.is_empty() && ((in_b2 && t1 == self.p) || t1 > self.p) {
+            let page = self.t1.pop().unwrap();
+            self.b1.insert(0, page);
+            page
+        } else {
+            let page = self.t2.pop().unwrap();
+            self.b2.insert(0, page);
+            page
+        }
+    }
+}
+
+impl Model for ArcModel {
+    fn access(&mut self, x: u64) -> Option<Option<u64>> {
+        if take(&mut self.t1, x) || take(&mut self.t2, x) {
+            self.t2.insert(0, x);
+            return None;
+        }
+        let (b1, b2) = (self.b1.len() as f64, self.b2.len() as f64);
+        let c = self.c as f64;
+        let full = self.t1.len() + self.t2.len() == self.c;
+        let victim;
+        if self.b1.contains(&x) {
+            self.p = (self.p + if b1 >= b2 { 1.0 } else { b2 / b1 }).min(c);
+            victim = full.then(|| self.replace(false));
+            take(&mut self.b1, x);
+            self.t2.insert(0, x);
+        } else if self.b2.contains(&x) {
+            self.p = (self.p - if b2 >= b1 { 1.0 } else { b1 / b2 }).max(0.0);
+            victim = full.then(|| self.replace(true));
+            take(&mut self.b2, x);
+            self.t2.insert(0, x);
+        } else {
+            if self.t1.len() + self.b1.len() == self.c {
+                if self.t1.len() < self.c {
+                    self.b1.pop();
+                    victim = Some(self.replace(false));
+                } else {
+                    victim = self.t1.pop();
+                }
+            } else {
+                let total = self.t1.len() + self.t2.len() + self.b1.len() + self.b2.len();
+                if total >= self.c {
+                    if total == 2 * self.c {
+                        self.b2.pop();
+                    }
+                    victim = full.then(|| self.replace(false));
+                } else {
+                    victim = None;
+                }
+            }
+            self.t1.insert(0, x);
+        }
+        Some(victim)
+    }
+}
+
 /// Builds the model of `spec` for `n_frames` frames.
 fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     match spec {
         "sieve" => Box::new(SieveModel::new(n_frames)),
         "s3fifo" => Box::new(S3FifoModel::new(n_frames, 0.1, 2)),
         "s3fifo:small=0.3,threshold=1" => Box::new(S3FifoModel::new(n_frames, 0.3, 1)),
+        "arc" => Box::new(ArcModel::new(n_frames)),
         _ => unreachable!("every policy in MODERN has a model"),
     }
 }
@@ -323,4 +407,20 @@ fn s3fifo_rejects_bad_parameters() {
             "{spec}: {error:?}"
         );
     }
+}
+
+/// Returns the evicted pages in order.
+fn victims(spec: &str, n_frames: usize, text: &str) -> Vec<u64> {
+    let outcome = run(spec, n_frames, &refs::parse(text).expect("valid reference string"));
+    decisions(&outcome).into_iter().filter_map(|(_, victim)| victim).collect()
+}
+
+#[test]
+fn arc_adapts_on_ghost_hits() {
+    // Worked by hand with 2 frames: 3 pushes 2 from T1 into B1 (p = 0);
+    // 2's return raises p to 1, so T2's 1 goes to B2; 1's return lowers p
+    // to 0, so T1's 3 goes.
+    assert_eq!(victims("arc", 2, "1 1 2 3 2 1"), vec![2, 1, 3]);
+    // With T1 full and both ghosts empty, case IV(A) drops T1's LRU page.
+    assert_eq!(victims("arc", 2, "1 2 3 4"), vec![1, 2]);
 }

@@ -20,6 +20,7 @@ mod random;
 mod spec;
 
 // Scan-resistant and adaptive policies.
+mod arc;
 mod list;
 mod s3fifo;
 mod sieve;
@@ -31,6 +32,7 @@ pub use opt::Opt;
 pub use random::Random;
 pub use spec::{Params, PolicySpec};
 
+pub use arc::Arc;
 pub use s3fifo::S3Fifo;
 pub use sieve::Sieve;
 
@@ -190,7 +192,7 @@ impl std::error::Error for PolicyError {}
 pub const NAMES: &[&str] = &[
     "fifo", "lru", "clock", "random", "opt",
     // Scan-resistant and adaptive policies.
-    "sieve", "s3fifo",
+    "sieve", "s3fifo", "arc",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -245,6 +247,7 @@ pub fn new(
         // Scan-resistant and adaptive policies.
         "sieve" => Box::new(Sieve::new(n_frames)),
         "s3fifo" => Box::new(S3Fifo::from_params(n_frames, &mut params)?),
+        "arc" => Box::new(Arc::new(n_frames)),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -321,6 +324,7 @@ mod tests {
         assert_send::<Opt>();
         assert_send::<Sieve>();
         assert_send::<S3Fifo>();
+        assert_send::<Arc>();
         assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
