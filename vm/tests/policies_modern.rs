@@ -11,7 +11,7 @@ use proptest::prelude::*;
 use std::collections::HashSet;
 
 /// The policies this file covers, some with parameters besides the defaults.
-const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1", "arc"];
+const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1", "arc", "2q", "2q:kin=0.5,kout=1"];
 
 /// Frame counts tried for each string.
 const MAX_FRAMES_TRIED: usize = 7;
@@ -286,6 +286,65 @@ impl Model for ArcModel {
     }
 }
 
+// 2Q ------------------------------------------------------------------------
+
+/// 2Q model (full version), each list newest first.
+struct TwoQModel {
+    capacity: usize,
+    kin: usize,
+    kout: usize,
+    a1in: Vec<u64>,
+    a1out: Vec<u64>,
+    am: Vec<u64>,
+}
+
+impl TwoQModel {
+    fn new(capacity: usize, kin: f64, kout: f64) -> TwoQModel {
+        TwoQModel {
+            capacity,
+            kin: (kin * capacity as f64) as usize,
+            kout: (kout * capacity as f64) as usize,
+            a1in: Vec::new(),
+            a1out: Vec::new(),
+            am: Vec::new(),
+        }
+    }
+
+    fn reclaim(&mut self) -> Option<u64> {
+        if self.a1in.len() + self.am.len() < self.capacity {
+            return None;
+        }
+        if self.a1in.len() > self.kin || self.am.is_empty() {
+            let page = self.a1in.pop().unwrap();
+            self.a1out.insert(0, page);
+            self.a1out.truncate(self.kout);
+            Some(page)
+        } else {
+            self.am.pop()
+        }
+    }
+}
+
+impl Model for TwoQModel {
+    fn access(&mut self, x: u64) -> Option<Option<u64>> {
+        if take(&mut self.am, x) {
+            self.am.insert(0, x);
+            return None;
+        }
+        if self.a1in.contains(&x) {
+            return None;
+        }
+        if take(&mut self.a1out, x) {
+            let victim = self.reclaim();
+            self.am.insert(0, x);
+            return Some(victim);
+        }
+        let victim = self.reclaim();
+        self.a1in.insert(0, x);
+        Some(victim)
+    }
+}
+
 /// Builds the model of `spec` for `n_frames` frames.
 fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     match spec {
@@ -293,6 +352,8 @@ fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
         "s3fifo" => Box::new(S3FifoModel::new(n_frames, 0.1, 2)),
         "s3fifo:small=0.3,threshold=1" => Box::new(S3FifoModel::new(n_frames, 0.3, 1)),
         "arc" => Box::new(ArcModel::new(n_frames)),
+        "2q" => Box::new(TwoQModel::new(n_frames, 0.25, 0.5)),
+        "2q:kin=0.5,kout=1" => Box::new(TwoQModel::new(n_frames, 0.5, 1.0)),
         _ => unreachable!("every policy in MODERN has a model"),
     }
 }
@@ -423,4 +484,14 @@ fn arc_adapts_on_ghost_hits() {
     assert_eq!(victims("arc", 2, "1 1 2 3 2 1"), vec![2, 1, 3]);
     // With T1 full and both ghosts empty, case IV(A) drops T1's LRU page.
     assert_eq!(victims("arc", 2, "1 2 3 4"), vec![1, 2]);
+}
+
+#[test]
+fn two_q_keeps_pages_referenced_after_a1in() {
+    // Worked by hand with 4 frames (Kin = 1, Kout = 2): 1 and 2 leave
+    // A1in, come back from A1out into Am, and then survive the scan
+    // 5..9, which passes through A1in alone.
+    let text = "1 2 3 4 5 1 2 6 7 8 9 1 2";
+    assert_eq!(faults("2q", 4, text), 11);
+    assert_eq!(victims("2q", 4, text), vec![1, 2, 3, 4, 5, 6, 7]);
 }

@@ -24,6 +24,7 @@ mod arc;
 mod list;
 mod s3fifo;
 mod sieve;
+mod two_q;
 
 pub use clock::Clock;
 pub use fifo::Fifo;
@@ -35,6 +36,7 @@ pub use spec::{Params, PolicySpec};
 pub use arc::Arc;
 pub use s3fifo::S3Fifo;
 pub use sieve::Sieve;
+pub use two_q::TwoQ;
 
 use std::fmt;
 
@@ -192,7 +194,7 @@ impl std::error::Error for PolicyError {}
 pub const NAMES: &[&str] = &[
     "fifo", "lru", "clock", "random", "opt",
     // Scan-resistant and adaptive policies.
-    "sieve", "s3fifo", "arc",
+    "sieve", "s3fifo", "arc", "2q",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -248,6 +250,7 @@ pub fn new(
         "sieve" => Box::new(Sieve::new(n_frames)),
         "s3fifo" => Box::new(S3Fifo::from_params(n_frames, &mut params)?),
         "arc" => Box::new(Arc::new(n_frames)),
+        "2q" => Box::new(TwoQ::from_params(n_frames, &mut params)?),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -325,6 +328,7 @@ mod tests {
         assert_send::<Sieve>();
         assert_send::<S3Fifo>();
         assert_send::<Arc>();
+        assert_send::<TwoQ>();
         assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
