@@ -11,7 +11,8 @@ use proptest::prelude::*;
 use std::collections::HashSet;
 
 /// The policies this file covers, some with parameters besides the defaults.
-const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1", "arc", "2q", "2q:kin=0.5,kout=1"];
+const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1", "arc", "2q", "2q:kin=0.5,kout=1", "lirs",
+    "lirs:hir=0.3,hir_min=2,skip_repeat=1"];
 
 /// Frame counts tried for each string.
 const MAX_FRAMES_TRIED: usize = 7;
@@ -45,6 +46,15 @@ fn reference_strings() -> impl Strategy<Value = Vec<Reference>> {
     prop::collection::vec(
         (0u64..9, prop::bool::weighted(0.3)).prop_map(|(page, write)| Reference { page, write }),
         0..40,
+    )
+}
+
+/// Longer strings over more pages, whose ghost lists grow long enough for
+/// ARC's and CAR's ratio adaptations to take fractional steps.
+fn long_reference_strings() -> impl Strategy<Value = Vec<Reference>> {
+    prop::collection::vec(
+        (0u64..20, prop::bool::weighted(0.3)).prop_map(|(page, write)| Reference { page, write }),
+        100..400,
     )
 }
 
@@ -345,6 +355,127 @@ impl Model for TwoQModel {
     }
 }
 
+// LIRS ----------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum LirsStatus {
+    Lir,
+    ResidentHir,
+    NonResidentHir,
+}
+
+/// LIRS model: stack S top first, queue Q front (victim) first, and a
+/// status for every page in S or Q.
+struct LirsModel {
+    llirs: usize,
+    capacity: usize,
+    skip_repeat: bool,
+    stack: Vec<u64>,
+    queue: Vec<u64>,
+    status: std::collections::HashMap<u64, LirsStatus>,
+    last: Option<u64>,
+}
+
+impl LirsModel {
+    fn new(capacity: usize, hir: f64, hir_min: usize, skip_repeat: bool) -> LirsModel {
+        let lhirs = ((hir * capacity as f64) as usize).max(hir_min).min(capacity - 1);
+        LirsModel {
+            llirs: capacity - lhirs,
+            capacity,
+            skip_repeat,
+            stack: Vec::new(),
+            queue: Vec::new(),
+            status: std::collections::HashMap::new(),
+            last: None,
+        }
+    }
+
+    fn count(&self, wanted: LirsStatus) -> usize {
+        self.status.values().filter(|&&status| status == wanted).count()
+    }
+
+    fn prune(&mut self) {
+        while let Some(&bottom) = self.stack.last() {
+            match self.status[&bottom] {
+                LirsStatus::Lir => break,
+                LirsStatus::ResidentHir => {
+                    self.stack.pop();
+                }
+                LirsStatus::NonResidentHir => {
+                    self.stack.pop();
+                    self.status.remove(&bottom);
+                }
+            }
+        }
+    }
+
+    /// Makes the page on top of S LIR, demoting the bottom LIR page if
+    /// there are then more than Llirs.
+    fn make_lir(&mut self, page: u64) {
+        take(&mut self.queue, page);
+        self.status.insert(page, LirsStatus::Lir);
+        if self.count(LirsStatus::Lir) > self.llirs {
+            let bottom = *self.stack.last().unwrap();
+            self.status.insert(bottom, LirsStatus::ResidentHir);
+            self.queue.push(bottom);
+            self.prune();
+        }
+    }
+}
+
+impl Model for LirsModel {
+    fn access(&mut self, x: u64) -> Option<Option<u64>> {
+        let repeat = self.last == Some(x);
+        self.last = Some(x);
+        let in_stack = self.stack.contains(&x);
+        match self.status.get(&x).copied() {
+            Some(LirsStatus::Lir) => {
+                if !(self.skip_repeat && repeat) {
+                    take(&mut self.stack, x);
+                    self.stack.insert(0, x);
+                    self.prune();
+                }
+                None
+            }
+            Some(LirsStatus::ResidentHir) => {
+                if !(self.skip_repeat && repeat) {
+                    take(&mut self.stack, x);
+                    self.stack.insert(0, x);
+                    if in_stack {
+                        self.make_lir(x);
+                    } else {
+                        take(&mut self.queue, x);
+                        self.queue.push(x);
+                    }
+                }
+                None
+            }
+            _ => {
+                let resident = self.count(LirsStatus::Lir) + self.count(LirsStatus::ResidentHir);
+                let mut victim = None;
+                if resident == self.capacity {
+                    let front = self.queue.remove(0);
+                    if self.stack.contains(&front) {
+                        self.status.insert(front, LirsStatus::NonResidentHir);
+                    } else {
+                        self.status.remove(&front);
+                    }
+                    victim = Some(front);
+                }
+                take(&mut self.stack, x);
+                self.stack.insert(0, x);
+                if self.count(LirsStatus::Lir) < self.llirs || in_stack {
+                    self.make_lir(x);
+                } else {
+                    self.status.insert(x, LirsStatus::ResidentHir);
+                    self.queue.push(x);
+                }
+                Some(victim)
+            }
+        }
+    }
+}
+
 /// Builds the model of `spec` for `n_frames` frames.
 fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     match spec {
@@ -354,6 +485,8 @@ fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
         "arc" => Box::new(ArcModel::new(n_frames)),
         "2q" => Box::new(TwoQModel::new(n_frames, 0.25, 0.5)),
         "2q:kin=0.5,kout=1" => Box::new(TwoQModel::new(n_frames, 0.5, 1.0)),
+        "lirs" => Box::new(LirsModel::new(n_frames, 0.01, 1, false)),
+        "lirs:hir=0.3,hir_min=2,skip_repeat=1" => Box::new(LirsModel::new(n_frames, 0.3, 2, true)),
         _ => unreachable!("every policy in MODERN has a model"),
     }
 }
@@ -365,6 +498,17 @@ proptest! {
     fn policies_match_their_models(references in reference_strings()) {
         for &name in MODERN {
             for n_frames in min_frames(name)..=MAX_FRAMES_TRIED {
+                let expected = model_decisions(model(name, n_frames).as_mut(), &references);
+                let actual = decisions(&run(name, n_frames, &references));
+                prop_assert_eq!(&actual, &expected, "{} with {} frames", name, n_frames);
+            }
+        }
+    }
+
+    #[test]
+    fn policies_match_models_on_long_strings(references in long_reference_strings()) {
+        for &name in MODERN {
+            for n_frames in [4, 6, 9, 13] {
                 let expected = model_decisions(model(name, n_frames).as_mut(), &references);
                 let actual = decisions(&run(name, n_frames, &references));
                 prop_assert_eq!(&actual, &expected, "{} with {} frames", name, n_frames);
@@ -494,4 +638,26 @@ fn two_q_keeps_pages_referenced_after_a1in() {
     let text = "1 2 3 4 5 1 2 6 7 8 9 1 2";
     assert_eq!(faults("2q", 4, text), 11);
     assert_eq!(victims("2q", 4, text), vec![1, 2, 3, 4, 5, 6, 7]);
+}
+
+#[test]
+fn lirs_keeps_lir_pages_through_a_scan() {
+    // Worked by hand with 3 frames (Llirs = 2, Lhirs = 1): 1 and 2 become
+    // LIR, and the scan 3 4 5 6 passes through the one HIR frame.
+    let text = "1 2 1 2 3 4 5 6 1 2";
+    assert_eq!(victims("lirs", 3, text), vec![3, 4, 5]);
+    assert_eq!(faults("lru", 3, text), 8);
+}
+
+#[test]
+fn lirs_rejects_one_frame() {
+    let references = refs::parse("1 2 1").unwrap();
+    let error = replay_named("lirs", 1, 0, &references, false).unwrap_err();
+    assert!(matches!(error, PolicyError::BadFrameCount { n_frames: 1, .. }));
+    assert_eq!(
+        error.to_string(),
+        "policy \"lirs\" cannot manage 1 frames: LIRS needs at least 2 frames, one for LIR pages and one for resident HIR pages; use 2 or more frames"
+    );
+    // Two frames work even when the string has a single page.
+    assert_eq!(faults("lirs", 2, "5 5 5"), 1);
 }

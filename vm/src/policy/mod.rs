@@ -21,6 +21,7 @@ mod spec;
 
 // Scan-resistant and adaptive policies.
 mod arc;
+mod lirs;
 mod list;
 mod s3fifo;
 mod sieve;
@@ -34,6 +35,7 @@ pub use random::Random;
 pub use spec::{Params, PolicySpec};
 
 pub use arc::Arc;
+pub use lirs::Lirs;
 pub use s3fifo::S3Fifo;
 pub use sieve::Sieve;
 pub use two_q::TwoQ;
@@ -194,7 +196,7 @@ impl std::error::Error for PolicyError {}
 pub const NAMES: &[&str] = &[
     "fifo", "lru", "clock", "random", "opt",
     // Scan-resistant and adaptive policies.
-    "sieve", "s3fifo", "arc", "2q",
+    "sieve", "s3fifo", "arc", "2q", "lirs",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -251,6 +253,7 @@ pub fn new(
         "s3fifo" => Box::new(S3Fifo::from_params(n_frames, &mut params)?),
         "arc" => Box::new(Arc::new(n_frames)),
         "2q" => Box::new(TwoQ::from_params(n_frames, &mut params)?),
+        "lirs" => Box::new(Lirs::from_params(n_frames, &mut params)?),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -329,6 +332,7 @@ mod tests {
         assert_send::<S3Fifo>();
         assert_send::<Arc>();
         assert_send::<TwoQ>();
+        assert_send::<Lirs>();
         assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
