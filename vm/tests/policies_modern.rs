@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 /// The policies this file covers, some with parameters besides the defaults.
 const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1", "arc", "2q", "2q:kin=0.5,kout=1", "lirs",
-    "lirs:hir=0.3,hir_min=2,skip_repeat=1"];
+    "lirs:hir=0.3,hir_min=2,skip_repeat=1", "car", "car:new_ref=1,ratio=integer"];
 
 /// Frame counts tried for each string.
 const MAX_FRAMES_TRIED: usize = 7;
@@ -476,6 +476,101 @@ impl Model for LirsModel {
     }
 }
 
+// CAR -----------------------------------------------------------------------
+
+/// CAR model: clocks T1 and T2 as lists from head (under the hand) to
+/// tail of `(page, referenced)`, ghosts B1 and B2 MRU first.
+struct CarModel {
+    c: usize,
+    new_ref: bool,
+    integer_ratio: bool,
+    p: f64,
+    t1: Vec<(u64, bool)>,
+    t2: Vec<(u64, bool)>,
+    b1: Vec<u64>,
+    b2: Vec<u64>,
+}
+
+impl CarModel {
+    fn new(c: usize, new_ref: bool, integer_ratio: bool) -> CarModel {
+        CarModel {
+            c,
+            new_ref,
+            integer_ratio,
+            p: 0.0,
+            t1: Vec::new(),
+            t2: Vec::new(),
+            b1: Vec::new(),
+            b2: Vec::new(),
+        }
+    }
+
+    fn ratio(&self, numerator: usize, denominator: usize) -> f64 {
+        let ratio = if self.integer_ratio {
+            (numerator / denominator) as f64
+        } else {
+            numerator as f64 / denominator as f64
+        };
+        ratio.max(1.0)
+    }
+
+    fn replace(&mut self) -> u64 {
+        loop {
+            if self.t1.len() as f64 >= self.p.max(1.0) {
+                let (page, referenced) = self.t1.remove(0);
+                if referenced {
+                    self.t2.push((page, false));
+                } else {
+                    self.b1.insert(0, page);
+                    return page;
+                }
+            } else {
+                let (page, referenced) = self.t2.remove(0);
+                if referenced {
+                    self.t2.push((page, false));
+                } else {
+                    self.b2.insert(0, page);
+                    return page;
+                }
+            }
+        }
+    }
+}
+
+impl Model for CarModel {
+    fn access(&mut self, x: u64) -> Option<Option<u64>> {
+        if let Some(entry) = self.t1.iter_mut().chain(self.t2.iter_mut()).find(|(p, _)| *p == x) {
+            entry.1 = true;
+            return None;
+        }
+        let mut victim = None;
+        if self.t1.len() + self.t2.len() == self.c {
+            victim = Some(self.replace());
+            let in_ghost = self.b1.contains(&x) || self.b2.contains(&x);
+            if !in_ghost && self.t1.len() + self.b1.len() == self.c {
+                self.b1.pop();
+            } else if !in_ghost
+                && self.t1.len() + self.t2.len() + self.b1.len() + self.b2.len() == 2 * self.c
+            {
+                self.b2.pop();
+            }
+        }
+        let c = self.c as f64;
+        if self.b1.contains(&x) {
+            self.p = (self.p + self.ratio(self.b2.len(), self.b1.len())).min(c);
+            take(&mut self.b1, x);
+            self.t2.push((x, self.new_ref));
+        } else if self.b2.contains(&x) {
+            self.p = (self.p - self.ratio(self.b1.len(), self.b2.len())).max(0.0);
+            take(&mut self.b2, x);
+            self.t2.push((x, self.new_ref));
+        } else {
+            self.t1.push((x, self.new_ref));
+        }
+        Some(victim)
+    }
+}
+
 /// Builds the model of `spec` for `n_frames` frames.
 fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     match spec {
@@ -487,6 +582,8 @@ fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
         "2q:kin=0.5,kout=1" => Box::new(TwoQModel::new(n_frames, 0.5, 1.0)),
         "lirs" => Box::new(LirsModel::new(n_frames, 0.01, 1, false)),
         "lirs:hir=0.3,hir_min=2,skip_repeat=1" => Box::new(LirsModel::new(n_frames, 0.3, 2, true)),
+        "car" => Box::new(CarModel::new(n_frames, false, false)),
+        "car:new_ref=1,ratio=integer" => Box::new(CarModel::new(n_frames, true, true)),
         _ => unreachable!("every policy in MODERN has a model"),
     }
 }
@@ -601,8 +698,23 @@ fn s3fifo_ghost_hit_goes_to_main() {
 }
 
 #[test]
-fn s3fifo_rejects_bad_parameters() {
-    for spec in ["s3fifo:small=1.5", "s3fifo:threshold=0", "s3fifo:threshold=4", "s3fifo:ghost=2"] {
+fn bad_parameters_are_rejected() {
+    let specs = [
+        "s3fifo:small=1.5",
+        "s3fifo:threshold=0",
+        "s3fifo:threshold=4",
+        "s3fifo:ghost=2",
+        "2q:kin=-0.1",
+        "2q:kout=5",
+        "lirs:hir=2",
+        "lirs:hir_min=0",
+        "lirs:skip_repeat=yes",
+        "car:ratio=float",
+        "car:new_ref=2",
+        "arc:p=1",
+        "sieve:hand=0",
+    ];
+    for spec in specs {
         let error = policy::new(spec, 4, 0, None).err();
         assert!(
             matches!(
@@ -660,4 +772,14 @@ fn lirs_rejects_one_frame() {
     );
     // Two frames work even when the string has a single page.
     assert_eq!(faults("lirs", 2, "5 5 5"), 1);
+}
+
+#[test]
+fn car_gives_referenced_pages_a_second_chance() {
+    // Worked by hand with 3 frames: at 4, T1's head 1 is referenced and
+    // moves to T2, so 2 goes; at 5, T1 = [3, 4] with p = 0, so 3 goes.
+    assert_eq!(victims("car", 3, "1 2 3 1 4 5 1"), vec![2, 3]);
+    // With the faulting reference counted, every page first moves to T2
+    // and T2's hand then evicts in load order.
+    assert_eq!(victims("car:new_ref=1", 3, "1 2 3 4"), vec![1]);
 }

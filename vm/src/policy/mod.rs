@@ -21,6 +21,7 @@ mod spec;
 
 // Scan-resistant and adaptive policies.
 mod arc;
+mod car;
 mod lirs;
 mod list;
 mod s3fifo;
@@ -35,6 +36,7 @@ pub use random::Random;
 pub use spec::{Params, PolicySpec};
 
 pub use arc::Arc;
+pub use car::Car;
 pub use lirs::Lirs;
 pub use s3fifo::S3Fifo;
 pub use sieve::Sieve;
@@ -196,7 +198,7 @@ impl std::error::Error for PolicyError {}
 pub const NAMES: &[&str] = &[
     "fifo", "lru", "clock", "random", "opt",
     // Scan-resistant and adaptive policies.
-    "sieve", "s3fifo", "arc", "2q", "lirs",
+    "sieve", "s3fifo", "arc", "2q", "lirs", "car",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -254,6 +256,7 @@ pub fn new(
         "arc" => Box::new(Arc::new(n_frames)),
         "2q" => Box::new(TwoQ::from_params(n_frames, &mut params)?),
         "lirs" => Box::new(Lirs::from_params(n_frames, &mut params)?),
+        "car" => Box::new(Car::from_params(n_frames, &mut params)?),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -333,6 +336,7 @@ mod tests {
         assert_send::<Arc>();
         assert_send::<TwoQ>();
         assert_send::<Lirs>();
+        assert_send::<Car>();
         assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
