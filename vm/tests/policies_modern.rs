@@ -11,8 +11,21 @@ use proptest::prelude::*;
 use std::collections::HashSet;
 
 /// The policies this file covers, some with parameters besides the defaults.
-const MODERN: &[&str] = &["sieve", "s3fifo", "s3fifo:small=0.3,threshold=1", "arc", "2q", "2q:kin=0.5,kout=1", "lirs",
-    "lirs:hir=0.3,hir_min=2,skip_repeat=1", "car", "car:new_ref=1,ratio=integer"];
+const MODERN: &[&str] = &[
+    "sieve",
+    "s3fifo",
+    "s3fifo:small=0.3,threshold=1",
+    "arc",
+    "2q",
+    "2q:kin=0.5,kout=1",
+    "lirs",
+    "lirs:hir=0.3,hir_min=2,skip_repeat=1",
+    "car",
+    "car:new_ref=1,ratio=integer",
+    "clock-pro",
+    "clock-pro:adaptive=0,new_ref=1",
+    "clock-pro:cold=0.5,cold_min=1",
+];
 
 /// Frame counts tried for each string.
 const MAX_FRAMES_TRIED: usize = 7;
@@ -22,7 +35,12 @@ fn run(spec: &str, n_frames: usize, references: &[Reference]) -> ReplayOutcome {
 }
 
 fn faults(spec: &str, n_frames: usize, text: &str) -> u64 {
-    run(spec, n_frames, &refs::parse(text).expect("valid reference string")).faults
+    run(
+        spec,
+        n_frames,
+        &refs::parse(text).expect("valid reference string"),
+    )
+    .faults
 }
 
 /// Returns the smallest frame count `name` accepts.
@@ -133,9 +151,17 @@ impl Model for SieveModel {
             };
             while self.queue[at].1 {
                 self.queue[at].1 = false;
-                at = if at == 0 { self.queue.len() - 1 } else { at - 1 };
+                at = if at == 0 {
+                    self.queue.len() - 1
+                } else {
+                    at - 1
+                };
             }
-            self.hand = if at == 0 { None } else { Some(self.queue[at - 1].0) };
+            self.hand = if at == 0 {
+                None
+            } else {
+                Some(self.queue[at - 1].0)
+            };
             victim = Some(self.queue.remove(at).0);
         }
         self.queue.insert(0, (page, false));
@@ -378,7 +404,9 @@ struct LirsModel {
 
 impl LirsModel {
     fn new(capacity: usize, hir: f64, hir_min: usize, skip_repeat: bool) -> LirsModel {
-        let lhirs = ((hir * capacity as f64) as usize).max(hir_min).min(capacity - 1);
+        let lhirs = ((hir * capacity as f64) as usize)
+            .max(hir_min)
+            .min(capacity - 1);
         LirsModel {
             llirs: capacity - lhirs,
             capacity,
@@ -391,7 +419,10 @@ impl LirsModel {
     }
 
     fn count(&self, wanted: LirsStatus) -> usize {
-        self.status.values().filter(|&&status| status == wanted).count()
+        self.status
+            .values()
+            .filter(|&&status| status == wanted)
+            .count()
     }
 
     fn prune(&mut self) {
@@ -539,7 +570,12 @@ impl CarModel {
 
 impl Model for CarModel {
     fn access(&mut self, x: u64) -> Option<Option<u64>> {
-        if let Some(entry) = self.t1.iter_mut().chain(self.t2.iter_mut()).find(|(p, _)| *p == x) {
+        if let Some(entry) = self
+            .t1
+            .iter_mut()
+            .chain(self.t2.iter_mut())
+            .find(|(p, _)| *p == x)
+        {
             entry.1 = true;
             return None;
         }
@@ -571,6 +607,232 @@ impl Model for CarModel {
     }
 }
 
+// CLOCK-Pro -----------------------------------------------------------------
+
+/// One entry of the CLOCK-Pro model's clock.
+#[derive(Clone, Debug)]
+struct ClockProEntry {
+    page: u64,
+    hot: bool,
+    in_test: bool,
+    resident: bool,
+    /// The missing page, turned hot before it is loaded.
+    loading: bool,
+    referenced: bool,
+}
+
+/// CLOCK-Pro model: the clock as a list from the oldest entry (index 0) to
+/// the head, and each hand as the page it points at (`None`: the oldest).
+struct ClockProModel {
+    c: usize,
+    adaptive: bool,
+    new_ref: bool,
+    cold_target: usize,
+    max_cold_target: usize,
+    ring: Vec<ClockProEntry>,
+    hands: [Option<u64>; 3],
+}
+
+const COLD: usize = 0;
+const HOT: usize = 1;
+const TEST: usize = 2;
+
+impl ClockProModel {
+    fn new(c: usize, cold: f64, cold_min: usize, adaptive: bool, new_ref: bool) -> ClockProModel {
+        let max_cold_target = (c - 1).max(1);
+        let start = ((cold * c as f64) as usize)
+            .max(cold_min)
+            .clamp(1, max_cold_target);
+        ClockProModel {
+            c,
+            adaptive,
+            new_ref,
+            cold_target: start,
+            max_cold_target,
+            ring: Vec::new(),
+            hands: [None; 3],
+        }
+    }
+
+    fn index(&self, page: u64) -> Option<usize> {
+        self.ring.iter().position(|entry| entry.page == page)
+    }
+
+    /// Returns the index under `hand`.
+    fn at(&self, hand: usize) -> usize {
+        self.hands[hand].map_or(0, |page| self.index(page).unwrap())
+    }
+
+    /// Returns the page after index `at`, wrapping to the oldest.
+    fn after(&self, at: usize) -> Option<u64> {
+        (self.ring.len() > 1).then(|| self.ring[(at + 1) % self.ring.len()].page)
+    }
+
+    fn count(&self, predicate: impl Fn(&ClockProEntry) -> bool) -> usize {
+        self.ring.iter().filter(|entry| predicate(entry)).count()
+    }
+
+    fn adapt(&mut self, grow: bool) {
+        if self.adaptive {
+            self.cold_target = if grow {
+                (self.cold_target + 1).min(self.max_cold_target)
+            } else {
+                (self.cold_target - 1).max(1)
+            };
+        }
+    }
+
+    fn take_out(&mut self, at: usize) -> ClockProEntry {
+        let next = self.after(at);
+        let page = self.ring[at].page;
+        for hand in &mut self.hands {
+            if *hand == Some(page) {
+                *hand = next;
+            }
+        }
+        self.ring.remove(at)
+    }
+
+    fn move_to_head(&mut self, at: usize) {
+        let entry = self.take_out(at);
+        self.ring.push(entry);
+    }
+
+    fn promote(&mut self, at: usize) {
+        self.ring[at].hot = true;
+        self.ring[at].in_test = false;
+        self.adapt(true);
+        self.move_to_head(at);
+    }
+
+    fn end_test(&mut self, at: usize) {
+        if self.ring[at].in_test {
+            self.ring[at].in_test = false;
+            self.adapt(false);
+        }
+    }
+
+    fn non_resident(entry: &ClockProEntry) -> bool {
+        !entry.resident && !entry.loading
+    }
+
+    fn hand_hot(&mut self) {
+        loop {
+            let at = self.at(HOT);
+            let next = self.after(at);
+            if self.ring[at].hot {
+                self.hands[HOT] = next;
+                if self.ring[at].referenced {
+                    self.ring[at].referenced = false;
+                } else {
+                    self.ring[at].hot = false;
+                    return;
+                }
+            } else {
+                self.end_test(at);
+                self.hands[HOT] = next;
+                if Self::non_resident(&self.ring[at]) {
+                    self.take_out(at);
+                }
+            }
+        }
+    }
+
+    fn hand_test(&mut self) {
+        loop {
+            let at = self.at(TEST);
+            self.hands[TEST] = self.after(at);
+            if !self.ring[at].hot {
+                self.end_test(at);
+                if Self::non_resident(&self.ring[at]) {
+                    self.take_out(at);
+                    return;
+                }
+            }
+        }
+    }
+
+    fn balance(&mut self) {
+        while self.count(|entry| entry.hot) > self.c - self.cold_target {
+            self.hand_hot();
+        }
+    }
+
+    fn hand_cold(&mut self) -> u64 {
+        loop {
+            let at = self.at(COLD);
+            let entry = self.ring[at].clone();
+            if entry.hot || !entry.resident {
+                self.hands[COLD] = self.after(at);
+                continue;
+            }
+            if entry.referenced {
+                self.ring[at].referenced = false;
+                if entry.in_test {
+                    self.promote(at);
+                    self.balance();
+                } else {
+                    self.ring[at].in_test = true;
+                    self.move_to_head(at);
+                }
+                continue;
+            }
+            self.hands[COLD] = self.after(at);
+            if entry.in_test {
+                self.ring[at].resident = false;
+            } else {
+                self.take_out(at);
+            }
+            return entry.page;
+        }
+    }
+}
+
+impl Model for ClockProModel {
+    fn access(&mut self, x: u64) -> Option<Option<u64>> {
+        if let Some(entry) = self
+            .ring
+            .iter_mut()
+            .find(|entry| entry.page == x && entry.resident)
+        {
+            entry.referenced = true;
+            return None;
+        }
+        let mut victim = None;
+        if self.count(|entry| entry.resident) == self.c {
+            self.balance();
+            victim = Some(self.hand_cold());
+            while self.count(Self::non_resident) > self.c {
+                self.hand_test();
+            }
+            if let Some(at) = self.index(x) {
+                self.ring[at].loading = true;
+                self.promote(at);
+                self.balance();
+            }
+        }
+        match self.index(x) {
+            Some(at) => {
+                self.ring[at].loading = false;
+                self.ring[at].resident = true;
+                self.ring[at].referenced = self.new_ref;
+            }
+            None => {
+                let hot = self.count(|entry| entry.hot) < self.c - self.cold_target;
+                self.ring.push(ClockProEntry {
+                    page: x,
+                    hot,
+                    in_test: !hot,
+                    resident: true,
+                    loading: false,
+                    referenced: self.new_ref,
+                });
+            }
+        }
+        Some(victim)
+    }
+}
+
 /// Builds the model of `spec` for `n_frames` frames.
 fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     match spec {
@@ -584,6 +846,13 @@ fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
         "lirs:hir=0.3,hir_min=2,skip_repeat=1" => Box::new(LirsModel::new(n_frames, 0.3, 2, true)),
         "car" => Box::new(CarModel::new(n_frames, false, false)),
         "car:new_ref=1,ratio=integer" => Box::new(CarModel::new(n_frames, true, true)),
+        "clock-pro" => Box::new(ClockProModel::new(n_frames, 0.05, 2, true, false)),
+        "clock-pro:adaptive=0,new_ref=1" => {
+            Box::new(ClockProModel::new(n_frames, 0.05, 2, false, true))
+        }
+        "clock-pro:cold=0.5,cold_min=1" => {
+            Box::new(ClockProModel::new(n_frames, 0.5, 1, true, false))
+        }
         _ => unreachable!("every policy in MODERN has a model"),
     }
 }
@@ -673,7 +942,10 @@ fn sieve_hand_cases() {
     // Worked by hand: the faults are 7 0 1 2 3 4 2 3 | 1 2 | 7, and at the
     // fault on 1 the hand clears 2, 3 and (after wrapping) 0 before it
     // evicts 2.
-    assert_eq!(faults("sieve", 3, "7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1"), 11);
+    assert_eq!(
+        faults("sieve", 3, "7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1"),
+        11
+    );
 }
 
 #[test]
@@ -693,7 +965,10 @@ fn s3fifo_ghost_hit_goes_to_main() {
     // reach it because S is never below its share.
     let outcome = run("s3fifo", 2, &refs::parse("1 2 3 1 4 5 1").unwrap());
     assert_eq!(outcome.faults, 6);
-    let victims: Vec<_> = decisions(&outcome).into_iter().filter_map(|(_, v)| v).collect();
+    let victims: Vec<_> = decisions(&outcome)
+        .into_iter()
+        .filter_map(|(_, v)| v)
+        .collect();
     assert_eq!(victims, vec![1, 2, 3, 4]);
 }
 
@@ -728,8 +1003,15 @@ fn bad_parameters_are_rejected() {
 
 /// Returns the evicted pages in order.
 fn victims(spec: &str, n_frames: usize, text: &str) -> Vec<u64> {
-    let outcome = run(spec, n_frames, &refs::parse(text).expect("valid reference string"));
-    decisions(&outcome).into_iter().filter_map(|(_, victim)| victim).collect()
+    let outcome = run(
+        spec,
+        n_frames,
+        &refs::parse(text).expect("valid reference string"),
+    );
+    decisions(&outcome)
+        .into_iter()
+        .filter_map(|(_, victim)| victim)
+        .collect()
 }
 
 #[test]
@@ -765,7 +1047,10 @@ fn lirs_keeps_lir_pages_through_a_scan() {
 fn lirs_rejects_one_frame() {
     let references = refs::parse("1 2 1").unwrap();
     let error = replay_named("lirs", 1, 0, &references, false).unwrap_err();
-    assert!(matches!(error, PolicyError::BadFrameCount { n_frames: 1, .. }));
+    assert!(matches!(
+        error,
+        PolicyError::BadFrameCount { n_frames: 1, .. }
+    ));
     assert_eq!(
         error.to_string(),
         "policy \"lirs\" cannot manage 1 frames: LIRS needs at least 2 frames, one for LIR pages and one for resident HIR pages; use 2 or more frames"
@@ -782,4 +1067,15 @@ fn car_gives_referenced_pages_a_second_chance() {
     // With the faulting reference counted, every page first moves to T2
     // and T2's hand then evicts in load order.
     assert_eq!(victims("car:new_ref=1", 3, "1 2 3 4"), vec![1]);
+}
+
+#[test]
+fn clock_pro_refault_in_test_period() {
+    // Worked by hand with 3 frames (m_c = 2, so 1 starts hot and 2, 3
+    // cold in their test periods): 4 evicts 2, which stays as a
+    // non-resident page in test; 2's refault evicts 3 and turns 2 hot.
+    assert_eq!(victims("clock-pro", 3, "1 2 3 4 1 2"), vec![2, 3]);
+    // A scan of pages seen once only ever evicts cold pages: the hot 1 stays.
+    let outcome = run("clock-pro", 3, &refs::parse("1 1 2 3 4 5 6 1").unwrap());
+    assert_eq!(outcome.faults, 6);
 }

@@ -248,7 +248,10 @@ mod tests {
     }
 
     fn pages(arc: &Arc, list: &List) -> Vec<PageKey> {
-        list.to_vec(&arc.links).into_iter().map(|f| arc.page[f]).collect()
+        list.to_vec(&arc.links)
+            .into_iter()
+            .map(|f| arc.page[f])
+            .collect()
     }
 
     #[test]

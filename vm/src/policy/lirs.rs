@@ -335,7 +335,11 @@ mod tests {
 
     /// Serves a reference to `page` as a caller would; returns whether it
     /// faulted and the victim's page, if any.
-    fn access(lirs: &mut Lirs, frames: &mut Vec<Option<PageKey>>, page: PageKey) -> (bool, Option<PageKey>) {
+    fn access(
+        lirs: &mut Lirs,
+        frames: &mut [Option<PageKey>],
+        page: PageKey,
+    ) -> (bool, Option<PageKey>) {
         if let Some(frame) = frames.iter().position(|&p| p == Some(page)) {
             lirs.on_hit(frame, false);
             return (false, None);
@@ -355,11 +359,19 @@ mod tests {
     }
 
     fn stack_pages(lirs: &Lirs) -> Vec<PageKey> {
-        lirs.stack.to_vec(&lirs.stack_links).iter().map(|&id| lirs.nodes[id].page).collect()
+        lirs.stack
+            .to_vec(&lirs.stack_links)
+            .iter()
+            .map(|&id| lirs.nodes[id].page)
+            .collect()
     }
 
     fn queue_pages(lirs: &Lirs) -> Vec<PageKey> {
-        lirs.queue.to_vec(&lirs.queue_links).iter().map(|&id| lirs.nodes[id].page).collect()
+        lirs.queue
+            .to_vec(&lirs.queue_links)
+            .iter()
+            .map(|&id| lirs.nodes[id].page)
+            .collect()
     }
 
     #[test]
@@ -407,7 +419,10 @@ mod tests {
         // 3 is resident HIR and no longer in S.
         access(&mut lirs, &mut frames, 3);
         assert_eq!(stack_pages(&lirs), vec![3, 2, 1]);
-        assert_eq!(lirs.nodes[lirs.node_of_page[&3]].status, Status::ResidentHir);
+        assert_eq!(
+            lirs.nodes[lirs.node_of_page[&3]].status,
+            Status::ResidentHir
+        );
         // The immediate repeat finds 3 in S: it becomes LIR.
         access(&mut lirs, &mut frames, 3);
         assert_eq!(lirs.nodes[lirs.node_of_page[&3]].status, Status::Lir);
@@ -420,7 +435,10 @@ mod tests {
         for page in [1, 2, 3, 1, 2, 3, 3] {
             access(&mut lirs, &mut frames, page);
         }
-        assert_eq!(lirs.nodes[lirs.node_of_page[&3]].status, Status::ResidentHir);
+        assert_eq!(
+            lirs.nodes[lirs.node_of_page[&3]].status,
+            Status::ResidentHir
+        );
     }
 
     #[test]

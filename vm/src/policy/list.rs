@@ -70,11 +70,6 @@ impl List {
         self.len == 0
     }
 
-    /// Returns the newest index, or `None` when the list is empty.
-    pub(crate) fn front(&self) -> Option<usize> {
-        (self.front != NIL).then_some(self.front)
-    }
-
     /// Returns the oldest index, or `None` when the list is empty.
     pub(crate) fn back(&self) -> Option<usize> {
         (self.back != NIL).then_some(self.back)
@@ -90,19 +85,6 @@ impl List {
             links.prev[self.front] = index;
         }
         self.front = index;
-        self.len += 1;
-    }
-
-    /// Inserts the unlinked `index` at the back.
-    pub(crate) fn push_back(&mut self, links: &mut Links, index: usize) {
-        links.next[index] = NIL;
-        links.prev[index] = self.back;
-        if self.back == NIL {
-            self.front = index;
-        } else {
-            links.next[self.back] = index;
-        }
-        self.back = index;
         self.len += 1;
     }
 
@@ -231,9 +213,9 @@ mod tests {
     fn list_push_remove_pop() {
         let mut links = Links::new(4);
         let mut list = List::new();
+        list.push_front(&mut links, 2);
         list.push_front(&mut links, 0);
         list.push_front(&mut links, 1);
-        list.push_back(&mut links, 2);
         assert_eq!(list.to_vec(&links), vec![1, 0, 2]);
         list.remove(&mut links, 0);
         assert_eq!(list.to_vec(&links), vec![1, 2]);

@@ -22,6 +22,7 @@ mod spec;
 // Scan-resistant and adaptive policies.
 mod arc;
 mod car;
+mod clock_pro;
 mod lirs;
 mod list;
 mod s3fifo;
@@ -37,6 +38,7 @@ pub use spec::{Params, PolicySpec};
 
 pub use arc::Arc;
 pub use car::Car;
+pub use clock_pro::ClockPro;
 pub use lirs::Lirs;
 pub use s3fifo::S3Fifo;
 pub use sieve::Sieve;
@@ -196,9 +198,19 @@ impl std::error::Error for PolicyError {}
 
 /// Names of every policy [`new`] builds, in documentation order.
 pub const NAMES: &[&str] = &[
-    "fifo", "lru", "clock", "random", "opt",
+    "fifo",
+    "lru",
+    "clock",
+    "random",
+    "opt",
     // Scan-resistant and adaptive policies.
-    "sieve", "s3fifo", "arc", "2q", "lirs", "car",
+    "sieve",
+    "s3fifo",
+    "arc",
+    "2q",
+    "lirs",
+    "car",
+    "clock-pro",
 ];
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
@@ -257,6 +269,7 @@ pub fn new(
         "2q" => Box::new(TwoQ::from_params(n_frames, &mut params)?),
         "lirs" => Box::new(Lirs::from_params(n_frames, &mut params)?),
         "car" => Box::new(Car::from_params(n_frames, &mut params)?),
+        "clock-pro" => Box::new(ClockPro::from_params(n_frames, &mut params)?),
         _ => {
             return Err(PolicyError::Unknown {
                 name: name.to_string(),
@@ -337,6 +350,7 @@ mod tests {
         assert_send::<TwoQ>();
         assert_send::<Lirs>();
         assert_send::<Car>();
+        assert_send::<ClockPro>();
         assert_send::<Box<dyn ReplacementPolicy>>();
     }
 }
