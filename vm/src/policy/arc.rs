@@ -37,7 +37,7 @@
 use super::list::{GhostQueue, Links, List};
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
-/// Where a page is, among the lists a miss cares about.
+/// The resident list that holds a frame's page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     Free,

@@ -24,7 +24,7 @@
 //! Choices the paper leaves open, or that this frame-based interface fixes:
 //! - A page is looked up in G when its reference misses, before anything
 //!   is evicted for it, so the eviction that makes room cannot push it out
-//!   of G first. (libCacheSim also checks G before it evicts.)
+//!   of G first.
 //! - Algorithm 1 also evicts from M when a page promoted from S finds M
 //!   full. Here exactly one page leaves per fault, so M is bounded by the
 //!   total c only and the promotion never evicts by itself.
@@ -42,7 +42,7 @@
 use super::list::{GhostQueue, Links, List};
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
 
-/// Where a frame's page is.
+/// The queue that holds a frame's page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queue {
     Free,

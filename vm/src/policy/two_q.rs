@@ -40,7 +40,7 @@
 use super::list::{GhostQueue, Links, List};
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
 
-/// Where a frame's page is.
+/// The queue that holds a frame's page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     Free,
