@@ -882,6 +882,25 @@ proptest! {
         }
     }
 
+    /// No policy here compares page numbers, so renaming the pages
+    /// (a bijection) changes no fault.
+    #[test]
+    fn relabeling_pages_keeps_faults(references in reference_strings(), offset in 1u64..1000) {
+        let relabeled: Vec<Reference> = references
+            .iter()
+            .map(|reference| Reference { page: (8 - reference.page) * 1_000_003 + offset, ..*reference })
+            .collect();
+        for &name in MODERN {
+            for n_frames in min_frames(name)..=MAX_FRAMES_TRIED {
+                let original: Vec<bool> =
+                    decisions(&run(name, n_frames, &references)).iter().map(|d| d.0).collect();
+                let renamed: Vec<bool> =
+                    decisions(&run(name, n_frames, &relabeled)).iter().map(|d| d.0).collect();
+                prop_assert_eq!(original, renamed, "{} with {} frames", name, n_frames);
+            }
+        }
+    }
+
     #[test]
     fn opt_has_fewest_faults(references in reference_strings()) {
         for &name in MODERN {
