@@ -14,7 +14,8 @@ pub struct MachineArgs {
     #[arg(long, value_name = "BYTES", default_value_t = defaults::PAGE_SIZE)]
     pub page_size: u32,
 
-    /// Replacement policy: fifo, lru, clock or random.
+    /// Replacement policy as NAME or NAME:KEY=VALUE,...: any policy in
+    /// docs/policies.md except opt, which needs the future.
     #[arg(long, value_name = "NAME", default_value = defaults::POLICY)]
     pub policy: String,
 

@@ -24,8 +24,9 @@ const MAX_STEP_CELLS: usize = 1 << 22;
         .args(["refs", "refs_file"])
 ))]
 pub struct Args {
-    /// Replacement policies to run, separated by commas: fifo, lru, clock,
-    /// random or opt. Parameters follow a colon, as in `clock:new_ref=0,lru`.
+    /// Replacement policies to run, separated by commas, from those that
+    /// docs/policies.md lists. Parameters follow a colon, as in
+    /// `s3fifo:small=0.2,lru`.
     #[arg(long, value_name = "NAME[:KEY=VALUE,...][,NAME...]", required = true)]
     policy: String,
 
