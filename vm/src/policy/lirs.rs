@@ -102,7 +102,8 @@ impl Lirs {
     ///
     /// # Panics
     ///
-    /// Panics unless 1 ≤ `lhirs` < `n_frames`; [`Lirs::from_params`] checks this for users.
+    /// Panics unless 1 ≤ `lhirs` < `n_frames`. [`new`](super::new) checks
+    /// this for users and returns an error instead.
     pub fn new(n_frames: usize, lhirs: usize, skip_repeat: bool) -> Lirs {
         assert!(
             lhirs >= 1 && lhirs < n_frames,
