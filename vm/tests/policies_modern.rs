@@ -1098,3 +1098,14 @@ fn clock_pro_refault_in_test_period() {
     let outcome = run("clock-pro", 3, &refs::parse("1 1 2 3 4 5 6 1").unwrap());
     assert_eq!(outcome.faults, 6);
 }
+
+#[test]
+fn lirs_demotes_bottom_lir_on_stack_hit() {
+    // Worked by hand with 3 frames from the paper's rules: 1's return
+    // while non-resident in S makes it LIR and demotes 5; 2's return does
+    // the same to 0. libCacheSim's LIRS (libcachesim 0.3.5 for Python)
+    // has 8 faults here.
+    let text = "5 0 1 5 0 1 3 1 1 6 2 5 2";
+    assert_eq!(faults("lirs", 3, text), 9);
+    assert_eq!(victims("lirs", 3, text), vec![1, 3, 5, 6, 2, 5]);
+}
