@@ -15,6 +15,7 @@ const MODERN: &[&str] = &[
     "sieve",
     "s3fifo",
     "s3fifo:small=0.3,threshold=1",
+    "s3fifo:variant=libcachesim",
     "arc",
     "2q",
     "2q:kin=0.5,kout=1",
@@ -177,6 +178,11 @@ struct S3FifoModel {
     capacity: usize,
     small_share: f64,
     threshold: u8,
+    /// libCacheSim's rules: fill M once S is full before any eviction, and
+    /// evict from S only while M is within its capacity.
+    libcachesim: bool,
+    small_capacity: usize,
+    has_evicted: bool,
     ghost_capacity: usize,
     small: Vec<(u64, u8)>,
     main: Vec<(u64, u8)>,
@@ -184,13 +190,20 @@ struct S3FifoModel {
 }
 
 impl S3FifoModel {
-    fn new(capacity: usize, small_share: f64, threshold: u8) -> S3FifoModel {
+    fn new(capacity: usize, small_share: f64, threshold: u8, libcachesim: bool) -> S3FifoModel {
         let small_capacity = ((small_share * capacity as f64) as usize).max(1);
         S3FifoModel {
             capacity,
             small_share,
             threshold,
-            ghost_capacity: capacity.saturating_sub(small_capacity),
+            libcachesim,
+            small_capacity,
+            has_evicted: false,
+            ghost_capacity: if libcachesim {
+                capacity * 9 / 10
+            } else {
+                capacity - small_capacity
+            },
             small: Vec::new(),
             main: Vec::new(),
             ghost: Vec::new(),
@@ -198,9 +211,13 @@ impl S3FifoModel {
     }
 
     fn evict(&mut self) -> u64 {
-        if !self.small.is_empty()
-            && self.small.len() as f64 >= self.small_share * self.capacity as f64
-        {
+        self.has_evicted = true;
+        let from_small = if self.libcachesim {
+            self.main.len() <= self.capacity - self.small_capacity
+        } else {
+            self.small.len() as f64 >= self.small_share * self.capacity as f64
+        };
+        if !self.small.is_empty() && from_small {
             while let Some((page, freq)) = self.small.pop() {
                 if freq >= self.threshold {
                     self.main.insert(0, (page, 0));
@@ -230,7 +247,9 @@ impl Model for S3FifoModel {
         }
         let was_ghost = take(&mut self.ghost, page);
         let victim = (self.small.len() + self.main.len() == self.capacity).then(|| self.evict());
-        if was_ghost {
+        let fills_main =
+            self.libcachesim && !self.has_evicted && self.small.len() >= self.small_capacity;
+        if was_ghost || fills_main {
             self.main.insert(0, (page, 0));
         } else {
             self.small.insert(0, (page, 0));
@@ -837,8 +856,9 @@ impl Model for ClockProModel {
 fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     match spec {
         "sieve" => Box::new(SieveModel::new(n_frames)),
-        "s3fifo" => Box::new(S3FifoModel::new(n_frames, 0.1, 2)),
-        "s3fifo:small=0.3,threshold=1" => Box::new(S3FifoModel::new(n_frames, 0.3, 1)),
+        "s3fifo" => Box::new(S3FifoModel::new(n_frames, 0.1, 2, false)),
+        "s3fifo:small=0.3,threshold=1" => Box::new(S3FifoModel::new(n_frames, 0.3, 1, false)),
+        "s3fifo:variant=libcachesim" => Box::new(S3FifoModel::new(n_frames, 0.1, 2, true)),
         "arc" => Box::new(ArcModel::new(n_frames)),
         "2q" => Box::new(TwoQModel::new(n_frames, 0.25, 0.5)),
         "2q:kin=0.5,kout=1" => Box::new(TwoQModel::new(n_frames, 0.5, 1.0)),
@@ -998,6 +1018,7 @@ fn bad_parameters_are_rejected() {
         "s3fifo:threshold=0",
         "s3fifo:threshold=4",
         "s3fifo:ghost=2",
+        "s3fifo:variant=cachelib",
         "2q:kin=-0.1",
         "2q:kout=5",
         "lirs:hir=2",
@@ -1108,4 +1129,19 @@ fn lirs_demotes_bottom_lir_on_stack_hit() {
     let text = "5 0 1 5 0 1 3 1 1 6 2 5 2";
     assert_eq!(faults("lirs", 3, text), 9);
     assert_eq!(victims("lirs", 3, text), vec![1, 3, 5, 6, 2, 5]);
+}
+
+#[test]
+fn s3fifo_libcachesim_fills_main_first() {
+    // Worked by hand with 20 frames, where S holds 2 pages. libCacheSim's
+    // rules put 3..20 straight into M while memory fills, so 21, 22 and 23
+    // each evict the oldest page of S (1, 2, then 21), and 3 still hits.
+    // The paper's rules keep all 20 pages in S and evict 1 to 4.
+    let fill: Vec<String> = (1..=20).map(|page| page.to_string()).collect();
+    let text = format!("{} 21 22 23 3", fill.join(" "));
+    assert_eq!(
+        victims("s3fifo:variant=libcachesim", 20, &text),
+        vec![1, 2, 21]
+    );
+    assert_eq!(victims("s3fifo", 20, &text), vec![1, 2, 3, 4]);
 }

@@ -31,10 +31,18 @@
 //! - The frequency is the policy's own state, counted by `on_hit`; the
 //!   hardware reference bit is not read.
 //!
+//! `variant=libcachesim` reproduces libCacheSim's `S3FIFO` instead (its
+//! source read side by side, and its counts compared through its Python
+//! bindings). Three rules change. Until the first eviction, a new page
+//! that finds S holding max(1, ⌊`small`·c⌋) pages goes to M. M evicts when
+//! it holds more than c − max(1, ⌊`small`·c⌋) pages or S is empty, and S
+//! evicts otherwise. G keeps ⌊0.9·c⌋ pages.
+//!
 //! Parameters: `small`, the share of frames for S, from 0 to 1, default
 //! 0.1; `threshold`, the frequency at which a page in S is promoted
 //! instead of evicted, from 1 to 3, default 2 (the paper's freq > 1;
-//! `threshold=1` promotes every page referenced again while in S).
+//! `threshold=1` promotes every page referenced again while in S);
+//! `variant`, `paper` (default) or `libcachesim`.
 //!
 //! Cost: O(1) per hit; O(1) amortised per fault, since each reinsertion
 //! spends one unit of frequency that a hit paid for.
@@ -58,6 +66,12 @@ pub struct S3Fifo {
     small_share: f64,
     /// Frequency at which a page leaving S goes to M instead.
     threshold: u8,
+    /// Whether libCacheSim's rules replace the paper's.
+    libcachesim: bool,
+    /// S's capacity, max(1, ⌊`small_share`·c⌋), for the libCacheSim rules.
+    small_capacity: usize,
+    /// Whether any page was evicted yet, for the libCacheSim fill rule.
+    has_evicted: bool,
     links: Links,
     small: List,
     main: List,
@@ -73,22 +87,30 @@ pub struct S3Fifo {
 impl S3Fifo {
     /// Creates the policy for `n_frames` frames with the paper's defaults.
     pub fn new(n_frames: usize) -> S3Fifo {
-        S3Fifo::with_params(n_frames, 0.1, 2)
+        S3Fifo::with_params(n_frames, 0.1, 2, false)
     }
 
-    /// Creates the policy for `n_frames` frames with S's share `small` and
-    /// promotion `threshold`.
-    pub fn with_params(n_frames: usize, small: f64, threshold: u8) -> S3Fifo {
+    /// Creates the policy for `n_frames` frames with S's share `small`,
+    /// promotion `threshold`, and libCacheSim's rules if `libcachesim`.
+    pub fn with_params(n_frames: usize, small: f64, threshold: u8, libcachesim: bool) -> S3Fifo {
         let small_capacity = ((small * n_frames as f64).floor() as usize).max(1);
+        let ghost_capacity = if libcachesim {
+            (0.9 * n_frames as f64).floor() as usize
+        } else {
+            n_frames.saturating_sub(small_capacity)
+        };
         S3Fifo {
             n_frames,
             small_share: small,
             threshold,
+            libcachesim,
+            small_capacity,
+            has_evicted: false,
             links: Links::new(n_frames),
             small: List::new(),
             main: List::new(),
             ghost: GhostQueue::new(),
-            ghost_capacity: n_frames.saturating_sub(small_capacity),
+            ghost_capacity,
             queue: vec![Queue::Free; n_frames],
             freq: vec![0; n_frames],
             page: vec![0; n_frames],
@@ -101,7 +123,13 @@ impl S3Fifo {
         let small = params.f64("small", 0.1, 0.0..=1.0)?;
         let threshold = params.u64("threshold", 2, 1..=3)?;
         let threshold = u8::try_from(threshold).expect("the range check keeps threshold ≤ 3");
-        Ok(S3Fifo::with_params(n_frames, small, threshold))
+        let variant = params.choice("variant", &["paper", "libcachesim"], "paper")?;
+        Ok(S3Fifo::with_params(
+            n_frames,
+            small,
+            threshold,
+            variant == "libcachesim",
+        ))
     }
 
     fn unlink(&mut self, frame: FrameIdx) {
@@ -176,7 +204,9 @@ impl ReplacementPolicy for S3Fifo {
         };
         self.page[frame] = page;
         self.freq[frame] = 0;
-        if was_ghost {
+        let fills_main =
+            self.libcachesim && !self.has_evicted && self.small.len() >= self.small_capacity;
+        if was_ghost || fills_main {
             self.push_main(frame);
         } else {
             self.small.push_front(&mut self.links, frame);
@@ -195,8 +225,13 @@ impl ReplacementPolicy for S3Fifo {
             self.small.len() + self.main.len() == self.n_frames,
             "choose_victim is called only when every frame is occupied"
         );
-        let small_is_due = !self.small.is_empty()
-            && self.small.len() as f64 >= self.small_share * self.n_frames as f64;
+        self.has_evicted = true;
+        let small_is_due = if self.libcachesim {
+            !self.small.is_empty() && self.main.len() <= self.n_frames - self.small_capacity
+        } else {
+            !self.small.is_empty()
+                && self.small.len() as f64 >= self.small_share * self.n_frames as f64
+        };
         if small_is_due {
             if let Some(victim) = self.evict_small() {
                 return victim;
@@ -262,7 +297,7 @@ mod tests {
 
     #[test]
     fn threshold_one_promotes_after_one_hit() {
-        let mut policy = S3Fifo::with_params(3, 0.1, 1);
+        let mut policy = S3Fifo::with_params(3, 0.1, 1, false);
         for page in 0..3 {
             miss(&mut policy, page);
         }
