@@ -976,7 +976,7 @@ fn sieve_hand_cases() {
     // 1 is spared in place, so 2 goes; then the hand moves on to 3, not
     // back to the tail.
     assert_eq!(faults("sieve", 3, "1 2 3 1 4 5 1"), 5);
-    // A scan evicts the oldest page of a queue nobody revisits: FIFO.
+    // A scan that revisits no page evicts the oldest page, as FIFO does.
     assert_eq!(faults("sieve", 3, "1 2 3 4 1 2 3 4"), 8);
     // Worked by hand: the faults are 7 0 1 2 3 4 2 3 | 1 2 | 7, and at the
     // fault on 1 the hand clears 2, 3 and (after wrapping) 0 before it

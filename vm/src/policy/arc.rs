@@ -45,7 +45,7 @@ enum Place {
     T2,
 }
 
-/// Which ghost list the missing page was found in.
+/// The ghost list the missing page was found in, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Ghost {
     None,
@@ -53,7 +53,7 @@ enum Ghost {
     B2,
 }
 
-/// What the current miss decided before its victim is chosen.
+/// The decisions a miss makes before its victim is chosen.
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     page: PageKey,

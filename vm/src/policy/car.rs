@@ -43,7 +43,7 @@
 use super::list::{GhostQueue, Links, List};
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
 
-/// Which clock a frame's page is in.
+/// The clock that holds a frame's page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     Free,

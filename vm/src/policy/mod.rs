@@ -90,10 +90,11 @@ pub trait ReplacementPolicy: Send {
     /// Records that a reference to `page` missed, before the caller takes a
     /// free frame or calls [`choose_victim`](Self::choose_victim) for it.
     ///
-    /// Policies whose victim depends on the page being loaded (ARC adapts
-    /// its target on a ghost hit before it replaces) learn the page here;
-    /// the default does nothing. Callers call it for every fault, just
-    /// before the eviction (if any) and the `on_load` of the same page.
+    /// Policies whose victim depends on the page being loaded learn the
+    /// page here, because ARC adapts its target on a ghost hit before it
+    /// replaces. The default does nothing. Callers call it for every
+    /// fault, just before the eviction (if any) and the `on_load` of the
+    /// same page.
     fn on_miss(&mut self, _page: PageKey) {}
 
     /// Records that `page` was loaded into the free `frame` by a faulting
