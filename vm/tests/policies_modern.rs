@@ -852,6 +852,72 @@ impl Model for ClockProModel {
     }
 }
 
+/// A caller like the VM's fault handler, with reference bits, that can
+/// also free any frame, as a process exit does.
+struct Driver {
+    policy: Box<dyn policy::ReplacementPolicy>,
+    pages: Vec<Option<u64>>,
+    bits: Bits,
+}
+
+/// Reference bits as plain arrays, set on every reference.
+struct Bits(Vec<bool>);
+
+impl policy::ReferenceBits for Bits {
+    fn is_referenced(&self, frame: usize) -> bool {
+        self.0[frame]
+    }
+    fn clear_referenced(&mut self, frame: usize) {
+        self.0[frame] = false;
+    }
+    fn is_dirty(&self, _frame: usize) -> bool {
+        false
+    }
+}
+
+impl Driver {
+    fn new(spec: &str, n_frames: usize) -> Driver {
+        Driver {
+            policy: policy::new(spec, n_frames, 0, None).expect("valid policy"),
+            pages: vec![None; n_frames],
+            bits: Bits(vec![false; n_frames]),
+        }
+    }
+
+    fn access(&mut self, page: u64) {
+        if let Some(frame) = self.pages.iter().position(|&p| p == Some(page)) {
+            self.bits.0[frame] = true;
+            self.policy.on_hit(frame, false);
+            return;
+        }
+        self.policy.on_miss(page);
+        let frame = match self.pages.iter().position(Option::is_none) {
+            Some(frame) => frame,
+            None => {
+                let frame = self.policy.choose_victim(&mut self.bits);
+                assert!(
+                    self.pages[frame].is_some(),
+                    "{} chose free frame {frame}",
+                    self.policy.name()
+                );
+                self.policy.on_free(frame);
+                frame
+            }
+        };
+        self.pages[frame] = Some(page);
+        self.bits.0[frame] = false;
+        self.policy.on_load(frame, page, false);
+        self.bits.0[frame] = true;
+    }
+
+    fn free(&mut self, frame: usize) {
+        if self.pages[frame].take().is_some() {
+            self.bits.0[frame] = false;
+            self.policy.on_free(frame);
+        }
+    }
+}
+
 /// Builds the model of `spec` for `n_frames` frames.
 fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     match spec {
@@ -898,6 +964,27 @@ proptest! {
                 let expected = model_decisions(model(name, n_frames).as_mut(), &references);
                 let actual = decisions(&run(name, n_frames, &references));
                 prop_assert_eq!(&actual, &expected, "{} with {} frames", name, n_frames);
+            }
+        }
+    }
+
+    /// In the VM a process exit frees frames that were not victims, and
+    /// later misses fill them while other frames stay occupied. Every
+    /// policy must keep choosing occupied frames through that.
+    #[test]
+    fn frees_between_faults_keep_victims_valid(
+        operations in prop::collection::vec((0u64..12, prop::bool::weighted(0.15)), 0..120),
+    ) {
+        for &name in MODERN {
+            for n_frames in min_frames(name)..=5 {
+                let mut driver = Driver::new(name, n_frames);
+                for &(value, free) in &operations {
+                    if free {
+                        driver.free(value as usize % n_frames);
+                    } else {
+                        driver.access(value);
+                    }
+                }
             }
         }
     }

@@ -228,6 +228,9 @@ impl Lirs {
         self.remove_from_queue(id);
         self.nodes[id].status = Status::Lir;
         self.lir_count += 1;
+        // S is pruned after every reference, so this changes nothing unless
+        // frees (a process exit in the VM) left S without any LIR page.
+        self.prune();
         if self.lir_count > self.llirs {
             let bottom = self.stack.back().expect("S holds the LIR pages");
             debug_assert_eq!(self.nodes[bottom].status, Status::Lir, "S is pruned");
@@ -459,6 +462,24 @@ mod tests {
             lhirs("lirs", 1),
             Err(PolicyError::BadFrameCount { n_frames: 1, .. })
         ));
+    }
+
+    #[test]
+    fn frees_that_empty_the_lir_set_keep_stack_pruned() {
+        // 2 frames (Llirs = 1): freeing the only LIR page empties S of LIR
+        // pages, and a later promotion must still demote a LIR page.
+        let mut lirs = Lirs::new(2, 1, false);
+        let mut frames = vec![None; 2];
+        access(&mut lirs, &mut frames, 0);
+        access(&mut lirs, &mut frames, 8);
+        lirs.on_free(0);
+        frames[0] = None;
+        for page in [8, 0, 1, 1] {
+            access(&mut lirs, &mut frames, page);
+        }
+        assert_eq!(lirs.lir_count, 1);
+        assert_eq!(lirs.nodes[lirs.node_of_page[&1]].status, Status::Lir);
+        assert_eq!(queue_pages(&lirs), vec![0]);
     }
 
     #[test]
