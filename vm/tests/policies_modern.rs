@@ -647,6 +647,7 @@ struct ClockProModel {
     adaptive: bool,
     new_ref: bool,
     cold_target: usize,
+    min_cold_target: usize,
     max_cold_target: usize,
     ring: Vec<ClockProEntry>,
     hands: [Option<u64>; 3],
@@ -667,6 +668,7 @@ impl ClockProModel {
             adaptive,
             new_ref,
             cold_target: start,
+            min_cold_target: cold_min.clamp(1, max_cold_target),
             max_cold_target,
             ring: Vec::new(),
             hands: [None; 3],
@@ -696,7 +698,7 @@ impl ClockProModel {
             self.cold_target = if grow {
                 (self.cold_target + 1).min(self.max_cold_target)
             } else {
-                (self.cold_target - 1).max(1)
+                (self.cold_target - 1).max(self.min_cold_target)
             };
         }
     }
@@ -727,7 +729,9 @@ impl ClockProModel {
     fn end_test(&mut self, at: usize) {
         if self.ring[at].in_test {
             self.ring[at].in_test = false;
-            self.adapt(false);
+            if Self::non_resident(&self.ring[at]) {
+                self.adapt(false);
+            }
         }
     }
 

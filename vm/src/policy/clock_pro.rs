@@ -10,8 +10,10 @@
 //! The clock is a ring in reference order: a page moved "to the head" is
 //! placed just behind every hand, so the hands reach it last. Each hand
 //! moves from older entries to newer ones and wraps around. With c frames,
-//! the cold allocation m_c (1 ≤ m_c ≤ max(1, c − 1)) leaves m_h = c − m_c
-//! frames for hot pages.
+//! the cold allocation m_c leaves m_h = c − m_c frames for hot pages. It
+//! grows by 1 when a cold page is referenced in its test period and
+//! shrinks by 1 when the test period of a non-resident page ends, within
+//! `cold_min` ≤ m_c ≤ max(1, c − 1) (both clamped to 1..=max(1, c − 1)).
 //!
 //! - Hit: the reference bit is set (by the MMU or the replay driver); no
 //!   hand moves.
@@ -24,8 +26,7 @@
 //!   a new test period. HAND_cold passes hot and non-resident entries.
 //! - After an eviction, while more than c non-resident pages are in the
 //!   clock, HAND_test runs: it ends the test period of each cold page it
-//!   passes (m_c shrinks by 1 each time) and stops after removing one
-//!   non-resident page from the clock.
+//!   passes and stops after removing one non-resident page from the clock.
 //! - The missing page x is then placed: if x is still in the clock as a
 //!   non-resident page in its test period, it turns hot at the head (m_c
 //!   grows by 1); otherwise it enters at the head as a cold page in a new
@@ -35,15 +36,18 @@
 //!   page over: at a hot page whose bit is set it clears the bit and moves
 //!   on (the page stays where it is); at a hot page whose bit is clear it
 //!   turns the page cold (not in a test period) and stops; at a cold page
-//!   it ends the test period (m_c shrinks by 1), removing the page from the
-//!   clock if it is not resident.
+//!   it ends the test period, removing the page from the clock if it is
+//!   not resident.
 //!
 //! Choices the paper leaves open, documented because they change counts:
 //! - m_c starts at max(`cold_min`, ⌊`cold`·c⌋), clamped to the range above.
 //!   `adaptive=0` keeps it there, as the authors' `clock-pro.c` does with
 //!   its adaptation compiled out (5 % of memory, at least 2 pages).
-//! - m_c changes by 1 per event and only within its range; any ended test
-//!   period counts, whether the page is resident or not.
+//! - m_c changes by 1 per event. It shrinks only for non-resident pages,
+//!   as `clock-pro.c` counts its credits, and not below `cold_min`: a
+//!   first version that also counted resident pages and went down to 1
+//!   drove m_c to 1 on a Zipf-like trace, and HAND_cold then passed nearly
+//!   every page at each fault.
 //! - x turns hot before HAND_hot runs for it, so HAND_hot can demote x
 //!   itself (it has no frame yet and counts as unreferenced) when every
 //!   other hot page is referenced.
@@ -57,15 +61,18 @@
 //!   `choose_victim` can read the reference bits.
 //!
 //! The authors' `clock-pro.c` differs in details (it moves hot pages whose
-//! bit HAND_hot clears to the head, ends test periods only for
-//! non-resident pages when it adapts, and skips an immediately repeated
-//! reference), so its counts are not expected to match.
+//! bit HAND_hot clears to the head, adapts through credits that it spends
+//! later, and skips an immediately repeated reference), so its counts are
+//! not expected to match. They have not been compared.
 //!
 //! Parameters: `cold` (0 to 1, default 0.05), `cold_min` (at least 1,
 //! default 2), `adaptive` (default 1), `new_ref` (default 0).
 //!
-//! Cost: O(1) amortised per reference: every step of a hand clears a bit
-//! that a hit set, changes a page's status, or removes an entry.
+//! Cost: O(1) per hit. A fault costs one step per entry the hands pass.
+//! HAND_hot and HAND_test steps clear a bit that a hit set, change a
+//! page's status or remove an entry, so they are O(1) amortised. HAND_cold
+//! also passes hot pages without changing them, about m_h/m_c of them per
+//! eviction, and O(c) at worst.
 
 use super::list::{Links, List, NIL};
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
@@ -95,6 +102,8 @@ pub struct ClockPro {
     new_ref: bool,
     /// The cold allocation m_c.
     cold_target: usize,
+    /// The least m_c adaptation may reach: `cold_min`, within 1..=max(1, c − 1).
+    min_cold_target: usize,
     max_cold_target: usize,
     nodes: Vec<Node>,
     free_nodes: Vec<NodeId>,
@@ -133,6 +142,7 @@ impl ClockPro {
             adaptive,
             new_ref,
             cold_target: share.max(cold_min).clamp(1, max_cold_target),
+            min_cold_target: cold_min.clamp(1, max_cold_target),
             max_cold_target,
             nodes: Vec::new(),
             free_nodes: Vec::new(),
@@ -180,7 +190,7 @@ impl ClockPro {
         self.cold_target = if grow {
             (self.cold_target + 1).min(self.max_cold_target)
         } else {
-            self.cold_target.saturating_sub(1).max(1)
+            self.cold_target.saturating_sub(1).max(self.min_cold_target)
         };
     }
 
@@ -282,7 +292,9 @@ impl ClockPro {
     fn end_test(&mut self, id: NodeId) {
         if self.nodes[id].in_test {
             self.nodes[id].in_test = false;
-            self.adapt(false);
+            if self.is_non_resident(id) {
+                self.adapt(false);
+            }
         }
     }
 
