@@ -189,14 +189,14 @@ fn same_seed_same_random_result() {
 
 #[test]
 fn errors_are_one_line() {
-    let known_policies_error = format!(
-        "error: unknown replacement policy \"belady\"; known policies: {}",
+    let unknown = format!(
+        "error: unknown replacement policy \"nosuch\"; known policies: {}",
         pagelab_vm::policy::NAMES.join(", ")
     );
     let cases: &[(&[&str], &str)] = &[
         (
-            &["--policy", "fifo,belady", "--frames", "3", "--refs", "1"],
-            &known_policies_error,
+            &["--policy", "fifo,nosuch", "--frames", "3", "--refs", "1"],
+            &unknown,
         ),
         (
             &["--policy", "fifo", "--frames", "0", "--refs", "1"],

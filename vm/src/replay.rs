@@ -175,6 +175,7 @@ pub fn replay(
             }
             None => {
                 outcome.faults += 1;
+                policy.on_miss(page);
                 let (frame, victim) = if occupied < frames_used {
                     occupied += 1;
                     (occupied - 1, None)
@@ -222,8 +223,8 @@ pub fn replay(
 /// Builds the policy called `name` and replays `references` through it
 /// with `n_frames` frames; see [`replay`].
 ///
-/// The policy is built for min(`n_frames`, distinct pages) frames, at least
-/// one, because no policy evicts while a frame is free, so a large
+/// The policy is built for min(`n_frames`, max(distinct pages, 2))
+/// frames, because no policy evicts while a frame is free, so a large
 /// `n_frames` costs no memory. OPT receives the reference string as its
 /// future; `seed` seeds the random policy.
 ///
@@ -249,7 +250,9 @@ pub fn replay_named(
     let allocated = if n_frames == 0 {
         0
     } else {
-        n_frames.min(distinct_pages(references)).max(1)
+        // Two frames even for a string with fewer distinct pages, because
+        // LIRS rejects one frame; only a request for one frame gets one.
+        n_frames.min(distinct_pages(references).max(2))
     };
     let future: Vec<PageKey> = references.iter().map(|reference| reference.page).collect();
     let mut policy = policy::new(name, allocated, seed, Some(&future))?;

@@ -109,7 +109,11 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
         );
     }
 
-    // Step 3: find a frame: the lowest free one, or a victim the policy chooses.
+    // Step 3: find a frame: the lowest free one, or a victim the policy
+    // chooses. Some policies choose by the page to be loaded, so tell them
+    // which page it is first.
+    let key = ((bus.asid.0 as u64) << 32) | vpn as u64;
+    bus.sys.policy.on_miss(key);
     let frame = match bus.sys.frames.take_free() {
         Some(frame) => frame,
         None => evict(bus, &location)?,
@@ -161,7 +165,6 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
     );
 
     // Step 6: tell the policy about the load, which is this access's reference.
-    let key = ((bus.asid.0 as u64) << 32) | vpn as u64;
     bus.sys
         .policy
         .on_load(frame, key, fault.access == AccessKind::Store);
