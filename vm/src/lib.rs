@@ -67,3 +67,9 @@ pub mod replay;
 pub mod rng;
 pub mod stats;
 pub mod trace;
+
+/// The guide `docs/property-testing.md`, compiled here so that its example
+/// runs as a doc test and cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/property-testing.md")]
+pub struct PropertyTestingGuide;

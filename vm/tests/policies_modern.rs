@@ -947,8 +947,17 @@ fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     }
 }
 
+/// Random strings per property: 200, or the number in the environment
+/// variable `PROPTEST_CASES` for a longer run.
+fn case_count() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(200)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig::with_cases(case_count()))]
 
     #[test]
     fn policies_match_their_models(references in reference_strings()) {

@@ -193,8 +193,17 @@ fn expected_write_backs(references: &[Reference], decisions: &Decisions) -> u64 
     write_backs
 }
 
+/// Random strings per property: 300, or the number in the environment
+/// variable `PROPTEST_CASES` for a longer run.
+fn case_count() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(300)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(case_count()))]
 
     #[test]
     fn opt_has_fewest_faults(references in reference_strings(), seed in any::<u64>()) {
