@@ -5,8 +5,11 @@ use crate::load::load_program;
 use crate::machine_args::MachineArgs;
 use crate::output::{same_file, NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
+use pagelab_vm::config::MachineConfig;
 use pagelab_vm::gantt;
 use pagelab_vm::kernel::Kernel;
+use pagelab_vm::object::Object;
+use pagelab_vm::policy::{self, PageKey};
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
 use std::cell::RefCell;
 use std::fs::File;
@@ -88,6 +91,36 @@ pub struct Args {
     refs_out: Option<PathBuf>,
 }
 
+/// The online policy of OPT's first pass. Any policy gives the same
+/// reference string for one process, whose accesses do not depend on paging.
+const FIRST_PASS_POLICY: &str = "lru";
+
+/// Runs OPT's first pass: the same programs on the same machine under
+/// [`FIRST_PASS_POLICY`], with no output, and returns its page keys.
+fn record_references(
+    config: &MachineConfig,
+    programs: &[(PathBuf, Object, u32)],
+    stdin: Option<&[u8]>,
+) -> anyhow::Result<Vec<PageKey>> {
+    let mut kernel = Kernel::new(config.clone(), Box::new(io::sink()))?;
+    if let Some(bytes) = stdin {
+        kernel.set_stdin(bytes.to_vec());
+    }
+    kernel.record_references();
+    for (path, object, priority) in programs {
+        kernel
+            .spawn_with_priority(object.clone(), *priority)
+            .with_context(|| format!("cannot start {}", path.display()))?;
+    }
+    kernel.run()?;
+    kernel.recorded_references().ok_or_else(|| {
+        anyhow::anyhow!(
+            "OPT's first pass made more than {} references, the most pagelab keeps in memory; run OPT on a shorter program, or replay its --refs-out file with `pagelab replay --policy opt`",
+            pagelab_vm::kernel::reference_log::MAX_RECORDED
+        )
+    })
+}
+
 /// Default of `--trace-limit`: one million events, about 80 MB of text trace.
 const DEFAULT_TRACE_LIMIT: u64 = 1_000_000;
 
@@ -108,7 +141,17 @@ impl Write for SharedStdout {
 
 /// Runs the subcommand.
 pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
-    let config = args.machine.to_config()?;
+    // OPT needs the future, so the VM runs it in two passes: the first,
+    // under an online policy, records the reference string; the second
+    // gives it to OPT and checks that it sees the same references.
+    let offline_policy = policy::needs_future(&args.machine.policy);
+    let config = if offline_policy {
+        let mut first_pass = args.machine.clone();
+        first_pass.policy = FIRST_PASS_POLICY.to_string();
+        first_pass.to_config()?
+    } else {
+        args.machine.to_config()?
+    };
     let json_stats = args.stats == "json";
     let trace_to_stdout = args.trace.as_deref() == Some(std::path::Path::new("-"));
     if json_stats && trace_to_stdout {
@@ -154,7 +197,23 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         Box::new(stdout.clone())
     };
+    let stdin = match &args.stdin {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("cannot read --stdin file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let future = if offline_policy {
+        Some(record_references(&config, &programs, stdin.as_deref())?)
+    } else {
+        None
+    };
+
     let mut kernel = Kernel::new(config, console)?;
+    if let Some(future) = future {
+        kernel.follow_references(&args.machine.policy, future)?;
+    }
 
     if let Some(path) = &args.trace {
         let out: Box<dyn Write> = if trace_to_stdout {
@@ -180,9 +239,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    if let Some(path) = &args.stdin {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read --stdin file {}", path.display()))?;
+    if let Some(bytes) = stdin {
         kernel.set_stdin(bytes);
     }
     if let Some(path) = &args.refs_out {

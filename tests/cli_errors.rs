@@ -124,7 +124,7 @@ fn bad_options_are_rejected() {
     for args in [
         &["run", "programs/hello.asm", "--frames", "0"][..],
         &["run", "programs/hello.asm", "--policy", "nonsense"],
-        &["run", "programs/hello.asm", "--policy", "opt"],
+        &["config", "--policy", "opt"],
         &[
             "run",
             "programs/hello.asm",

@@ -97,6 +97,13 @@ impl KernelBus<'_> {
             self.sys.policy.on_hit(frame, write);
         }
         fault::after_reference(self.sys);
+        if let Some(log) = &mut self.sys.reference_log {
+            let key = refs::page_key(self.asid.0, self.sys.geometry.vpn(va));
+            if !log.observe(key) {
+                // The run stops at the next tick check; see `stop_reason`.
+                self.sys.tick_limit = 0;
+            }
+        }
         if let Some(out) = &mut self.sys.refs_out {
             let vpn = self.sys.geometry.vpn(va) as u64;
             let page = if self.sys.refs_tagged {

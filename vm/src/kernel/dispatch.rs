@@ -182,6 +182,25 @@ impl Kernel {
 
     /// Returns the message for a run that reached its tick limit.
     fn stop_reason(&self) -> String {
+        let log = self.sys.reference_log.as_ref();
+        if let Some(divergence) = log.and_then(|log| log.divergence()) {
+            let expected = match divergence.expected {
+                Some(key) => format!("page {}:{}", key >> 32, key & 0xffff_ffff),
+                None => "the end of the recorded string".to_string(),
+            };
+            return format!(
+                "stopped: OPT's second pass diverged from the first at reference {}, which is page {}:{} where the first pass had {expected}; the interleaving of the processes depends on fault timing, so OPT's future is unknown for this run (run the programs separately, or replay the --refs-out file of one run with `pagelab replay --policy opt`)",
+                divergence.index,
+                divergence.found >> 32,
+                divergence.found & 0xffff_ffff,
+            );
+        }
+        if log.is_some_and(|log| log.overflowed()) {
+            return format!(
+                "stopped: OPT's first pass recorded {} references, the most it keeps in memory; run OPT on a shorter program or replay its --refs-out file with `pagelab replay --policy opt`",
+                super::reference_log::MAX_RECORDED
+            );
+        }
         if self.sys.output_error.is_some() || self.sys.tracer.failed() {
             "stopped because writing the console, trace or reference string failed".into()
         } else {

@@ -16,6 +16,7 @@ pub mod fault;
 pub mod io;
 pub mod lifecycle;
 pub mod process;
+pub mod reference_log;
 pub mod scheduler;
 pub mod sync;
 pub mod syscall;
@@ -33,7 +34,7 @@ use crate::hw::swap::SwapDevice;
 use crate::hw::{Asid, PhysAddr};
 use crate::isa::INSTRUCTION_BYTES;
 use crate::object::{Object, STACK_TOP};
-use crate::policy::{self, ReplacementPolicy};
+use crate::policy::{self, PageKey, ReplacementPolicy};
 use crate::stats::{ClockTotals, Counters, RunStats};
 use crate::trace::{self, Event, EventKind, Tracer};
 pub use bus::{KernelBus, Killed};
@@ -84,6 +85,8 @@ pub struct System {
     pub stdin: io::Stdin,
     /// The first error writing the console or the reference string.
     pub output_error: Option<std::io::Error>,
+    /// The reference string recorded or followed for OPT's two passes.
+    pub reference_log: Option<reference_log::ReferenceLog>,
     /// Completion tick of the last transfer the running thread queued on
     /// the swap device during its current instruction, or 0. The run loop
     /// blocks the thread when it lies in the future.
@@ -263,6 +266,7 @@ impl Kernel {
             errors: Box::new(std::io::stderr()),
             stdin: io::Stdin::default(),
             output_error: None,
+            reference_log: None,
             device_wait: 0,
             refs_tagged: false,
             config,
@@ -291,6 +295,49 @@ impl Kernel {
     pub fn set_tracer(&mut self, tracer: Tracer) {
         self.sys.mmu.tracing = tracer.wants(trace::kind::WALK);
         self.sys.tracer = tracer;
+    }
+
+    /// Makes this run the first pass of OPT in the VM: it records the page
+    /// key of every completed reference, up to
+    /// [`reference_log::MAX_RECORDED`].
+    pub fn record_references(&mut self) {
+        self.sys.reference_log = Some(reference_log::ReferenceLog::record());
+    }
+
+    /// Returns the page keys a first pass recorded, or `None` when the run
+    /// did not record or its recording overflowed.
+    pub fn recorded_references(&mut self) -> Option<Vec<PageKey>> {
+        match self.sys.reference_log.take()? {
+            reference_log::ReferenceLog::Record {
+                keys,
+                overflowed: false,
+            } => Some(keys),
+            _ => None,
+        }
+    }
+
+    /// Makes this run the second pass of OPT in the VM: builds the offline
+    /// policy `spec` with `future` (the first pass's page keys) and stops
+    /// the run at the first reference that differs from it.
+    ///
+    /// # Errors
+    ///
+    /// Returns the policy's error for a bad specification.
+    pub fn follow_references(
+        &mut self,
+        spec: &str,
+        future: Vec<PageKey>,
+    ) -> Result<(), policy::PolicyError> {
+        let policy = policy::new(
+            spec,
+            self.sys.config.frames,
+            self.sys.config.seed,
+            Some(&future),
+        )?;
+        self.set_policy(policy);
+        self.sys.config.policy = spec.to_string();
+        self.sys.reference_log = Some(reference_log::ReferenceLog::follow(future));
+        Ok(())
     }
 
     /// Replaces the replacement policy, for policies that [`policy::new`]

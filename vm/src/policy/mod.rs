@@ -240,7 +240,7 @@ impl fmt::Display for PolicyError {
             ),
             PolicyError::NeedsFuture { name } => write!(
                 f,
-                "policy {name:?} needs the whole future reference string, which only `pagelab replay` has; use another policy here"
+                "policy {name:?} needs the whole future reference string: `pagelab run` runs it in two passes and `pagelab replay` reads it from the string, but this command cannot"
             ),
             PolicyError::BadFrameCount { name, n_frames, reason } => {
                 write!(f, "policy {name:?} cannot manage {n_frames} frames: {reason}")
@@ -291,6 +291,12 @@ pub const NAMES: &[&str] = &[
     "car",
     "clock-pro",
 ];
+
+/// Returns whether the policy `spec` names needs the future reference
+/// string (OPT), so that the VM must run it in two passes.
+pub fn needs_future(spec: &str) -> bool {
+    matches!(new(spec, 1, 0, None), Err(PolicyError::NeedsFuture { .. }))
+}
 
 /// Builds the policy that `spec` names (`NAME` or `NAME:key=value,...`)
 /// for `n_frames` frames.
