@@ -6,7 +6,7 @@ use pagelab_vm::config::{defaults, MachineConfig};
 /// Returns the help text of `--policy`, listing every policy.
 fn policy_help() -> String {
     format!(
-        "Replacement policy: {}; opt runs only in `pagelab replay`. Parameters follow a colon, as in `clock:new_ref=0` (see docs/policies.md)",
+        "Replacement policy: {}; `pagelab run` runs opt in two passes, and `pagelab config` cannot show it. Parameters follow a colon, as in `clock:new_ref=0` (see docs/policies.md)",
         pagelab_vm::policy::NAMES.join(", ")
     )
 }
