@@ -246,30 +246,14 @@ fn describe(name: &str, params: &SchedulerParams, predict: bool) -> String {
     }
 }
 
-/// Merges consecutive segments of the same job (a job re-dispatched with
-/// no other job in between), as textbook charts draw them.
-fn merge_segments(gantt: &[Segment]) -> Vec<Segment> {
-    let mut merged: Vec<Segment> = Vec::with_capacity(gantt.len());
-    for segment in gantt {
-        match merged.last_mut() {
-            Some(last) if last.job == segment.job && last.end == segment.start => {
-                last.end = segment.end;
-            }
-            _ => merged.push(segment.clone()),
-        }
-    }
-    merged
-}
-
 /// Writes the Gantt chart as a bar of cells, one per segment, with the
 /// times under the cell borders. Idle time is a cell named `idle`. Long
 /// charts wrap into several bars of at most [`GANTT_WIDTH`] columns.
 fn write_gantt(out: &mut impl Write, gantt: &[Segment]) -> io::Result<()> {
-    let segments = merge_segments(gantt);
     let mut row: Vec<(String, String)> = Vec::new();
     let mut row_width = 1;
     let mut row_end = 0;
-    for segment in &segments {
+    for segment in gantt {
         let label = segment.job.as_deref().unwrap_or("idle");
         let start = segment.start.to_string();
         // The cell contains the label with a space on each side, and is wide

@@ -34,7 +34,9 @@ fn sched_err(args: &[&str]) -> String {
 #[test]
 fn textbook_rr_text() {
     let stdout = sched_ok(&["--jobs", TEXTBOOK, "--sched", "rr", "--quantum", "4"]);
-    assert!(stdout.contains("| A | B | C | A |\n0   4   7   10  30\n"));
+    assert!(
+        stdout.contains("| A | B | C | A | A | A | A | A |\n0   4   7   10  14  18  22  26  30\n")
+    );
     assert!(stdout.contains("average"));
     assert!(stdout.trim_end().ends_with("5.67"));
     insta::assert_snapshot!(stdout);
@@ -110,7 +112,7 @@ fn io_and_priority_columns() {
 fn idle_time_in_chart() {
     let stdout = sched_ok(&["--jobs", "P1:0:4,P2:6:2", "--sched", "rr", "--quantum", "2"]);
     assert!(
-        stdout.contains("| P1 | idle | P2 |\n0    4      6    8\n"),
+        stdout.contains("| P1 | P1 | idle | P2 |\n0    2    4      6    8\n"),
         "{stdout}"
     );
 }

@@ -66,12 +66,21 @@ fn fcfs_textbook() {
 
 #[test]
 fn rr_textbook_quantum_4() {
-    // A runs alone from 10 to 30: it gets four more quanta (10-14, 14-18,
-    // 18-22, 22-26, 26-30) without a context switch, so one segment.
+    // A runs alone from 10 to 30, one quantum at a time, as the textbook's
+    // chart draws it: each expiry re-dispatches A.
     let outcome = run_with(TEXTBOOK, "rr", &with_quantum(4));
     assert_eq!(
         gantt(&outcome),
-        segments(&[("A", 0, 4), ("B", 4, 7), ("C", 7, 10), ("A", 10, 30)])
+        segments(&[
+            ("A", 0, 4),
+            ("B", 4, 7),
+            ("C", 7, 10),
+            ("A", 10, 14),
+            ("A", 14, 18),
+            ("A", 18, 22),
+            ("A", 22, 26),
+            ("A", 26, 30),
+        ])
     );
     assert_eq!(waiting(&outcome), [6, 4, 7]);
     assert_eq!(outcome.avg_waiting, 17.0 / 3.0);
@@ -90,7 +99,7 @@ fn rr_idle_gap() {
     let outcome = run_with("P1:0:4,P2:6:2", "rr", &with_quantum(2));
     assert_eq!(
         gantt(&outcome),
-        segments(&[("P1", 0, 4), ("idle", 4, 6), ("P2", 6, 8)])
+        segments(&[("P1", 0, 2), ("P1", 2, 4), ("idle", 4, 6), ("P2", 6, 8)])
     );
     assert_eq!(waiting(&outcome), [0, 0]);
 }
