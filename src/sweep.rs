@@ -16,9 +16,9 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The smallest sweep, in references replayed over all its units of work,
-/// that shows a progress bar. Smaller sweeps finish in well under a second
-/// in a debug build.
+/// The smallest sweep that shows a progress bar, in references ×
+/// policies × frame counts (an upper bound of the references replayed,
+/// since LRU and OPT take one pass for all frame counts).
 const PROGRESS_MIN_WORK: usize = 2_000_000;
 
 /// Options of `pagelab sweep`.

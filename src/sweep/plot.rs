@@ -15,8 +15,7 @@ const SIZE: (u32, u32) = (800, 500);
 ///
 /// # Errors
 ///
-/// Returns plotters' drawing error, which the SVG backend raises only if
-/// writing to its in-memory string fails.
+/// Returns plotters' drawing error, naming what failed.
 pub fn render(outcome: &SweepOutcome) -> anyhow::Result<String> {
     let mut svg = String::new();
     draw(outcome, &mut svg).map_err(|error| anyhow!("failed to draw the plot: {error}"))?;
