@@ -271,7 +271,8 @@ pub fn sweep(
         policy::new(&spec.to_string(), 1, seed, Some(&pages))?;
     }
 
-    let jobs = plan_jobs(specs, frames.len());
+    let opt_in_one_pass = opt_one_pass_is_cheaper(frames, replay::distinct_pages(references));
+    let jobs = plan_jobs(specs, frames.len(), opt_in_one_pass);
     let results = run_jobs(&jobs, threads, progress, |job| match job {
         Job::Curve { kind, .. } => Ok(match kind {
             StackKind::Lru => stack_distance::lru_fault_curve(&pages, frames),
@@ -310,15 +311,29 @@ pub fn sweep(
     })
 }
 
-/// Lists the work for `specs` over `n_points` frame counts, policy by policy.
-fn plan_jobs(specs: &[PolicySpec], n_points: usize) -> Vec<Job> {
+/// Returns whether OPT's one-pass curve is expected to cost less than one
+/// replay per frame count.
+///
+/// The one pass scans a stack up to min(largest frame count, distinct
+/// pages) deep on every miss, a few cheap steps per entry, while a replay
+/// costs a fixed amount per reference.
+/// NOTE: the factor 64 between the two is an estimate, not a measurement;
+/// either path gives the same counts.
+fn opt_one_pass_is_cheaper(frames: &[usize], distinct_pages: usize) -> bool {
+    let stack_depth = frames.last().copied().unwrap_or(0).min(distinct_pages);
+    stack_depth <= frames.len().saturating_mul(64)
+}
+
+/// Lists the work for `specs` over `n_points` frame counts, policy by
+/// policy. OPT takes one pass only when `opt_in_one_pass` is true.
+fn plan_jobs(specs: &[PolicySpec], n_points: usize, opt_in_one_pass: bool) -> Vec<Job> {
     let mut jobs = Vec::new();
     for (policy, spec) in specs.iter().enumerate() {
         // Only the parameterless specs are known to be the plain stack
         // algorithms; a parameter might change that, so those replay.
         let kind = match (spec.name.as_str(), spec.params.is_empty()) {
             ("lru", true) => Some(StackKind::Lru),
-            ("opt", true) => Some(StackKind::Opt),
+            ("opt", true) if opt_in_one_pass => Some(StackKind::Opt),
             _ => None,
         };
         match kind {
@@ -549,6 +564,49 @@ mod tests {
                 r#"{"frames":3,"faults":3,"fault_rate":0.75,"anomaly":false}]}}"#
             )
         );
+    }
+
+    #[test]
+    fn deep_opt_sweeps_replay_instead() {
+        assert!(opt_one_pass_is_cheaper(&[1, 2, 3, 4], 1_000_000));
+        assert!(opt_one_pass_is_cheaper(&[100_000], 10));
+        assert!(!opt_one_pass_is_cheaper(&[1_000, 100_000], 1_000_000));
+
+        let specs = PolicySpec::parse_list("opt,lru").unwrap();
+        let jobs = plan_jobs(&specs, 2, false);
+        assert!(matches!(
+            jobs[0],
+            Job::Replay {
+                policy: 0,
+                point: 0
+            }
+        ));
+        assert!(matches!(
+            jobs[1],
+            Job::Replay {
+                policy: 0,
+                point: 1
+            }
+        ));
+        assert!(matches!(
+            jobs[2],
+            Job::Curve {
+                policy: 1,
+                kind: StackKind::Lru
+            }
+        ));
+        assert_eq!(jobs.len(), 3);
+    }
+
+    #[test]
+    fn huge_frame_counts_stay_cheap() {
+        // Frame counts far above the number of references must not size
+        // any table by the frame count.
+        let outcome = run("lru,opt", "1..16777216:8388608", BELADY, 2);
+        assert_eq!(outcome.frames, [1, 8388609]);
+        for curve in &outcome.curves {
+            assert_eq!(faults(curve), [12, 5], "{}", curve.policy);
+        }
     }
 
     #[test]

@@ -23,9 +23,16 @@ use std::collections::HashMap;
 /// over reference times, in which only each page's latest reference is
 /// marked, takes O(n log n) time and O(n) memory for n references.
 pub fn lru_stack_distances(pages: &[PageKey]) -> Vec<Option<usize>> {
+    let mut distances = Vec::with_capacity(pages.len());
+    for_each_lru_distance(pages, |distance| distances.push(distance));
+    distances
+}
+
+/// Calls `visit` with the LRU stack distance of each reference in order;
+/// see [`lru_stack_distances`].
+fn for_each_lru_distance(pages: &[PageKey], mut visit: impl FnMut(Option<usize>)) {
     let mut latest = Fenwick::new(pages.len());
     let mut last_time: HashMap<PageKey, usize> = HashMap::new();
-    let mut distances = Vec::with_capacity(pages.len());
 
     for (time, &page) in pages.iter().enumerate() {
         let distance = match last_time.insert(page, time) {
@@ -39,15 +46,17 @@ pub fn lru_stack_distances(pages: &[PageKey]) -> Vec<Option<usize>> {
             None => None,
         };
         latest.add(time, 1);
-        distances.push(distance);
+        visit(distance);
     }
-    distances
 }
 
 /// Returns LRU's fault count for each frame count in `frame_counts`, in
-/// the same order, from [`lru_stack_distances`].
+/// the same order, from the stack distances of [`lru_stack_distances`].
+/// Memory use is O(n) for n references.
 pub fn lru_fault_curve(pages: &[PageKey], frame_counts: &[usize]) -> Vec<u64> {
-    faults_from_distances(&lru_stack_distances(pages), frame_counts)
+    let mut histogram = DistanceHistogram::new(frame_counts, pages.len());
+    for_each_lru_distance(pages, |distance| histogram.add(distance));
+    histogram.faults(frame_counts)
 }
 
 /// Returns OPT's fault count for each frame count in `frame_counts`, in
@@ -77,14 +86,14 @@ pub fn opt_fault_curve(pages: &[PageKey], frame_counts: &[usize]) -> Vec<u64> {
 
     // Each entry is (page, time of its next reference), most urgent first
     // in OPT's priority order; `usize::MAX` means never again.
-    let mut stack: Vec<(PageKey, usize)> = Vec::with_capacity(depth_limit + 1);
+    let mut stack: Vec<(PageKey, usize)> = Vec::new();
     let mut seen: std::collections::HashSet<PageKey> = std::collections::HashSet::new();
-    let mut distances = Vec::with_capacity(pages.len());
+    let mut histogram = DistanceHistogram::new(frame_counts, pages.len());
 
     for (time, &page) in pages.iter().enumerate() {
         let first_reference = seen.insert(page);
         let position = stack.iter().position(|&(resident, _)| resident == page);
-        distances.push(match (first_reference, position) {
+        histogram.add(match (first_reference, position) {
             (true, _) => None,
             // A page below the cut has a depth greater than every frame
             // count asked for, which counts as a fault for each of them.
@@ -112,7 +121,7 @@ pub fn opt_fault_curve(pages: &[PageKey], frame_counts: &[usize]) -> Vec<u64> {
             None => {}
         }
     }
-    faults_from_distances(&distances, frame_counts)
+    histogram.faults(frame_counts)
 }
 
 /// Returns, for each reference, the index of the next reference to the same
@@ -128,25 +137,46 @@ fn next_uses(pages: &[PageKey]) -> Vec<usize> {
     next_use
 }
 
-/// Counts, for each frame count k, the references whose distance is
-/// greater than k or `None` (a first reference).
-fn faults_from_distances(distances: &[Option<usize>], frame_counts: &[usize]) -> Vec<u64> {
-    // `histogram[d]` counts references at distance d, with every distance
-    // above the largest frame count (and every first reference) in the
-    // last bucket.
-    let max_frames = frame_counts.iter().copied().max().unwrap_or(0);
-    let mut histogram = vec![0u64; max_frames + 2];
-    for distance in distances {
-        let bucket = distance.map_or(max_frames + 1, |d| d.min(max_frames + 1));
-        histogram[bucket] += 1;
+/// Counts of references by stack distance, from which the faults at
+/// every frame count follow.
+struct DistanceHistogram {
+    /// `counts[d]` counts references at distance d, for d up to `depth`;
+    /// `counts[depth + 1]` counts first references and deeper ones.
+    counts: Vec<u64>,
+    depth: usize,
+}
+
+impl DistanceHistogram {
+    /// Creates an empty histogram for `frame_counts` over `n_references`
+    /// references. No distance exceeds the number of references, so the
+    /// histogram is never longer than that, whatever the frame counts.
+    fn new(frame_counts: &[usize], n_references: usize) -> DistanceHistogram {
+        let max_frames = frame_counts.iter().copied().max().unwrap_or(0);
+        let depth = max_frames.min(n_references);
+        DistanceHistogram {
+            counts: vec![0; depth + 2],
+            depth,
+        }
     }
 
-    // faults(k) = sum of histogram[d] for d > k.
-    let mut faults_above = vec![0u64; max_frames + 2];
-    for depth in (0..=max_frames).rev() {
-        faults_above[depth] = faults_above[depth + 1] + histogram[depth + 1];
+    /// Counts one reference at `distance`, `None` for a first reference.
+    fn add(&mut self, distance: Option<usize>) {
+        let bucket = distance.map_or(self.depth + 1, |d| d.min(self.depth + 1));
+        self.counts[bucket] += 1;
     }
-    frame_counts.iter().map(|&k| faults_above[k]).collect()
+
+    /// Returns, for each frame count k, the references with a distance
+    /// greater than k, first references included.
+    fn faults(&self, frame_counts: &[usize]) -> Vec<u64> {
+        let mut faults_above = vec![0u64; self.depth + 2];
+        for depth in (0..=self.depth).rev() {
+            faults_above[depth] = faults_above[depth + 1] + self.counts[depth + 1];
+        }
+        frame_counts
+            .iter()
+            .map(|&k| faults_above[k.min(self.depth)])
+            .collect()
+    }
 }
 
 /// A Fenwick (binary indexed) tree of counts over positions `0..len`.
