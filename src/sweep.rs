@@ -201,7 +201,8 @@ fn write_table(out: &mut impl Write, outcome: &SweepOutcome) -> io::Result<()> {
 fn write_csv(out: &mut impl Write, outcome: &SweepOutcome) -> io::Result<()> {
     writeln!(out, "policy,frames,faults,fault_rate,anomaly")?;
     for curve in &outcome.curves {
-        // A specification with parameters contains commas, so it is quoted.
+        // A specification with two or more parameters contains commas, so it
+        // is quoted.
         let policy = if curve.policy.contains([',', '"']) {
             format!("\"{}\"", curve.policy.replace('"', "\"\""))
         } else {

@@ -323,3 +323,19 @@ fn bad_inputs_are_rejected() {
     ]);
     assert!(error.starts_with("error: failed to write plot"), "{error}");
 }
+
+#[test]
+fn csv_quotes_specs_with_commas() {
+    let csv = run_ok(&[
+        "sweep",
+        "--policy",
+        "lfu:tie=fifo,keep=true",
+        "--frames",
+        "3",
+        "--refs",
+        BELADY,
+        "--csv",
+    ]);
+    let row = csv.lines().nth(1).expect("one data row");
+    assert!(row.starts_with("\"lfu:tie=fifo,keep=true\",3,"), "{row}");
+}

@@ -38,12 +38,12 @@ pub struct FrameRange {
     pub step: usize,
 }
 
-/// Why a frame range is invalid.
+/// An invalid frame range and the reason it is invalid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrameRangeError {
     /// The range as written.
     pub text: String,
-    /// What is wrong and how to fix it.
+    /// The problem and its fix.
     pub reason: String,
 }
 
@@ -62,7 +62,7 @@ impl FrameRange {
     ///
     /// Returns a [`FrameRangeError`] when a part is not a decimal number,
     /// when A or STEP is 0, when B is below A, when B exceeds
-    /// [`MAX_FRAMES`], or when the range holds more than
+    /// [`MAX_FRAMES`], or when the range contains more than
     /// [`MAX_FRAME_COUNTS`] frame counts.
     pub fn parse(text: &str) -> Result<FrameRange, FrameRangeError> {
         let bad = |reason: String| FrameRangeError {
@@ -126,7 +126,7 @@ impl FrameRange {
         (self.end - self.start) / self.step + 1
     }
 
-    /// Returns false: a valid range holds at least its start.
+    /// Returns false, because a valid range contains at least its start.
     pub fn is_empty(&self) -> bool {
         false
     }

@@ -5,10 +5,10 @@
 //! A stack algorithm keeps, after every reference, a priority order of the
 //! pages such that the resident set with k frames is the top k pages of
 //! that order, for every k at once. The depth of each referenced page in
-//! that order before the reference (its stack distance) then gives every
-//! frame count's faults: the reference faults with k frames exactly when
-//! its distance is greater than k, or when it is the page's first
-//! reference. This module computes those distances for LRU and OPT. It
+//! that order before the reference is its stack distance. A reference
+//! faults with k frames exactly when its distance is greater than k, or
+//! when it is the page's first reference, so the distances give every
+//! frame count's faults. This module computes those distances for LRU and OPT. It
 //! does not replay policies; `crate::replay` does.
 
 use crate::policy::PageKey;
@@ -65,10 +65,9 @@ pub fn lru_fault_curve(pages: &[PageKey], frame_counts: &[usize]) -> Vec<u64> {
 /// OPT (Belady's MIN) with k frames evicts the resident page whose next
 /// reference is furthest away. Its stack keeps pages ordered so that the
 /// top k are OPT's resident set with k frames. On a reference to page x
-/// at depth d (or a first reference), x moves to the top, and the page
-/// pushed down from the top is carried through depths 2 to d − 1: at each
-/// depth, the page referenced sooner stays and the other one is carried
-/// on. The carried page ends at depth d, the slot x left, or below the
+/// at depth d (or a first reference), x moves to the top. The page pushed
+/// down from the top is carried through depths 2 to d − 1. At each depth,
+/// the page referenced sooner stays and the other one is carried on. The carried page ends at depth d, the slot x left, or below the
 /// stack on a first reference. The carried page at depth i is OPT's victim
 /// with i frames, so every prefix of the stack is OPT's resident set.
 ///
