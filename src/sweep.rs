@@ -75,6 +75,14 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         PolicySpec::parse_list(&args.policy)?
     };
+    // Each policy names a column and a JSON key, so each may appear once.
+    for (index, spec) in specs.iter().enumerate() {
+        if specs[..index].contains(spec) {
+            return Err(anyhow!(
+                "--policy lists {spec} twice; list each policy specification once"
+            ));
+        }
+    }
     let references = read_references(args.refs.as_deref(), args.refs_file.as_deref())?;
     if references.is_empty() {
         let source = match &args.refs_file {

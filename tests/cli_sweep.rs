@@ -283,6 +283,19 @@ fn bad_inputs_are_rejected() {
         "{error}"
     );
 
+    let error = sweep_err(&[
+        "--policy",
+        "fifo,lru,fifo",
+        "--frames",
+        "1..3",
+        "--refs",
+        BELADY,
+    ]);
+    assert_eq!(
+        error,
+        "error: --policy lists fifo twice; list each policy specification once"
+    );
+
     let error = sweep_err(&["--policy", "fifo", "--frames", "1..3", "--refs", ""]);
     assert!(
         error.contains("--refs contains no page references"),
