@@ -11,6 +11,7 @@ mod output;
 mod replay;
 mod run;
 mod sched;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +35,9 @@ enum Command {
     Disasm(disasm::Args),
     /// Replay a page reference string through replacement policies.
     Replay(replay::Args),
+    /// Print each policy's faults over a range of frame counts, and plot
+    /// the fault-rate curves.
+    Sweep(sweep::Args),
     /// Run a job list through a CPU scheduler and print the Gantt chart and
     /// per-job times.
     Sched(sched::Args),
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm::execute(args),
         Command::Disasm(args) => disasm::execute(args),
         Command::Replay(args) => replay::execute(args),
+        Command::Sweep(args) => sweep::execute(args),
         Command::Sched(args) => sched::execute(args),
         Command::Config(args) => config::execute(args),
     };

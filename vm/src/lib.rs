@@ -49,6 +49,8 @@
 //! - [`policy`]: replacement policies, shared with `pagelab replay`.
 //! - [`refs`] and [`replay`]: the page reference string format and the
 //!   replay driver.
+//! - [`sweep`]: fault curves over a range of frame counts, with one-pass
+//!   stack-distance curves for LRU and OPT.
 //! - [`jobs`]: job-list mode, synthetic jobs run through the schedulers.
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
@@ -66,6 +68,7 @@ pub mod refs;
 pub mod replay;
 pub mod rng;
 pub mod stats;
+pub mod sweep;
 pub mod trace;
 
 /// The guide `docs/property-testing.md`, compiled here so that its example
