@@ -149,14 +149,22 @@ fn read_references(refs: Option<&str>, refs_file: Option<&Path>) -> anyhow::Resu
     }
 }
 
-/// Formats a fault rate (0 to 1) as a percentage with one decimal.
-fn percent(point: &CurvePoint) -> String {
-    format!("{:.1}%", point.fault_rate * 100.0)
+/// Formats a table cell: the faults, `!` for a Belady anomaly, and the
+/// fault rate as a percentage with one decimal; `-` where the policy cannot
+/// run with that many frames.
+fn cell(point: &CurvePoint) -> String {
+    match (point.faults, point.fault_rate) {
+        (Some(faults), Some(rate)) => {
+            let mark = if point.anomaly { "!" } else { " " };
+            format!("{faults}{mark} {:>6}", format!("{:.1}%", rate * 100.0))
+        }
+        _ => "-".to_string(),
+    }
 }
 
 /// Writes the table: one row per frame count and one column per policy,
 /// each cell the faults and the fault rate, with `!` after the faults of a
-/// Belady anomaly.
+/// Belady anomaly and `-` where the policy cannot run.
 fn write_table(out: &mut impl Write, outcome: &SweepOutcome) -> io::Result<()> {
     let mut header = vec!["frames".to_string()];
     header.extend(outcome.curves.iter().map(|curve| curve.policy.clone()));
@@ -167,9 +175,7 @@ fn write_table(out: &mut impl Write, outcome: &SweepOutcome) -> io::Result<()> {
         .map(|(index, frames)| {
             let mut row = vec![frames.to_string()];
             for curve in &outcome.curves {
-                let point = &curve.points[index];
-                let mark = if point.anomaly { "!" } else { " " };
-                row.push(format!("{}{mark} {:>6}", point.faults, percent(point)));
+                row.push(cell(&curve.points[index]));
             }
             row
         })
@@ -217,10 +223,19 @@ fn write_csv(out: &mut impl Write, outcome: &SweepOutcome) -> io::Result<()> {
             curve.policy.clone()
         };
         for point in &curve.points {
+            // A frame count the policy cannot run with leaves both counts empty.
+            let faults = point
+                .faults
+                .map(|faults| faults.to_string())
+                .unwrap_or_default();
+            let rate = point
+                .fault_rate
+                .map(|rate| rate.to_string())
+                .unwrap_or_default();
             writeln!(
                 out,
-                "{policy},{},{},{},{}",
-                point.frames, point.faults, point.fault_rate, point.anomaly
+                "{policy},{},{faults},{rate},{}",
+                point.frames, point.anomaly
             )?;
         }
     }

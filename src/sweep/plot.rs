@@ -56,7 +56,7 @@ fn draw(outcome: &SweepOutcome, svg: &mut String) -> Result<(), Box<dyn std::err
         let points = curve
             .points
             .iter()
-            .map(|point| (point.frames as i64, point.fault_rate));
+            .filter_map(|point| Some((point.frames as i64, point.fault_rate?)));
         // The legend marks each policy with a filled box rather than a line,
         // so the document has exactly one line (a `<polyline>`) per policy.
         chart

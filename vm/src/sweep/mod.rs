@@ -142,10 +142,12 @@ impl FrameRange {
 pub struct CurvePoint {
     /// The frame count.
     pub frames: usize,
-    /// The number of faults.
-    pub faults: u64,
-    /// Faults per reference, from 0 to 1 (0 for an empty reference string).
-    pub fault_rate: f64,
+    /// The number of faults, or `None` where the policy cannot run with
+    /// this many frames (`lirs` needs at least 2).
+    pub faults: Option<u64>,
+    /// Faults per reference, from 0 to 1 (0 for an empty reference
+    /// string), or `None` with `faults`.
+    pub fault_rate: Option<f64>,
     /// Whether this frame count has more faults than the previous frame
     /// count of the sweep: Belady's anomaly. Always false at the first.
     pub anomaly: bool,
@@ -216,8 +218,9 @@ enum StackKind {
     Opt,
 }
 
-/// The result of one [`Job`]: fault counts for its points.
-type JobResult = Result<Vec<u64>, PolicyError>;
+/// The result of one [`Job`]: fault counts for its points, `None` where
+/// the policy rejects the frame count.
+type JobResult = Result<Vec<Option<u64>>, PolicyError>;
 
 /// Returns the policies `pagelab sweep --policy all` runs: every name in
 /// [`policy::NAMES`], with default parameters.
@@ -265,30 +268,39 @@ pub fn sweep(
     );
     let pages: Vec<PageKey> = references.iter().map(|reference| reference.page).collect();
 
-    // Build each policy once with one frame, so that a bad name or
-    // parameter is reported before any work starts.
+    // Build each policy once with the largest frame count, so that a bad
+    // name or parameter, or a policy that cannot run anywhere in the
+    // range, is reported before any work starts. Smaller frame counts a
+    // policy rejects become empty cells.
+    let largest = *frames.last().expect("a frame range has at least one count");
     for spec in specs {
-        policy::new(&spec.to_string(), 1, seed, Some(&pages))?;
+        policy::new(&spec.to_string(), largest, seed, Some(&pages))?;
     }
 
     let opt_in_one_pass = opt_one_pass_is_cheaper(frames, replay::distinct_pages(references));
     let jobs = plan_jobs(specs, frames.len(), opt_in_one_pass);
     let results = run_jobs(&jobs, threads, progress, |job| match job {
-        Job::Curve { kind, .. } => Ok(match kind {
-            StackKind::Lru => stack_distance::lru_fault_curve(&pages, frames),
-            StackKind::Opt => stack_distance::opt_fault_curve(&pages, frames),
-        }),
+        Job::Curve { kind, .. } => {
+            let curve = match kind {
+                StackKind::Lru => stack_distance::lru_fault_curve(&pages, frames),
+                StackKind::Opt => stack_distance::opt_fault_curve(&pages, frames),
+            };
+            Ok(curve.into_iter().map(Some).collect())
+        }
         Job::Replay { policy, point } => {
             let name = specs[policy].to_string();
-            let outcome = replay::replay_named(&name, frames[point], seed, references, false)?;
-            Ok(vec![outcome.faults])
+            match replay::replay_named(&name, frames[point], seed, references, false) {
+                Ok(outcome) => Ok(vec![Some(outcome.faults)]),
+                Err(PolicyError::BadFrameCount { .. }) => Ok(vec![None]),
+                Err(error) => Err(error),
+            }
         }
     });
 
     // Jobs are planned policy by policy, and within a policy frame count by
     // frame count, so concatenating their results in order gives each
     // policy's faults in frame order.
-    let mut faults: Vec<Vec<u64>> = vec![Vec::with_capacity(frames.len()); specs.len()];
+    let mut faults: Vec<Vec<Option<u64>>> = vec![Vec::with_capacity(frames.len()); specs.len()];
     for (job, result) in jobs.iter().zip(results) {
         let policy = match *job {
             Job::Curve { policy, .. } | Job::Replay { policy, .. } => policy,
@@ -385,24 +397,27 @@ fn run_jobs(
         .collect()
 }
 
-/// Pairs frame counts with fault counts and flags each increase.
-fn curve_points(frames: &[usize], faults: &[u64], references: usize) -> Vec<CurvePoint> {
+/// Pairs frame counts with fault counts and flags each increase over the
+/// previous frame count that has a count.
+fn curve_points(frames: &[usize], faults: &[Option<u64>], references: usize) -> Vec<CurvePoint> {
     let mut points: Vec<CurvePoint> = Vec::with_capacity(frames.len());
+    let mut previous: Option<u64> = None;
     for (&frames, &faults) in frames.iter().zip(faults) {
-        let anomaly = points
-            .last()
-            .is_some_and(|previous| faults > previous.faults);
-        let fault_rate = if references == 0 {
-            0.0
-        } else {
-            faults as f64 / references as f64
-        };
+        let anomaly = matches!((previous, faults), (Some(before), Some(now)) if now > before);
+        let fault_rate = faults.map(|faults| {
+            if references == 0 {
+                0.0
+            } else {
+                faults as f64 / references as f64
+            }
+        });
         points.push(CurvePoint {
             frames,
             faults,
             fault_rate,
             anomaly,
         });
+        previous = faults.or(previous);
     }
     points
 }
@@ -425,7 +440,26 @@ mod tests {
     }
 
     fn faults(curve: &Curve) -> Vec<u64> {
-        curve.points.iter().map(|point| point.faults).collect()
+        curve
+            .points
+            .iter()
+            .map(|point| {
+                point
+                    .faults
+                    .expect("every policy in these tests runs at every frame count")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn frame_counts_a_policy_rejects_are_empty() {
+        let outcome = run("lirs,lru", "1..3", SILBERSCHATZ, 2);
+        let lirs: Vec<Option<u64>> = outcome.curves[0].points.iter().map(|p| p.faults).collect();
+        assert_eq!(lirs[0], None);
+        assert!(lirs[1].is_some() && lirs[2].is_some(), "{lirs:?}");
+        assert_eq!(outcome.curves[0].points[0].fault_rate, None);
+        assert!(!outcome.curves[0].points[1].anomaly);
+        assert_eq!(outcome.curves[1].points[0].faults, Some(20));
     }
 
     #[test]
@@ -487,9 +521,11 @@ mod tests {
                     replay::replay_named(&curve.policy, point.frames, 0, &references, false)
                         .unwrap();
                 assert_eq!(
-                    point.faults, replayed.faults,
+                    point.faults,
+                    Some(replayed.faults),
                     "{} at {}",
-                    curve.policy, point.frames
+                    curve.policy,
+                    point.frames
                 );
             }
         }
