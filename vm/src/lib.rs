@@ -50,6 +50,8 @@
 //! - [`refs`] and [`replay`]: the page reference string format and the
 //!   replay driver.
 //! - [`jobs`]: job-list mode, synthetic jobs run through the schedulers.
+//! - [`traces`]: readers for the trace formats `replay` accepts (lackey,
+//!   din, CSV, oracleGeneral, plain numbers, refs; gzip and zstd).
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
@@ -67,3 +69,4 @@ pub mod replay;
 pub mod rng;
 pub mod stats;
 pub mod trace;
+pub mod traces;
