@@ -7,8 +7,10 @@ use anyhow::anyhow;
 use pagelab_vm::policy::{PageKey, PolicySpec};
 use pagelab_vm::refs::{self, Reference};
 use pagelab_vm::replay::{self, ReplayOutcome, Step, MAX_FRAMES};
+use pagelab_vm::traces::{self, Column, CsvOptions, Format, TraceError};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// The largest step table `--steps` records, in cells (references × frames
@@ -49,10 +51,15 @@ pub struct Args {
     #[arg(long, value_name = "REFS")]
     refs: Option<String>,
 
-    /// A file with one page number per line and ` w` after a write, as
-    /// `pagelab run --refs-out` writes it.
+    /// A trace file: pagelab refs (one page per line, ` w` after a write,
+    /// as `pagelab run --refs-out` writes it), plain numbers, valgrind
+    /// lackey, Dinero din, CSV or oracleGeneral, optionally gzip- or
+    /// zstd-compressed (see docs/trace-formats-input.md).
     #[arg(long, value_name = "FILE")]
     refs_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    trace: TraceArgs,
 
     /// Seed of the random policy's generator.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -143,15 +150,104 @@ fn read_references(args: &Args) -> anyhow::Result<Vec<Reference>> {
     match (&args.refs, &args.refs_file) {
         (Some(text), _) => refs::parse(text)
             .map_err(|error| anyhow!("invalid reference string in --refs: {error}")),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                anyhow!("failed to read reference file {}: {error}", path.display())
-            })?;
-            refs::parse(&text)
-                .map_err(|error| anyhow!("invalid reference file {}: {error}", path.display()))
-        }
+        (None, Some(path)) => read_trace_file(path, &args.trace.to_options()?),
         (None, None) => unreachable!("clap requires one of --refs and --refs-file"),
     }
+}
+
+/// Options of `--refs-file` that choose and tune the trace format.
+#[derive(clap::Args, Debug)]
+struct TraceArgs {
+    /// Trace format: refs, plain, lackey, din, csv or oracle-general.
+    /// Detected from the content when left out.
+    #[arg(long, value_name = "FORMAT", conflicts_with = "refs")]
+    format: Option<Format>,
+
+    /// Read plain or csv numbers as byte addresses and divide them by
+    /// --page-size, instead of reading them as page numbers.
+    #[arg(long, conflicts_with = "refs")]
+    addresses: bool,
+
+    /// Page size in bytes for lackey, din and --addresses: a power of two.
+    #[arg(long, value_name = "BYTES", default_value_t = traces::DEFAULT_PAGE_SIZE, conflicts_with = "refs")]
+    page_size: u64,
+
+    /// Drop instruction fetches (lackey `I` lines, din label 2).
+    #[arg(long, conflicts_with = "refs")]
+    no_fetch: bool,
+
+    /// CSV column of the page: a 1-based number, or a header name with
+    /// --has-header.
+    #[arg(long, value_name = "N|NAME", conflicts_with = "refs")]
+    column: Option<Column>,
+
+    /// CSV column whose value `w`, `W` or `write` (any case) marks a write.
+    #[arg(long, value_name = "N|NAME", requires = "column")]
+    op_column: Option<Column>,
+
+    /// The first CSV line is a header naming the columns.
+    #[arg(long, requires = "column")]
+    has_header: bool,
+
+    /// CSV field separator: one ASCII character, or `tab`.
+    #[arg(long, value_name = "CHAR", value_parser = parse_delimiter, requires = "column")]
+    delimiter: Option<u8>,
+}
+
+impl TraceArgs {
+    /// Returns the reader options these arguments choose.
+    fn to_options(&self) -> anyhow::Result<traces::Options> {
+        if self.format == Some(Format::Csv) && self.column.is_none() {
+            return Err(anyhow!(
+                "--format csv needs --column: give the 1-based number or header name of the column that contains the page"
+            ));
+        }
+        let csv = self.column.clone().map(|column| CsvOptions {
+            column,
+            op_column: self.op_column.clone(),
+            has_header: self.has_header,
+            delimiter: self.delimiter.unwrap_or(b','),
+        });
+        Ok(traces::Options {
+            // A CSV column implies the CSV format, which detection would
+            // otherwise only guess at.
+            format: self.format.or(csv.as_ref().map(|_| Format::Csv)),
+            addresses: self.addresses,
+            page_size: self.page_size,
+            no_fetch: self.no_fetch,
+            csv,
+        })
+    }
+}
+
+/// Parses `--delimiter`: one ASCII character, or `tab`.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text.as_bytes() {
+        b"tab" | b"\\t" => Ok(b'\t'),
+        [byte] if byte.is_ascii() && *byte != b'\n' && *byte != b'\r' => Ok(*byte),
+        _ => Err(format!(
+            "{text:?} is not a delimiter: give one ASCII character such as `;`, or `tab`"
+        )),
+    }
+}
+
+/// Reads a trace file, printing on stderr what was skipped.
+fn read_trace_file(path: &Path, options: &traces::Options) -> anyhow::Result<Vec<Reference>> {
+    let file = File::open(path)
+        .map_err(|error| anyhow!("failed to read reference file {}: {error}", path.display()))?;
+    let trace = traces::read_trace(file, options).map_err(|error| match error {
+        TraceError::Io(error) => {
+            anyhow!("failed to read reference file {}: {error}", path.display())
+        }
+        error => anyhow!("invalid reference file {}: {error}", path.display()),
+    })?;
+    if trace.escapes > 0 {
+        eprintln!(
+            "note: skipped {} din escape records (labels 3 and 4)",
+            trace.escapes
+        );
+    }
+    Ok(trace.references)
 }
 
 /// Writes the table with one row per policy.

@@ -70,14 +70,16 @@ impl LineParser for Parser {
     }
 }
 
-/// Returns whether every line is a din record or a comment.
+/// Returns whether every line starts with a din label (followed by a
+/// field unless it is an escape) or is a comment. Addresses are not
+/// checked, so a malformed address is reported by the parser with its line.
 pub(crate) fn looks_like(lines: &[&str]) -> bool {
     lines.iter().all(|line| {
         let mut fields = line.split_whitespace();
         match (fields.next(), fields.next()) {
             (Some(comment), _) if comment.starts_with('#') => true,
             (Some("3" | "4"), _) => true,
-            (Some("0" | "1" | "2"), Some(address)) => parse_address(address).is_some(),
+            (Some("0" | "1" | "2"), Some(_)) => true,
             _ => false,
         }
     })

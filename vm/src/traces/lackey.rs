@@ -99,21 +99,14 @@ impl LineParser for Parser {
     }
 }
 
-/// Returns whether every line is a lackey access or a valgrind message,
-/// and at least one is an access.
+/// Returns whether every line starts like a lackey access or is a
+/// valgrind message, and at least one is an access. The operands are not
+/// checked, so a malformed operand is reported by the parser with its line.
 pub(crate) fn looks_like(lines: &[&str]) -> bool {
     let mut accesses = 0;
     for line in lines {
-        if let Some((_, operand)) = split_access(line) {
-            match operand.split_once(',') {
-                Some((address, size))
-                    if parse_hex(address.trim()).is_some()
-                        && size.trim().parse::<u64>().is_ok() =>
-                {
-                    accesses += 1
-                }
-                _ => return false,
-            }
+        if split_access(line).is_some() {
+            accesses += 1;
         } else if !is_valgrind_message(line) {
             return false;
         }

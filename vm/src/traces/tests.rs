@@ -54,6 +54,10 @@ fn each_format_is_detected() {
         ("2 0\n0 1000\n1 70f60890\n", Format::Din),
         ("2 400100 extra\n3\n", Format::Din),
         ("", Format::Refs),
+        // Malformed operands still pick the format, so that its parser
+        // reports the bad line.
+        ("I  1000,4\n L zz,4\n", Format::Lackey),
+        ("0 1000\n1 xyz\n", Format::Din),
     ];
     for (text, format) in cases {
         assert_eq!(detected(text).ok(), Some(format), "detecting {text:?}");
