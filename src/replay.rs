@@ -242,8 +242,13 @@ fn read_trace_file(path: &Path, options: &traces::Options) -> anyhow::Result<Vec
         error => anyhow!("invalid reference file {}: {error}", path.display()),
     })?;
     if trace.escapes > 0 {
+        let noun = if trace.escapes == 1 {
+            "record"
+        } else {
+            "records"
+        };
         eprintln!(
-            "note: skipped {} din escape records (labels 3 and 4)",
+            "note: skipped {} din escape {noun} (labels 3 and 4)",
             trace.escapes
         );
     }
