@@ -227,6 +227,24 @@ mod tests {
     }
 
     #[test]
+    fn bad_csv_options_are_rejected() {
+        let zero = CsvOptions {
+            op_column: Some(Column::Index(0)),
+            ..by_index(1)
+        };
+        check_err(
+            "1\n",
+            &options(zero),
+            "column 0 is invalid: columns are numbered from 1",
+        );
+        let non_ascii = CsvOptions {
+            delimiter: 0xe9,
+            ..by_index(1)
+        };
+        check_err("1\n", &options(non_ascii), "delimiter byte 0xe9 is invalid");
+    }
+
+    #[test]
     fn csv_without_column_is_rejected() {
         let no_column = Options {
             format: Some(Format::Csv),

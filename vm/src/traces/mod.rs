@@ -412,6 +412,21 @@ fn check_options(format: Format, options: &Options) -> Result<(), TraceError> {
             "--page-size applies only to lackey and din traces and to --addresses, not to {format} page numbers"
         ));
     }
+    if let Some(csv) = &options.csv {
+        let columns = std::iter::once(&csv.column).chain(&csv.op_column);
+        if columns
+            .into_iter()
+            .any(|column| *column == Column::Index(0))
+        {
+            return invalid("column 0 is invalid: columns are numbered from 1".into());
+        }
+        if !csv.delimiter.is_ascii() || matches!(csv.delimiter, b'\n' | b'\r') {
+            return invalid(format!(
+                "delimiter byte {:#04x} is invalid: give one ASCII character other than a line ending",
+                csv.delimiter
+            ));
+        }
+    }
     match (format, &options.csv) {
         (Format::Csv, None) => invalid(
             "a csv trace needs the column that holds the page: add --column N (1-based) or --column NAME with --has-header".into(),
