@@ -12,6 +12,7 @@ mod replay;
 mod run;
 mod sched;
 mod sweep;
+mod trace_input;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -3,9 +3,9 @@
 //! `pagelab_vm::replay`; this file reads options and formats output.
 
 use crate::output::NamedWriter;
+use crate::trace_input::{read_references, TraceArgs};
 use anyhow::anyhow;
 use pagelab_vm::policy::{PageKey, PolicySpec};
-use pagelab_vm::refs::{self, Reference};
 use pagelab_vm::replay::{self, ReplayOutcome, Step, MAX_FRAMES};
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
@@ -49,10 +49,15 @@ pub struct Args {
     #[arg(long, value_name = "REFS")]
     refs: Option<String>,
 
-    /// A file with one page number per line and ` w` after a write, as
-    /// `pagelab run --refs-out` writes it.
+    /// A trace file: pagelab refs (one page per line, ` w` after a write,
+    /// as `pagelab run --refs-out` writes it), plain numbers, valgrind
+    /// lackey, Dinero din, CSV or oracleGeneral, optionally gzip- or
+    /// zstd-compressed (see docs/trace-formats-input.md).
     #[arg(long, value_name = "FILE")]
     refs_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    trace: TraceArgs,
 
     /// Seed of the random policy's generator.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -81,7 +86,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             args.frames
         ));
     }
-    let references = read_references(&args)?;
+    let references = read_references(args.refs.as_deref(), args.refs_file.as_deref(), &args.trace)?;
     if references.is_empty() {
         let source = match &args.refs_file {
             Some(path) => format!("reference file {}", path.display()),
@@ -135,23 +140,6 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads and parses the reference string from `--refs` or `--refs-file`.
-fn read_references(args: &Args) -> anyhow::Result<Vec<Reference>> {
-    // Each error is one line that names where the bad input came from.
-    match (&args.refs, &args.refs_file) {
-        (Some(text), _) => refs::parse(text)
-            .map_err(|error| anyhow!("invalid reference string in --refs: {error}")),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                anyhow!("failed to read reference file {}: {error}", path.display())
-            })?;
-            refs::parse(&text)
-                .map_err(|error| anyhow!("invalid reference file {}: {error}", path.display()))
-        }
-        (None, None) => unreachable!("clap requires one of --refs and --refs-file"),
-    }
 }
 
 /// Writes the table with one row per policy.

@@ -6,12 +6,12 @@
 mod plot;
 
 use crate::output::NamedWriter;
+use crate::trace_input::{read_references, TraceArgs};
 use anyhow::anyhow;
 use pagelab_vm::policy::PolicySpec;
-use pagelab_vm::refs::{self, Reference};
 use pagelab_vm::sweep::{self, CurvePoint, FrameRange, SweepOutcome};
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -45,10 +45,14 @@ pub struct Args {
     #[arg(long, value_name = "REFS")]
     refs: Option<String>,
 
-    /// A file with one page number per line and ` w` after a write, as
-    /// `pagelab run --refs-out` writes it.
+    /// A trace file: pagelab's refs format (as `pagelab run --refs-out`
+    /// writes it) or another format that `--format` names or detection
+    /// finds; see docs/trace-formats-input.md.
     #[arg(long, value_name = "FILE")]
     refs_file: Option<PathBuf>,
+
+    #[command(flatten)]
+    trace: TraceArgs,
 
     /// Seed of the random policy's generator.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -83,7 +87,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let references = read_references(args.refs.as_deref(), args.refs_file.as_deref())?;
+    let references = read_references(args.refs.as_deref(), args.refs_file.as_deref(), &args.trace)?;
     if references.is_empty() {
         let source = match &args.refs_file {
             Some(path) => format!("reference file {}", path.display()),
@@ -128,25 +132,6 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads and parses the reference string from `--refs` or `--refs-file`.
-///
-/// NOTE: this reads only pagelab's refs format. Once replay reads more
-/// trace formats, this is the one place to switch to its reader.
-fn read_references(refs: Option<&str>, refs_file: Option<&Path>) -> anyhow::Result<Vec<Reference>> {
-    match (refs, refs_file) {
-        (Some(text), _) => refs::parse(text)
-            .map_err(|error| anyhow!("invalid reference string in --refs: {error}")),
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|error| {
-                anyhow!("failed to read reference file {}: {error}", path.display())
-            })?;
-            refs::parse(&text)
-                .map_err(|error| anyhow!("invalid reference file {}: {error}", path.display()))
-        }
-        (None, None) => unreachable!("clap requires one of --refs and --refs-file"),
-    }
 }
 
 /// Formats a table cell: the faults, `!` for a Belady anomaly, and the

@@ -362,3 +362,20 @@ fn csv_quotes_specs_with_commas() {
     let row = csv.lines().nth(1).expect("one data row");
     assert!(row.starts_with("\"lfu:tie=fifo,keep=true\",3,"), "{row}");
 }
+
+#[test]
+fn trace_formats_are_read() {
+    let csv = run_ok(&[
+        "sweep",
+        "--policy",
+        "lru",
+        "--frames",
+        "4",
+        "--refs-file",
+        "tests/fixtures/traces/true.lackey",
+        "--no-fetch",
+        "--csv",
+    ]);
+    // The same numbers as `pagelab replay --frames 4 --no-fetch` on this trace.
+    assert!(csv.contains("\nlru,4,9,"), "{csv}");
+}

@@ -52,6 +52,8 @@
 //! - [`sweep`]: fault curves over a range of frame counts, with one-pass
 //!   stack-distance curves for LRU and OPT.
 //! - [`jobs`]: job-list mode, synthetic jobs run through the schedulers.
+//! - [`traces`]: readers for the trace formats `replay` accepts (lackey,
+//!   din, CSV, oracleGeneral, plain numbers, refs; gzip and zstd).
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
@@ -70,6 +72,7 @@ pub mod rng;
 pub mod stats;
 pub mod sweep;
 pub mod trace;
+pub mod traces;
 
 /// The guide `docs/property-testing.md`, compiled here so that its example
 /// runs as a doc test and cannot go stale.
