@@ -300,3 +300,39 @@ fn zero_quantum_is_rejected() {
         run.stderr
     );
 }
+
+#[test]
+fn setpriority_returns_the_previous_priority() {
+    let run = pagelab(&["run", "tests/fixtures/setpriority.asm"]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "0-1\n");
+}
+
+#[test]
+fn setpriority_changes_who_runs() {
+    // The first process lowers itself to priority 9 at once. Under the
+    // preemptive priority scheduler the CPU-bound process (priority 0) then
+    // runs to the end first; under FCFS the first process still finishes first.
+    let finishes = |scheduler: &str| -> Vec<u64> {
+        let stats = stats_of(&[
+            "tests/fixtures/setpriority.asm",
+            "programs/cpu_bound.asm",
+            "--sched",
+            scheduler,
+            "--swap-read-latency",
+            "0",
+            "--swap-write-latency",
+            "0",
+        ]);
+        stats["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|process| process["finish"].as_u64().unwrap())
+            .collect()
+    };
+    let priority = finishes("priority");
+    assert!(priority[1] < priority[0], "priority: {priority:?}");
+    let fcfs = finishes("fcfs");
+    assert!(fcfs[0] < fcfs[1], "fcfs: {fcfs:?}");
+}

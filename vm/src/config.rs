@@ -39,8 +39,9 @@ pub mod defaults {
     pub const FAULT_COST: u64 = 20;
     /// Maximum stack size in bytes.
     pub const STACK_LIMIT: u32 = 1 << 20;
-    /// CPU scheduler. NOTE: `fcfs` until round robin is built; `rr` is the
-    /// intended default, because it is the one most textbooks start from.
+    /// CPU scheduler. FCFS keeps single-program runs and the thrashing
+    /// experiment in docs/thrashing.md free of time slicing; `--sched rr`
+    /// gives the time-shared machine most textbooks describe.
     pub const SCHEDULER: &str = "fcfs";
     /// Ticks one context switch costs.
     pub const SWITCH_COST: u64 = 5;

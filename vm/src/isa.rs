@@ -374,6 +374,7 @@ pub const SYSCALLS: &[(u32, &str)] = &[
     (17, "read"),
     (18, "write"),
     (19, "read_nb"),
+    (20, "setpriority"),
 ];
 
 /// Number of the `exit` system call.
@@ -414,6 +415,8 @@ pub const SYS_READ: u32 = 17;
 pub const SYS_WRITE: u32 = 18;
 /// Number of the `read_nb` (non-blocking read) system call.
 pub const SYS_READ_NB: u32 = 19;
+/// Number of the `setpriority` system call.
+pub const SYS_SETPRIORITY: u32 = 20;
 
 /// Returns the number of the system call called `name`.
 pub fn syscall_number(name: &str) -> Option<u32> {

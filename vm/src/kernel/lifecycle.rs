@@ -41,6 +41,24 @@ pub(super) enum AfterCall {
 }
 
 impl Kernel {
+    /// Sets the priority of process `pid` and of every one of its threads
+    /// in the scheduler. Returns the previous priority, or -1 for a
+    /// negative priority, which changes nothing.
+    fn set_priority(&mut self, pid: u32, priority: i32) -> i32 {
+        let Ok(priority) = u32::try_from(priority) else {
+            return -1;
+        };
+        let process = &mut self.processes[pid as usize - 1];
+        let previous = process.priority;
+        process.priority = priority;
+        for (index, thread) in self.threads.iter().enumerate() {
+            if thread.pid == pid {
+                self.scheduler.set_priority(index as u32 + 1, priority);
+            }
+        }
+        i32::try_from(previous).unwrap_or(i32::MAX)
+    }
+
     /// Finishes system call `call` of the running thread `tid`.
     pub(super) fn process_call(&mut self, tid: u32, call: ProcessCall) -> AfterCall {
         let pid = self.threads[tid as usize - 1].pid;
@@ -50,6 +68,10 @@ impl Kernel {
                 self.set_result(tid, result);
             }
             ProcessCall::GetPid => self.set_result(tid, pid as i32),
+            ProcessCall::SetPriority(priority) => {
+                let result = self.set_priority(pid, priority);
+                self.set_result(tid, result);
+            }
             ProcessCall::GetPpid => {
                 let parent = self.processes[pid as usize - 1].parent.unwrap_or(0);
                 self.set_result(tid, parent as i32);

@@ -14,8 +14,8 @@ use super::{describe_location, fault, KernelBus};
 use crate::hw::cpu::{Bus, Cpu};
 use crate::isa::{
     Reg, SYSCALLS, SYS_EXIT, SYS_FORK, SYS_GETPID, SYS_GETPPID, SYS_JOIN, SYS_LOCK, SYS_PRINT_CHAR,
-    SYS_PRINT_INT, SYS_PRINT_STR, SYS_READ, SYS_READ_NB, SYS_SBRK, SYS_SLEEP, SYS_SPAWN,
-    SYS_THREAD_EXIT, SYS_UNLOCK, SYS_WAIT, SYS_WRITE, SYS_YIELD,
+    SYS_PRINT_INT, SYS_PRINT_STR, SYS_READ, SYS_READ_NB, SYS_SBRK, SYS_SETPRIORITY, SYS_SLEEP,
+    SYS_SPAWN, SYS_THREAD_EXIT, SYS_UNLOCK, SYS_WAIT, SYS_WRITE, SYS_YIELD,
 };
 use std::io::Write as _;
 
@@ -51,6 +51,8 @@ pub enum ProcessCall {
     GetPid,
     /// `getppid`.
     GetPpid,
+    /// `setpriority` of the calling process to this value.
+    SetPriority(i32),
     /// `yield`.
     Yield,
     /// `sleep` for this many ticks.
@@ -94,6 +96,7 @@ pub fn handle(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Action {
         SYS_WAIT => ProcessCall::Wait(arg as i32),
         SYS_GETPID => ProcessCall::GetPid,
         SYS_GETPPID => ProcessCall::GetPpid,
+        SYS_SETPRIORITY => ProcessCall::SetPriority(arg as i32),
         SYS_YIELD => ProcessCall::Yield,
         SYS_SLEEP => ProcessCall::Sleep(arg),
         SYS_SPAWN => ProcessCall::Spawn {
