@@ -86,6 +86,33 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ("stack-limit", format!("{} bytes", config.stack_limit)),
         ("sched", config.scheduler.clone()),
         ("quantum", format!("{} ticks", config.quantum)),
+        (
+            "aging",
+            config
+                .aging
+                .map_or("off".to_string(), |ticks| format!("every {ticks} ticks")),
+        ),
+        (
+            "mlfq quanta",
+            config
+                .scheduler_params()
+                .mlfq_quanta()
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            "boost",
+            config
+                .mlfq_boost
+                .map_or("off".to_string(), |ticks| format!("every {ticks} ticks")),
+        ),
+        ("tickets", config.tickets.to_string()),
+        (
+            "initial-estimate",
+            format!("{} ticks", config.initial_estimate),
+        ),
         ("switch-cost", format!("{} ticks", config.switch_cost)),
         (
             "tlb-flush-on-switch",

@@ -80,6 +80,33 @@ pub struct MachineArgs {
     #[arg(long, value_name = "TICKS", default_value_t = defaults::QUANTUM)]
     pub quantum: u64,
 
+    /// priority and priority-np: raise a waiting thread's priority by one
+    /// for every TICKS ticks it waits. Default: no aging.
+    #[arg(long, value_name = "TICKS")]
+    pub aging: Option<u64>,
+
+    /// mlfq: number of levels, from 1 to 64.
+    #[arg(long, value_name = "N", default_value_t = defaults::MLFQ_LEVELS)]
+    pub levels: usize,
+
+    /// mlfq: quantum of each level in ticks, top level first, separated by
+    /// commas (as in "50,100,200"). Sets the number of levels.
+    #[arg(long, value_name = "TICKS,...", value_delimiter = ',')]
+    pub quanta: Option<Vec<u64>>,
+
+    /// mlfq: move every thread to the top level every TICKS ticks. Default: no boost.
+    #[arg(long, value_name = "TICKS")]
+    pub boost: Option<u64>,
+
+    /// lottery and stride: tickets of a priority-0 thread; priority p holds
+    /// tickets / (p + 1), at least 1.
+    #[arg(long, value_name = "N", default_value_t = defaults::TICKETS)]
+    pub tickets: u64,
+
+    /// sjf and srtf: predicted length of a thread's first CPU burst, in ticks.
+    #[arg(long, value_name = "TICKS", default_value_t = defaults::INITIAL_ESTIMATE)]
+    pub initial_estimate: u64,
+
     /// Ticks one context switch costs.
     #[arg(long, value_name = "TICKS", default_value_t = defaults::SWITCH_COST)]
     pub switch_cost: u64,
@@ -117,6 +144,12 @@ impl MachineArgs {
             stack_limit: self.stack_limit,
             scheduler: self.scheduler.clone(),
             quantum: self.quantum,
+            aging: self.aging,
+            mlfq_levels: self.quanta.as_ref().map_or(self.levels, Vec::len),
+            mlfq_quanta: self.quanta.clone(),
+            mlfq_boost: self.boost,
+            tickets: self.tickets,
+            initial_estimate: self.initial_estimate,
             switch_cost: self.switch_cost,
             tlb_flush_on_switch: self.tlb_flush_on_switch,
             console_latency: self.console_latency,

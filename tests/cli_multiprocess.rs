@@ -336,3 +336,37 @@ fn setpriority_changes_who_runs() {
     let fcfs = finishes("fcfs");
     assert!(fcfs[0] < fcfs[1], "fcfs: {fcfs:?}");
 }
+
+#[test]
+fn mlfq_options_reach_the_scheduler() {
+    let switches = |extra: &[&str]| -> u64 {
+        let mut args = vec!["programs/cpu_bound.asm*2", "--sched", "mlfq"];
+        args.extend_from_slice(extra);
+        let stats = stats_of(&args);
+        stats["processes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|process| process["context_switches"].as_u64().unwrap())
+            .sum()
+    };
+    // Short quanta at every level switch more often than long ones.
+    let short = switches(&["--quanta", "50,50,50"]);
+    let long = switches(&["--quanta", "4000,4000,4000"]);
+    assert!(short > long, "short quanta {short}, long {long}");
+
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--sched",
+        "mlfq",
+        "--levels",
+        "0",
+    ]);
+    assert_eq!(run.status, Some(2));
+    assert!(
+        run.stderr.starts_with("error: invalid --levels:"),
+        "{}",
+        run.stderr
+    );
+}

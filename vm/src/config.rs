@@ -49,6 +49,12 @@ pub mod defaults {
     /// in ticks. Longer than job-list mode's textbook default of 4, because
     /// in the VM a tick is one instruction.
     pub const QUANTUM: u64 = 100;
+    /// Number of `mlfq` levels.
+    pub const MLFQ_LEVELS: usize = 3;
+    /// `lottery` and `stride` tickets of a priority-0 thread.
+    pub const TICKETS: u64 = 100;
+    /// `sjf` and `srtf`: predicted first CPU burst, in ticks.
+    pub const INITIAL_ESTIMATE: u64 = 10;
     /// Ticks between two input bytes from the console.
     pub const CONSOLE_LATENCY: u64 = 50;
 }
@@ -108,6 +114,22 @@ pub struct MachineConfig {
     /// Time slice in ticks of `rr`, `lottery` and `stride`, and the quantum
     /// of the top `mlfq` level (doubled at each level below).
     pub quantum: u64,
+    /// `priority` and `priority-np`: raise a ready thread's priority by one
+    /// for every this many ticks it waits; `None` disables aging.
+    pub aging: Option<u64>,
+    /// Number of `mlfq` levels when `mlfq_quanta` is `None`.
+    pub mlfq_levels: usize,
+    /// Quantum of each `mlfq` level in ticks, top level first.
+    pub mlfq_quanta: Option<Vec<u64>>,
+    /// `mlfq`: move every thread to the top level every this many ticks;
+    /// `None` disables the boost.
+    pub mlfq_boost: Option<u64>,
+    /// `lottery` and `stride`: tickets of a priority-0 thread.
+    pub tickets: u64,
+    /// `sjf` and `srtf`: predicted length in ticks of a thread's first CPU
+    /// burst. Later bursts are predicted by exponential averaging with the
+    /// scheduler's default weight (0.5).
+    pub initial_estimate: u64,
     /// Ticks one context switch costs.
     pub switch_cost: u64,
     /// Whether every context switch flushes the TLB, as on hardware without
@@ -136,6 +158,12 @@ impl Default for MachineConfig {
             stack_limit: defaults::STACK_LIMIT,
             scheduler: defaults::SCHEDULER.to_string(),
             quantum: defaults::QUANTUM,
+            aging: None,
+            mlfq_levels: defaults::MLFQ_LEVELS,
+            mlfq_quanta: None,
+            mlfq_boost: None,
+            tickets: defaults::TICKETS,
+            initial_estimate: defaults::INITIAL_ESTIMATE,
             switch_cost: defaults::SWITCH_COST,
             tlb_flush_on_switch: false,
             console_latency: defaults::CONSOLE_LATENCY,
@@ -170,11 +198,17 @@ impl MachineConfig {
         )
     }
 
-    /// Returns the parameters the scheduler is built with: the quantum and
-    /// the seed from this configuration, the rest at their defaults.
+    /// Returns the parameters the scheduler is built with. The weight of
+    /// SJF's exponential average keeps its default.
     pub fn scheduler_params(&self) -> scheduler::SchedulerParams {
         scheduler::SchedulerParams {
             quantum: self.quantum,
+            aging: self.aging,
+            mlfq_levels: self.mlfq_levels,
+            mlfq_quanta: self.mlfq_quanta.clone(),
+            mlfq_boost: self.mlfq_boost,
+            tickets: self.tickets,
+            initial_estimate: self.initial_estimate,
             seed: self.seed,
             ..scheduler::SchedulerParams::default()
         }
@@ -267,7 +301,15 @@ impl MachineConfig {
         if let Err(scheduler_error) = scheduler::new_with(&self.scheduler, &self.scheduler_params())
         {
             let field = match scheduler_error {
-                scheduler::SchedulerError::InvalidParameter { .. } => "quantum",
+                scheduler::SchedulerError::InvalidParameter { parameter, .. } => match parameter {
+                    "aging" => "aging",
+                    "mlfq_levels" => "levels",
+                    "mlfq_quanta" => "quanta",
+                    "mlfq_boost" => "boost",
+                    "tickets" => "tickets",
+                    "initial_estimate" => "initial-estimate",
+                    _ => "quantum",
+                },
                 _ => "sched",
             };
             return error(field, scheduler_error.to_string());
@@ -319,6 +361,15 @@ impl MachineConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scheduler_defaults_match_the_schedulers() {
+        let expected = scheduler::SchedulerParams {
+            quantum: defaults::QUANTUM,
+            ..scheduler::SchedulerParams::default()
+        };
+        assert_eq!(MachineConfig::default().scheduler_params(), expected);
+    }
 
     fn fifo() -> MachineConfig {
         MachineConfig::default().with_policy("fifo")
