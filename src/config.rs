@@ -93,7 +93,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 .map_or("off".to_string(), |ticks| format!("every {ticks} ticks")),
         ),
         (
-            "mlfq quanta",
+            "quanta",
             config
                 .scheduler_params()
                 .mlfq_quanta()
