@@ -93,7 +93,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 .map_or("off".to_string(), |ticks| format!("every {ticks} ticks")),
         ),
         (
-            "quanta",
+            "mlfq-quanta",
             config
                 .scheduler_params()
                 .mlfq_quanta()
@@ -103,7 +103,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
                 .join(","),
         ),
         (
-            "boost",
+            "mlfq-boost",
             config
                 .mlfq_boost
                 .map_or("off".to_string(), |ticks| format!("every {ticks} ticks")),

@@ -86,16 +86,16 @@ pub struct MachineArgs {
     pub aging: Option<u64>,
 
     /// mlfq: number of levels, from 1 to 64.
-    #[arg(long, value_name = "N", default_value_t = defaults::MLFQ_LEVELS)]
+    #[arg(long = "mlfq-levels", value_name = "N", default_value_t = defaults::MLFQ_LEVELS)]
     pub levels: usize,
 
     /// mlfq: quantum of each level in ticks, top level first, separated by
     /// commas (as in "50,100,200"). Sets the number of levels.
-    #[arg(long, value_name = "TICKS,...", value_delimiter = ',')]
+    #[arg(long = "mlfq-quanta", value_name = "TICKS,...", value_delimiter = ',')]
     pub quanta: Option<Vec<u64>>,
 
     /// mlfq: move every thread to the top level every TICKS ticks. Default: no boost.
-    #[arg(long, value_name = "TICKS")]
+    #[arg(long = "mlfq-boost", value_name = "TICKS")]
     pub boost: Option<u64>,
 
     /// lottery and stride: tickets of a priority-0 thread; priority p holds

@@ -351,8 +351,8 @@ fn mlfq_options_reach_the_scheduler() {
             .sum()
     };
     // Short quanta at every level switch more often than long ones.
-    let short = switches(&["--quanta", "50,50,50"]);
-    let long = switches(&["--quanta", "4000,4000,4000"]);
+    let short = switches(&["--mlfq-quanta", "50,50,50"]);
+    let long = switches(&["--mlfq-quanta", "4000,4000,4000"]);
     assert!(short > long, "short quanta {short}, long {long}");
 
     let run = pagelab(&[
@@ -365,7 +365,7 @@ fn mlfq_options_reach_the_scheduler() {
     ]);
     assert_eq!(run.status, Some(2));
     assert!(
-        run.stderr.starts_with("error: invalid --levels:"),
+        run.stderr.starts_with("error: invalid --mlfq-levels:"),
         "{}",
         run.stderr
     );

@@ -303,9 +303,9 @@ impl MachineConfig {
             let field = match scheduler_error {
                 scheduler::SchedulerError::InvalidParameter { parameter, .. } => match parameter {
                     "aging" => "aging",
-                    "mlfq_levels" => "levels",
-                    "mlfq_quanta" => "quanta",
-                    "mlfq_boost" => "boost",
+                    "mlfq_levels" => "mlfq-levels",
+                    "mlfq_quanta" => "mlfq-quanta",
+                    "mlfq_boost" => "mlfq-boost",
                     "tickets" => "tickets",
                     "initial_estimate" => "initial-estimate",
                     _ => "quantum",
