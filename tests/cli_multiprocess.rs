@@ -360,7 +360,7 @@ fn mlfq_options_reach_the_scheduler() {
         "programs/hello.asm",
         "--sched",
         "mlfq",
-        "--levels",
+        "--mlfq-levels",
         "0",
     ]);
     assert_eq!(run.status, Some(2));
