@@ -132,3 +132,48 @@ fn spawn_fails_when_stacks_reach_the_heap() {
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     assert_eq!(run.stdout.lines().next(), Some("10"));
 }
+
+#[test]
+fn many_threads_cost_linear_time() {
+    // 100000 threads spawn, each runs once to thread_exit, then the main
+    // thread exits. Each spawn and each thread exit must cost the same
+    // however many threads the process has: with a scan of every thread
+    // per call the run takes over a minute in a debug build.
+    let dir = common::scratch_dir("many_threads_cost_linear_time");
+    let program = dir.join("many.asm");
+    std::fs::write(
+        &program,
+        "        .text
+main:   li r5, 0
+        li r6, 100000
+loop:   la r1, worker
+        li r2, 0
+        sys spawn
+        add r5, r5, 1
+        blt r5, r6, loop
+        sys yield
+        mov r1, r0
+        sys print_int
+        li r1, 0
+        sys exit
+worker: sys thread_exit
+",
+    )
+    .expect("the scratch program can be written");
+
+    let started = std::time::Instant::now();
+    let run = pagelab(&[
+        "run",
+        program.to_str().expect("scratch paths are UTF-8"),
+        "--stack-limit",
+        "4096",
+    ]);
+    let elapsed = started.elapsed();
+
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().next(), Some("0"));
+    assert!(
+        elapsed < std::time::Duration::from_secs(20),
+        "100000 threads took {elapsed:?}"
+    );
+}
