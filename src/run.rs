@@ -10,7 +10,7 @@ use pagelab_vm::kernel::Kernel;
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -90,6 +90,28 @@ pub struct Args {
 
 /// Default of `--trace-limit`: one million events, about 80 MB of text trace.
 const DEFAULT_TRACE_LIMIT: u64 = 1_000_000;
+
+/// Largest `--stdin` file, in bytes (64 MiB). The whole file is read before
+/// the run, so without a limit a device such as /dev/zero or /dev/urandom
+/// would fill host memory.
+const MAX_STDIN_BYTES: u64 = 64 << 20;
+
+/// Reads the `--stdin` file, rejecting one larger than [`MAX_STDIN_BYTES`].
+fn read_stdin_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let context = || format!("cannot read --stdin file {}", path.display());
+    let file = File::open(path).with_context(context)?;
+    let mut bytes = Vec::new();
+    io::Read::take(file, MAX_STDIN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(context)?;
+    if bytes.len() as u64 > MAX_STDIN_BYTES {
+        bail!(
+            "--stdin file {} is larger than {MAX_STDIN_BYTES} bytes (64 MiB); give a smaller file",
+            path.display()
+        );
+    }
+    Ok(bytes)
+}
 
 /// A buffered stdout shared by the guest console and the trace, so their
 /// lines stay in the order they were produced.
@@ -181,9 +203,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         None => None,
     };
     if let Some(path) = &args.stdin {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read --stdin file {}", path.display()))?;
-        kernel.set_stdin(bytes);
+        kernel.set_stdin(read_stdin_file(path)?);
     }
     if let Some(path) = &args.refs_out {
         let file = File::create(path)
