@@ -151,6 +151,20 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         specs.iter().map(|spec| spec.path.as_path()).collect();
     check_output_paths(&args, &program_paths)?;
 
+    // Each process needs at least its root page table, so a count above the
+    // pool size cannot start. Checking it first keeps a huge `*N` or
+    // `--copies` from allocating one program object per process.
+    let n_processes: u64 = specs
+        .iter()
+        .map(|spec| u64::from(spec.count) * u64::from(args.copies))
+        .sum();
+    if n_processes > config.page_table_frames as u64 {
+        bail!(
+            "{n_processes} processes need a page-table frame each, but the pool has {}; start fewer processes or raise --page-table-frames",
+            config.page_table_frames
+        );
+    }
+
     let mut programs = Vec::new();
     for ProgramSpec {
         path,
@@ -159,7 +173,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } in specs
     {
         let object = load_program(&path)?;
-        for _ in 0..count.saturating_mul(args.copies) {
+        for _ in 0..count * args.copies {
             programs.push((path.clone(), object.clone(), priority));
         }
     }
