@@ -177,3 +177,47 @@ worker: sys thread_exit
         "100000 threads took {elapsed:?}"
     );
 }
+
+#[test]
+fn thread_stack_overflow_names_the_per_thread_limit() {
+    // Two threads push forever; the lower stack overflows first. The hint
+    // must give the --stack-limit the user set, not the whole region.
+    let dir = common::scratch_dir("thread_stack_overflow_names_the_per_thread_limit");
+    let program = dir.join("overflow.asm");
+    std::fs::write(
+        &program,
+        "        .text
+main:   la r1, worker
+        li r2, 0
+        sys spawn
+        la r1, worker
+        li r2, 0
+        sys spawn
+        mov r1, r0
+        sys join
+        li r1, 0
+        sys exit
+worker: push r1
+        jmp worker
+",
+    )
+    .expect("the scratch program can be written");
+
+    let run = pagelab(&[
+        "run",
+        program.to_str().expect("scratch paths are UTF-8"),
+        "--stack-limit",
+        "4096",
+        "--sched",
+        "rr",
+    ]);
+
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with(
+            "the address is just below the lowest of 3 thread stacks, each limited to 4096 bytes: raise --stack-limit or recurse less deeply"
+        ),
+        "{first}"
+    );
+}
