@@ -221,3 +221,17 @@ worker: push r1
         "{first}"
     );
 }
+
+#[test]
+fn deadlock_names_an_exited_holder() {
+    let run = pagelab(&["run", "tests/fixtures/lock_held_by_exited.asm"]);
+    assert_eq!(run.status, Some(1));
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with(
+            "thread 1 of process 1 (lock_held_by_exited.asm) waits for the lock at 0x00020000 \
+             (held by thread 2, which has exited)"
+        ),
+        "{first}"
+    );
+}

@@ -165,7 +165,12 @@ impl Kernel {
                     .map_or_else(|| "nothing".to_string(), |wait| wait.to_string());
                 if let Some(WaitFor::Lock(addr)) = thread.wait {
                     if let Some(owner) = self.mutexes.owner(process.pid, addr) {
-                        what.push_str(&format!(" (held by thread {owner})"));
+                        // A mutex stays held when its holder exits, which
+                        // is the likely cause of the deadlock then.
+                        let exited =
+                            self.threads[owner as usize - 1].state == ThreadState::Terminated;
+                        let note = if exited { ", which has exited" } else { "" };
+                        what.push_str(&format!(" (held by thread {owner}{note})"));
                     }
                 }
                 format!(
