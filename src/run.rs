@@ -13,7 +13,7 @@ use pagelab_vm::policy::{self, PageKey};
 use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -124,6 +124,28 @@ fn record_references(
 /// Default of `--trace-limit`: one million events, about 80 MB of text trace.
 const DEFAULT_TRACE_LIMIT: u64 = 1_000_000;
 
+/// Largest `--stdin` file, in bytes (64 MiB). The whole file is read before
+/// the run, so without a limit a device such as /dev/zero or /dev/urandom
+/// would fill host memory.
+const MAX_STDIN_BYTES: u64 = 64 << 20;
+
+/// Reads the `--stdin` file, rejecting one larger than [`MAX_STDIN_BYTES`].
+fn read_stdin_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let context = || format!("cannot read --stdin file {}", path.display());
+    let file = File::open(path).with_context(context)?;
+    let mut bytes = Vec::new();
+    io::Read::take(file, MAX_STDIN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(context)?;
+    if bytes.len() as u64 > MAX_STDIN_BYTES {
+        bail!(
+            "--stdin file {} is larger than {MAX_STDIN_BYTES} bytes (64 MiB); give a smaller file",
+            path.display()
+        );
+    }
+    Ok(bytes)
+}
+
 /// A buffered stdout shared by the guest console and the trace, so their
 /// lines stay in the order they were produced.
 #[derive(Clone)]
@@ -172,6 +194,20 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         specs.iter().map(|spec| spec.path.as_path()).collect();
     check_output_paths(&args, &program_paths)?;
 
+    // Each process needs at least its root page table, so a count above the
+    // pool size cannot start. Checking it first keeps a huge `*N` or
+    // `--copies` from allocating one program object per process.
+    let n_processes: u64 = specs
+        .iter()
+        .map(|spec| u64::from(spec.count) * u64::from(args.copies))
+        .sum();
+    if n_processes > config.page_table_frames as u64 {
+        bail!(
+            "{n_processes} processes need a page-table frame each, but the pool has {}; start fewer processes or raise --page-table-frames",
+            config.page_table_frames
+        );
+    }
+
     let mut programs = Vec::new();
     for ProgramSpec {
         path,
@@ -180,7 +216,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     } in specs
     {
         let object = load_program(&path)?;
-        for _ in 0..count.saturating_mul(args.copies) {
+        for _ in 0..count * args.copies {
             programs.push((path.clone(), object.clone(), priority));
         }
     }
@@ -198,10 +234,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Box::new(stdout.clone())
     };
     let stdin = match &args.stdin {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("cannot read --stdin file {}", path.display()))?,
-        ),
+        Some(path) => Some(read_stdin_file(path)?),
         None => None,
     };
     let future = if offline_policy {

@@ -86,3 +86,17 @@ fn missing_stdin_file_is_reported() {
         run.stderr
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn endless_stdin_file_is_rejected() {
+    // /dev/zero never ends: reading all of it would exhaust host memory.
+    let run = pagelab(&["run", "programs/io_bound.asm", "--stdin", "/dev/zero"]);
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: --stdin file /dev/zero is larger than 67108864 bytes"),
+        "{}",
+        run.stderr
+    );
+}

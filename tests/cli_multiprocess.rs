@@ -370,3 +370,27 @@ fn mlfq_options_reach_the_scheduler() {
         run.stderr
     );
 }
+
+#[test]
+fn huge_process_count_is_rejected_before_loading() {
+    // Billions of copies must be refused from the page-table pool size
+    // alone, before one program object per process is allocated.
+    let cases: [(&[&str], &str); 2] = [
+        (&["run", "programs/hello.asm*4294967295"], "4294967295"),
+        (
+            &["run", "programs/hello.asm*65536", "--copies", "65536"],
+            "4294967296",
+        ),
+    ];
+    for (args, count) in cases {
+        let run = pagelab(args);
+        assert_eq!(run.status, Some(2), "{args:?}: {}", run.stderr);
+        let expected =
+            format!("error: {count} processes need a page-table frame each, but the pool has 64");
+        assert!(
+            run.stderr.starts_with(&expected),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}

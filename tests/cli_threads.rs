@@ -132,3 +132,106 @@ fn spawn_fails_when_stacks_reach_the_heap() {
     assert_eq!(run.status, Some(0), "{}", run.stderr);
     assert_eq!(run.stdout.lines().next(), Some("10"));
 }
+
+#[test]
+fn many_threads_cost_linear_time() {
+    // 100000 threads spawn, each runs once to thread_exit, then the main
+    // thread exits. Each spawn and each thread exit must cost the same
+    // however many threads the process has: with a scan of every thread
+    // per call the run takes over a minute in a debug build.
+    let dir = common::scratch_dir("many_threads_cost_linear_time");
+    let program = dir.join("many.asm");
+    std::fs::write(
+        &program,
+        "        .text
+main:   li r5, 0
+        li r6, 100000
+loop:   la r1, worker
+        li r2, 0
+        sys spawn
+        add r5, r5, 1
+        blt r5, r6, loop
+        sys yield
+        mov r1, r0
+        sys print_int
+        li r1, 0
+        sys exit
+worker: sys thread_exit
+",
+    )
+    .expect("the scratch program can be written");
+
+    let started = std::time::Instant::now();
+    let run = pagelab(&[
+        "run",
+        program.to_str().expect("scratch paths are UTF-8"),
+        "--stack-limit",
+        "4096",
+    ]);
+    let elapsed = started.elapsed();
+
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().next(), Some("0"));
+    assert!(
+        elapsed < std::time::Duration::from_secs(20),
+        "100000 threads took {elapsed:?}"
+    );
+}
+
+#[test]
+fn thread_stack_overflow_names_the_per_thread_limit() {
+    // Two threads push forever; the lower stack overflows first. The hint
+    // must give the --stack-limit the user set, not the whole region.
+    let dir = common::scratch_dir("thread_stack_overflow_names_the_per_thread_limit");
+    let program = dir.join("overflow.asm");
+    std::fs::write(
+        &program,
+        "        .text
+main:   la r1, worker
+        li r2, 0
+        sys spawn
+        la r1, worker
+        li r2, 0
+        sys spawn
+        mov r1, r0
+        sys join
+        li r1, 0
+        sys exit
+worker: push r1
+        jmp worker
+",
+    )
+    .expect("the scratch program can be written");
+
+    let run = pagelab(&[
+        "run",
+        program.to_str().expect("scratch paths are UTF-8"),
+        "--stack-limit",
+        "4096",
+        "--sched",
+        "rr",
+    ]);
+
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with(
+            "the address is just below the lowest of 3 thread stacks, each limited to 4096 bytes: raise --stack-limit or recurse less deeply"
+        ),
+        "{first}"
+    );
+}
+
+#[test]
+fn deadlock_names_an_exited_holder() {
+    let run = pagelab(&["run", "tests/fixtures/lock_held_by_exited.asm"]);
+    assert_eq!(run.status, Some(1));
+    let first = run.stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.ends_with(
+            "thread 1 of process 1 (lock_held_by_exited.asm) waits for the lock at 0x00020000 \
+             (held by thread 2, which has exited)"
+        ),
+        "{first}"
+    );
+}

@@ -9,6 +9,8 @@
 //! 0    24   29   53     122  150
 //! ```
 
+use std::collections::BTreeMap;
+
 /// One stretch of CPU time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Slice {
@@ -51,14 +53,20 @@ const PALETTE: &[&str] = &[
 pub fn render_svg(slices: &[Slice]) -> String {
     let merged = merge(slices);
     let end = merged.last().map_or(1, |slice| slice.end.max(1));
+    // Rows in order of appearance, with a map from label to row index so
+    // that placing a slice does not scan every row.
     let mut rows: Vec<&str> = Vec::new();
+    let mut row_of: BTreeMap<&str, usize> = BTreeMap::new();
     for slice in &merged {
-        if !rows.contains(&slice.label.as_str()) && slice.label != "cs" && slice.label != "idle" {
-            rows.push(&slice.label);
+        let label = slice.label.as_str();
+        if label != "cs" && label != "idle" && !row_of.contains_key(label) {
+            row_of.insert(label, rows.len());
+            rows.push(label);
         }
     }
     for special in ["cs", "idle"] {
         if merged.iter().any(|slice| slice.label == special) {
+            row_of.insert(special, rows.len());
             rows.push(special);
         }
     }
@@ -78,9 +86,8 @@ pub fn render_svg(slices: &[Slice]) -> String {
         ));
     }
     for slice in &merged {
-        let index = rows
-            .iter()
-            .position(|row| *row == slice.label)
+        let index = *row_of
+            .get(slice.label.as_str())
             .expect("every label has a row");
         let colour = match slice.label.as_str() {
             "cs" => "#555555",
@@ -199,6 +206,28 @@ mod tests {
         // Time 50 of 100 is half of the 1000-pixel axis after the 80-pixel margin.
         assert!(svg.contains("<rect x=\"580\""), "{svg}");
         assert!(svg.contains("100 ticks"));
+    }
+
+    #[test]
+    fn svg_of_many_threads_is_linear() {
+        // 20000 threads that each run 10 times in turn. Looking up a
+        // label's row must not scan every row: that scan made the chart
+        // of a spawn-and-yield guest take minutes.
+        let n_threads = 20_000u64;
+        let slices: Vec<Slice> = (0..10 * n_threads)
+            .map(|i| slice(i, i + 1, &format!("P1.T{}", i % n_threads + 1)))
+            .collect();
+
+        let started = std::time::Instant::now();
+        let svg = render_svg(&slices);
+        let elapsed = started.elapsed();
+
+        assert_eq!(svg.matches("<rect ").count(), slices.len());
+        assert_eq!(svg.matches("</text>").count(), 20_000 + 2);
+        assert!(
+            elapsed < std::time::Duration::from_secs(10),
+            "rendering took {elapsed:?}"
+        );
     }
 
     #[test]

@@ -133,8 +133,8 @@ impl Kernel {
         if let WaitFor::Timer { until } | WaitFor::Console { until } = wait {
             self.timers.insert((until, tid));
         }
+        self.set_thread_state(tid, ThreadState::Waiting);
         let thread = &mut self.threads[tid as usize - 1];
-        thread.state = ThreadState::Waiting;
         thread.wait = Some(wait);
         thread.blocked_at = self.sys.clock;
         let pid = thread.pid;
@@ -165,7 +165,12 @@ impl Kernel {
                     .map_or_else(|| "nothing".to_string(), |wait| wait.to_string());
                 if let Some(WaitFor::Lock(addr)) = thread.wait {
                     if let Some(owner) = self.mutexes.owner(process.pid, addr) {
-                        what.push_str(&format!(" (held by thread {owner})"));
+                        // A mutex stays held when its holder exits, which
+                        // is the likely cause of the deadlock then.
+                        let exited =
+                            self.threads[owner as usize - 1].state == ThreadState::Terminated;
+                        let note = if exited { ", which has exited" } else { "" };
+                        what.push_str(&format!(" (held by thread {owner}{note})"));
                     }
                 }
                 format!(
@@ -215,9 +220,8 @@ impl Kernel {
 
     /// Adds `tid` to the ready set.
     pub(super) fn make_ready(&mut self, tid: u32, reason: ReadyReason) {
-        let thread = &mut self.threads[tid as usize - 1];
-        thread.state = ThreadState::Ready;
-        thread.ready_since = self.sys.clock;
+        self.set_thread_state(tid, ThreadState::Ready);
+        self.threads[tid as usize - 1].ready_since = self.sys.clock;
         self.scheduler.make_ready(tid, self.sys.clock, reason);
         self.update_process_state(self.threads[tid as usize - 1].pid);
         let why = match reason {
@@ -229,27 +233,22 @@ impl Kernel {
         self.trace_state(tid, Some(why.to_string()));
     }
 
-    /// Recomputes a live process's state from its threads.
+    /// Moves thread `tid` to `state`, keeping its process's thread counts.
+    pub(super) fn set_thread_state(&mut self, tid: u32, state: ThreadState) {
+        let thread = &mut self.threads[tid as usize - 1];
+        let from = std::mem::replace(&mut thread.state, state);
+        self.processes[thread.pid as usize - 1]
+            .thread_counts
+            .shift(from, state);
+    }
+
+    /// Recomputes a live process's state from its thread counts.
     pub(super) fn update_process_state(&mut self, pid: u32) {
-        let process = &self.processes[pid as usize - 1];
+        let process = &mut self.processes[pid as usize - 1];
         if process.exit.is_some() {
             return;
         }
-        let states = process
-            .threads
-            .iter()
-            .map(|&tid| self.threads[tid as usize - 1].state);
-        let mut state = ThreadState::Terminated;
-        for thread_state in states {
-            state = match (state, thread_state) {
-                (ThreadState::Running, _) | (_, ThreadState::Running) => ThreadState::Running,
-                (ThreadState::Ready, _) | (_, ThreadState::Ready) => ThreadState::Ready,
-                (ThreadState::Waiting, _) | (_, ThreadState::Waiting) => ThreadState::Waiting,
-                (ThreadState::New, _) | (_, ThreadState::New) => ThreadState::New,
-                _ => ThreadState::Terminated,
-            };
-        }
-        self.processes[pid as usize - 1].state = state;
+        process.state = process.thread_counts.process_state();
     }
 
     /// Picks the next thread and gives it the CPU, charging a context
@@ -298,7 +297,7 @@ impl Kernel {
         let process = &mut self.processes[pid as usize - 1];
         process.timing.first_run.get_or_insert(self.sys.clock);
         self.sys.mmu.switch_to(process.asid, process.space.root_pfn);
-        self.threads[tid as usize - 1].state = ThreadState::Running;
+        self.set_thread_state(tid, ThreadState::Running);
         self.update_process_state(pid);
         self.trace_state(tid, None);
         self.running = Some(tid);
@@ -486,8 +485,8 @@ impl Kernel {
         }
         let tids = process.threads.clone();
         for &tid in &tids {
+            self.set_thread_state(tid, ThreadState::Terminated);
             let thread = &mut self.threads[tid as usize - 1];
-            thread.state = ThreadState::Terminated;
             thread.wait = None;
             self.trace_state(tid, None);
         }

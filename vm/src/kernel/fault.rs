@@ -225,15 +225,23 @@ fn segfault(bus: &mut KernelBus<'_>, fault: Fault, vpn: u32, cause: &str) -> Kil
 
     // An access in the unmapped gap just below the stack is almost always
     // a stack that outgrew its limit, such as runaway recursion.
+    // With threads the region holds one stack of --stack-limit bytes per
+    // thread, and only the lowest one can overflow into the gap.
     let stack_bottom = bus.space.stack_bottom;
     let gap_start = stack_bottom.saturating_sub(vmm::HEAP_STACK_GAP);
-    let hint = if (gap_start..stack_bottom).contains(&fault.va) {
+    let n_stacks = bus.space.thread_stacks + 1;
+    let hint = if !(gap_start..stack_bottom).contains(&fault.va) {
+        String::new()
+    } else if n_stacks == 1 {
         format!(
             "; the address is just below the stack, which reached its limit of {} bytes: raise --stack-limit or recurse less deeply",
             STACK_TOP - stack_bottom
         )
     } else {
-        String::new()
+        format!(
+            "; the address is just below the lowest of {n_stacks} thread stacks, each limited to {} bytes: raise --stack-limit or recurse less deeply",
+            (STACK_TOP - stack_bottom) / n_stacks
+        )
     };
     bus.die(format!(
         "segmentation fault: {} at 0x{:08x} ({cause}) {location}{hint}",

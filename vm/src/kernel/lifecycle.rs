@@ -138,6 +138,7 @@ impl Kernel {
             priority,
             state: super::thread::ThreadState::New,
             threads: Vec::new(),
+            thread_counts: Default::default(),
             asid: child_asid,
             space,
             stats: Counters::default(),

@@ -444,6 +444,7 @@ impl Kernel {
             name,
             state: ProcessState::New,
             threads: Vec::new(),
+            thread_counts: Default::default(),
             priority,
             asid: Asid(pid),
             space,
@@ -472,8 +473,13 @@ impl Kernel {
             blocked_at: 0,
             exit_value: None,
             joined: false,
+            joiner: None,
         });
-        self.processes[pid as usize - 1].threads.push(tid);
+        let process = &mut self.processes[pid as usize - 1];
+        process.threads.push(tid);
+        process
+            .thread_counts
+            .shift(ThreadState::Terminated, ThreadState::New);
         let priority = self.processes[pid as usize - 1].priority;
         self.scheduler.add_task(
             tid,

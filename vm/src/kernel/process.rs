@@ -4,7 +4,7 @@
 //! A process owns memory and statistics; its threads (`kernel::thread`)
 //! hold the registers and are what the scheduler runs.
 
-use super::thread::ThreadState;
+use super::thread::{ThreadCounts, ThreadState};
 use super::vmm::AddressSpace;
 use crate::hw::Asid;
 use crate::stats::{Counters, EndKind, ProcessStats, Timing};
@@ -40,6 +40,8 @@ pub struct Process {
     pub state: ProcessState,
     /// The process's threads (tids), in creation order.
     pub threads: Vec<u32>,
+    /// How many of those threads are in each live state.
+    pub thread_counts: ThreadCounts,
     /// Scheduling priority of its threads; a lower number is a higher
     /// priority. Schedulers without priorities ignore it.
     pub priority: u32,

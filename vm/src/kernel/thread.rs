@@ -101,4 +101,60 @@ pub struct Thread {
     pub exit_value: Option<u32>,
     /// Whether another thread has joined it.
     pub joined: bool,
+    /// The thread blocked in `join` on this one, woken when it exits.
+    pub joiner: Option<u32>,
+}
+
+/// Number of threads of one process in each live state, kept up to date
+/// on every transition so that the process state costs O(1) to compute,
+/// however many threads the process has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ThreadCounts {
+    new: u32,
+    ready: u32,
+    running: u32,
+    waiting: u32,
+}
+
+impl ThreadCounts {
+    fn slot(&mut self, state: ThreadState) -> Option<&mut u32> {
+        match state {
+            ThreadState::New => Some(&mut self.new),
+            ThreadState::Ready => Some(&mut self.ready),
+            ThreadState::Running => Some(&mut self.running),
+            ThreadState::Waiting => Some(&mut self.waiting),
+            ThreadState::Terminated => None,
+        }
+    }
+
+    /// Counts one thread moving from state `from` to state `to`.
+    pub fn shift(&mut self, from: ThreadState, to: ThreadState) {
+        if let Some(count) = self.slot(from) {
+            *count -= 1;
+        }
+        if let Some(count) = self.slot(to) {
+            *count += 1;
+        }
+    }
+
+    /// Returns whether any thread has not terminated.
+    pub fn any_live(&self) -> bool {
+        self.new + self.ready + self.running + self.waiting > 0
+    }
+
+    /// Returns the process state these threads give: Running when one
+    /// runs, else Ready, else Waiting, else New, else Terminated.
+    pub fn process_state(&self) -> ThreadState {
+        if self.running > 0 {
+            ThreadState::Running
+        } else if self.ready > 0 {
+            ThreadState::Ready
+        } else if self.waiting > 0 {
+            ThreadState::Waiting
+        } else if self.new > 0 {
+            ThreadState::New
+        } else {
+            ThreadState::Terminated
+        }
+    }
 }

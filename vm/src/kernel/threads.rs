@@ -72,6 +72,7 @@ impl Kernel {
                 AfterCall::Continue
             }
             None => {
+                self.threads[target as usize - 1].joiner = Some(tid);
                 self.block(tid, WaitFor::Join(target));
                 AfterCall::LeftCpu
             }
@@ -83,24 +84,16 @@ impl Kernel {
     pub(super) fn exit_thread(&mut self, tid: u32, value: u32) -> AfterCall {
         self.leave_cpu(tid, StopReason::Exited);
         let pid = self.threads[tid as usize - 1].pid;
+        self.set_thread_state(tid, ThreadState::Terminated);
         let thread = &mut self.threads[tid as usize - 1];
-        thread.state = ThreadState::Terminated;
         thread.exit_value = Some(value);
+        let joiner = thread.joiner.take();
         self.trace_state(tid, None);
 
-        let live = self.processes[pid as usize - 1]
-            .threads
-            .iter()
-            .any(|&other| self.threads[other as usize - 1].state != ThreadState::Terminated);
-        if !live {
+        if !self.processes[pid as usize - 1].thread_counts.any_live() {
             self.terminate_process(pid, ExitStatus::Exited(0));
             return AfterCall::LeftCpu;
         }
-        let joiner = self.processes[pid as usize - 1]
-            .threads
-            .iter()
-            .copied()
-            .find(|&other| self.threads[other as usize - 1].wait == Some(WaitFor::Join(tid)));
         if let Some(joiner) = joiner {
             self.set_r0(joiner, value as i32);
             self.wake(joiner);
