@@ -32,7 +32,7 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = crate::load::read_program_file(path)?;
     if has_object_magic(&bytes) {
         bail!(
             "{} is already an object file; print it with `pagelab disasm {}`",

@@ -2,8 +2,34 @@
 
 use anyhow::{bail, Context};
 use pagelab_vm::object::{Object, MAGIC};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::Path;
+
+/// The largest program file, source or object, that pagelab reads: 256 MiB.
+const MAX_PROGRAM_BYTES: u64 = 256 << 20;
+
+/// Reads a program file of at most [`MAX_PROGRAM_BYTES`], so that a
+/// device such as `/dev/zero` is an error instead of filling memory.
+///
+/// # Errors
+///
+/// Fails when the file cannot be read or is larger than the limit.
+pub fn read_program_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let context = || format!("cannot read {}", path.display());
+    let file = std::fs::File::open(path).with_context(context)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PROGRAM_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(context)?;
+    if bytes.len() as u64 > MAX_PROGRAM_BYTES {
+        bail!(
+            "{} is larger than {} MiB, the largest program file pagelab reads; is it the right file?",
+            path.display(),
+            MAX_PROGRAM_BYTES >> 20
+        );
+    }
+    Ok(bytes)
+}
 
 /// Loads `path` as an object file when it starts with the object magic
 /// number or its name ends in `.pbc`, and otherwise assembles it as source.
@@ -16,7 +42,7 @@ use std::path::Path;
 /// Fails when the file cannot be read, the object file is invalid, or the
 /// source has assembly errors (all of them are rendered into the error).
 pub fn load_program(path: &Path) -> anyhow::Result<Object> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = read_program_file(path)?;
     let pbc_name = path.extension().is_some_and(|extension| extension == "pbc");
     if pbc_name || has_object_magic(&bytes) {
         // One line names the file and what is wrong with it.

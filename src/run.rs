@@ -308,6 +308,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             args.trace_limit
         )?;
     }
+    if kernel.timeline_truncated() && (args.gantt || args.gantt_svg.is_some()) {
+        writeln!(
+            stderr,
+            "warning: the Gantt chart shows only the first {} slices of the run",
+            pagelab_vm::kernel::MAX_TIMELINE_SLICES
+        )?;
+    }
     if args.gantt {
         write!(stderr, "{}", gantt::render(kernel.timeline()))?;
     }

@@ -294,3 +294,29 @@ fn trace_limit_caps_a_looping_trace() {
     let written = std::fs::read_to_string(&*trace).expect("the trace file was written");
     assert_eq!(written.lines().count(), 100);
 }
+
+#[test]
+fn endless_program_file_is_rejected() {
+    // /dev/zero never ends; the loader stops at its size limit.
+    let run = pagelab(&["run", "/dev/zero"]);
+    assert_clean_failure(&run, "is larger than 256 MiB");
+    assert_eq!(run.status, Some(2));
+}
+
+#[test]
+fn overlong_trace_line_is_rejected() {
+    let dir = scratch_dir("overlong_trace_line_is_rejected");
+    let path = dir.join("long.refs");
+    std::fs::write(&path, "7".repeat(2 << 20)).expect("the scratch file can be written");
+    let run = pagelab(&[
+        "replay",
+        "--policy",
+        "lru",
+        "--frames",
+        "3",
+        "--refs-file",
+        &path.to_string_lossy(),
+    ]);
+    assert_clean_failure(&run, "the line is longer than 1048576 bytes");
+    assert_eq!(run.status, Some(2));
+}

@@ -386,9 +386,14 @@ impl Kernel {
 
     /// Appends a stretch of CPU time to the timeline.
     fn record_slice(&mut self, start: u64, end: u64, label: String) {
-        if end > start {
-            self.timeline.push(Slice { start, end, label });
+        if end <= start {
+            return;
         }
+        if self.timeline.len() >= super::MAX_TIMELINE_SLICES {
+            self.timeline_truncated = true;
+            return;
+        }
+        self.timeline.push(Slice { start, end, label });
     }
 
     /// Returns the Gantt-chart label of thread `tid`: `P<pid>` for its

@@ -174,6 +174,10 @@ impl System {
     }
 }
 
+/// The most slices the Gantt timeline keeps: a million, about 40 MB, so a
+/// long run of many short slices cannot fill memory.
+pub const MAX_TIMELINE_SLICES: usize = 1_000_000;
+
 /// Error that prevents a program from starting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SpawnError {
@@ -225,8 +229,11 @@ pub struct Kernel {
     timers: BTreeSet<(u64, u32)>,
     /// The kernel mutexes.
     mutexes: sync::Mutexes,
-    /// The CPU timeline (threads, switches, idle time) for the Gantt chart.
+    /// The CPU timeline (threads, switches, idle time) for the Gantt chart,
+    /// at most [`MAX_TIMELINE_SLICES`] slices.
     timeline: Vec<Slice>,
+    /// Whether slices were dropped because the timeline was full.
+    timeline_truncated: bool,
     /// Reason the thread that ran last left the CPU.
     last_stop: Option<scheduler::StopReason>,
     /// Number and arguments of a process call in progress, for its trace event.
@@ -286,6 +293,7 @@ impl Kernel {
             timers: BTreeSet::new(),
             mutexes: sync::Mutexes::default(),
             timeline: Vec::new(),
+            timeline_truncated: false,
             last_stop: None,
             pending_syscall: None,
         })
@@ -389,6 +397,12 @@ impl Kernel {
     /// Returns who had the CPU when: threads, context switches and idle time.
     pub fn timeline(&self) -> &[Slice] {
         &self.timeline
+    }
+
+    /// Returns whether the timeline stopped at [`MAX_TIMELINE_SLICES`]
+    /// slices, so the Gantt chart shows only the start of the run.
+    pub fn timeline_truncated(&self) -> bool {
+        self.timeline_truncated
     }
 
     /// Returns the thread table, in tid order.

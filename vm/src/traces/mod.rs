@@ -458,6 +458,12 @@ fn decompress<'a>(mut reader: impl Read + 'a) -> Result<Box<dyn Read + 'a>, Trac
     }
 }
 
+/// The most references a trace may have: 2^28, which take 4 GiB.
+pub const MAX_REFERENCES: usize = 1 << 28;
+
+/// The longest line a text trace may have, in bytes.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Feeds each line of `input` to `parser`, turning its complaint into a
 /// [`TraceError::Line`] with the line number and text.
 fn read_lines(
@@ -469,10 +475,22 @@ fn read_lines(
     let mut line_number = 0u64;
     loop {
         buffer.clear();
-        if input.read_until(b'\n', &mut buffer)? == 0 {
+        // Read one byte past the cap, so an endless line (a binary file or
+        // /dev/zero) is an error instead of a buffer that fills memory.
+        let mut limited = (&mut input).take(MAX_LINE_BYTES as u64 + 1);
+        if limited.read_until(b'\n', &mut buffer)? == 0 {
             return Ok(());
         }
         line_number += 1;
+        if buffer.len() > MAX_LINE_BYTES && !buffer.ends_with(b"\n") {
+            return Err(TraceError::Line {
+                line: line_number,
+                text: String::from_utf8_lossy(&buffer[..80]).into_owned() + "...",
+                reason: format!(
+                    "the line is longer than {MAX_LINE_BYTES} bytes, so this is not a text trace; a binary trace needs --format oracle-general"
+                ),
+            });
+        }
         let bytes = trim_line_ending(&buffer);
         let line = std::str::from_utf8(bytes).map_err(|_| TraceError::Line {
             line: line_number,
@@ -487,7 +505,20 @@ fn read_lines(
                 text: line.to_string(),
                 reason,
             })?;
+        check_reference_count(trace)?;
     }
+}
+
+/// Fails once a trace holds more than [`MAX_REFERENCES`] references, so an
+/// endless input (such as `/dev/zero` read as oracleGeneral records) stops
+/// with an error before it fills memory.
+fn check_reference_count(trace: &Trace) -> Result<(), TraceError> {
+    if trace.references.len() > MAX_REFERENCES {
+        return Err(TraceError::InvalidOption(format!(
+            "the trace has more than {MAX_REFERENCES} references, the most pagelab reads into memory (16 bytes each); cut it, for example with `head`"
+        )));
+    }
+    Ok(())
 }
 
 /// Returns `line` without its trailing `\n` or `\r\n`.

@@ -42,6 +42,7 @@ pub(crate) fn read(mut input: impl Read, trace: &mut Trace) -> Result<(), TraceE
             page: object_id,
             write: false,
         });
+        super::check_reference_count(trace)?;
         index += 1;
     }
 }
