@@ -53,6 +53,7 @@
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
+//! - [`zipf`]: a seeded Zipf-like reference generator for benchmarks.
 
 pub mod config;
 pub mod gantt;
@@ -67,3 +68,4 @@ pub mod replay;
 pub mod rng;
 pub mod stats;
 pub mod trace;
+pub mod zipf;
