@@ -5,10 +5,10 @@
 //! `replay_named` at 100, 1,000 and 10,000 frames. Each case runs several
 //! times, and the median rate is printed with the fault count. The time
 //! covers the whole `replay_named` call, including building the policy.
-//! Two rates are printed: by wall-clock time, and by the time the thread
-//! spent on a CPU (from Linux's `/proc/thread-self/schedstat`; `-` where
-//! that file is missing). On a machine shared with other work, the second
-//! is the steadier measure of the code itself.
+//! Two rates are printed. The first divides by wall-clock time, and the
+//! second by the time the thread spent on a CPU, read from Linux's
+//! `/proc/thread-self/schedstat` (`-` where that file is missing). On a
+//! machine shared with other work, the second is the steadier measure.
 //!
 //! Run with `cargo run --release -p pagelab-vm --example replay_bench`.
 //! Options: `--references N` (default 10,000,000), `--runs N` (default 3),
