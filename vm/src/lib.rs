@@ -57,6 +57,7 @@
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
+//! - [`zipf`]: a seeded Zipf-like reference generator for benchmarks.
 
 pub mod config;
 pub mod gantt;
@@ -73,6 +74,7 @@ pub mod stats;
 pub mod sweep;
 pub mod trace;
 pub mod traces;
+pub mod zipf;
 
 /// The guide `docs/property-testing.md`, compiled here so that its example
 /// runs as a doc test and cannot go stale.

@@ -19,7 +19,7 @@
 use crate::policy::{self, FrameIdx, PageKey, PolicyError, ReferenceBits, ReplacementPolicy};
 use crate::refs::Reference;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// The largest frame count [`replay_named`] accepts, 2^24.
 ///
@@ -114,11 +114,78 @@ impl ReferenceBits for FrameBits {
 
 /// Returns the number of distinct pages in `references`.
 pub fn distinct_pages(references: &[Reference]) -> usize {
-    references
-        .iter()
-        .map(|reference| reference.page)
-        .collect::<HashSet<_>>()
-        .len()
+    DensePages::new(references).pages.len()
+}
+
+/// Marks a free frame or a page that is not resident in the driver's
+/// dense tables.
+const NONE: u32 = u32::MAX;
+
+/// A reference string with its pages renumbered `0..distinct` in order of
+/// first reference, so the replay loop finds a page's frame by an array
+/// index instead of a hash lookup.
+struct DensePages {
+    /// The dense index of each reference's page.
+    index: Vec<u32>,
+    /// The page key of each dense index.
+    pages: Vec<PageKey>,
+}
+
+impl DensePages {
+    /// Renumbers the pages of `references` in one pass.
+    ///
+    /// When the largest page key is small (below four times the number of
+    /// references, or below 2^16), the pass uses a table indexed by the
+    /// key, which costs no more memory than the references themselves;
+    /// otherwise it uses a hash map, once per reference.
+    fn new(references: &[Reference]) -> DensePages {
+        let max_page = references.iter().map(|reference| reference.page).max();
+        let table_limit = (references.len() as u64).saturating_mul(4).max(1 << 16);
+        let mut dense = DensePages {
+            index: Vec::with_capacity(references.len()),
+            pages: Vec::new(),
+        };
+        match max_page {
+            None => {}
+            Some(max_page) if max_page < table_limit => {
+                let mut index_of_page = vec![NONE; max_page as usize + 1];
+                for reference in references {
+                    let slot = &mut index_of_page[reference.page as usize];
+                    if *slot == NONE {
+                        *slot = dense.push_page(reference.page);
+                    }
+                    dense.index.push(*slot);
+                }
+            }
+            Some(_) => {
+                let mut index_of_page: HashMap<PageKey, u32> = HashMap::new();
+                for reference in references {
+                    let index = match index_of_page.get(&reference.page) {
+                        Some(&index) => index,
+                        None => {
+                            let index = dense.push_page(reference.page);
+                            index_of_page.insert(reference.page, index);
+                            index
+                        }
+                    };
+                    dense.index.push(index);
+                }
+            }
+        }
+        dense
+    }
+
+    /// Appends `page` as the next dense index and returns that index.
+    fn push_page(&mut self, page: PageKey) -> u32 {
+        let index = u32::try_from(self.pages.len())
+            .ok()
+            .filter(|&index| index != NONE)
+            // NOTE: a string with 2^32 - 1 distinct pages needs over 64 GiB
+            // of references in memory, so this is not reached in practice.
+            .expect("a reference string has fewer than 2^32 - 1 distinct pages");
+        self.pages.push(page);
+        index
+    }
 }
 
 /// Replays `references` through `policy` with `n_frames` frames.
@@ -126,8 +193,8 @@ pub fn distinct_pages(references: &[Reference]) -> usize {
 /// `policy` must be freshly built for at least min(`n_frames`, distinct
 /// pages) frames, because the driver numbers frames from 0 and never uses
 /// more frames than there are distinct pages. Memory use is
-/// O(distinct pages), plus O(references × frames used) when
-/// `record_steps` is true.
+/// O(references + distinct pages), for the renumbered string, plus
+/// O(references × frames used) when `record_steps` is true.
 ///
 /// # Panics
 ///
@@ -140,14 +207,28 @@ pub fn replay(
     references: &[Reference],
     record_steps: bool,
 ) -> ReplayOutcome {
+    let dense = DensePages::new(references);
+    replay_dense(policy, n_frames, references, &dense, record_steps)
+}
+
+/// Replays as [`replay`] does, with the pages of `references` already
+/// renumbered in `dense`.
+fn replay_dense(
+    policy: &mut dyn ReplacementPolicy,
+    n_frames: usize,
+    references: &[Reference],
+    dense: &DensePages,
+    record_steps: bool,
+) -> ReplayOutcome {
     assert!(
         n_frames > 0 || references.is_empty(),
         "replay needs at least one frame to load a page into"
     );
-    let frames_used = n_frames.min(distinct_pages(references));
+    let frames_used = n_frames.min(dense.pages.len());
 
-    let mut frame_of_page: HashMap<PageKey, FrameIdx> = HashMap::with_capacity(frames_used);
-    let mut page_in_frame: Vec<Option<PageKey>> = vec![None; frames_used];
+    // Both tables hold `NONE` for "not resident" and "free".
+    let mut frame_of_page: Vec<u32> = vec![NONE; dense.pages.len()];
+    let mut page_in_frame: Vec<u32> = vec![NONE; frames_used];
     let mut bits = FrameBits::new(frames_used);
     // Frames are freed only to be refilled at once, so the free frames are
     // always `occupied..frames_used` and the lowest free frame is `occupied`.
@@ -165,55 +246,60 @@ pub fn replay(
         steps: record_steps.then(|| Vec::with_capacity(references.len())),
     };
 
-    for &Reference { page, write } in references {
-        let (frame, fault, victim) = match frame_of_page.get(&page) {
-            Some(&frame) => {
-                outcome.hits += 1;
-                bits.record_access(frame, write);
-                policy.on_hit(frame, write);
-                (frame, false, None)
-            }
-            None => {
-                outcome.faults += 1;
-                policy.on_miss(page);
-                let (frame, victim) = if occupied < frames_used {
-                    occupied += 1;
-                    (occupied - 1, None)
-                } else {
-                    let frame = policy.choose_victim(&mut bits);
-                    let victim = page_in_frame
-                        .get_mut(frame)
-                        .and_then(Option::take)
-                        .expect("choose_victim returns an occupied frame below n_frames");
-                    frame_of_page.remove(&victim);
-                    outcome.evictions += 1;
-                    if bits.is_dirty(frame) {
-                        outcome.write_backs += 1;
-                    }
-                    policy.on_free(frame);
-                    (frame, Some(victim))
-                };
+    for (&Reference { page, write }, &index) in references.iter().zip(&dense.index) {
+        let resident = frame_of_page[index as usize];
+        let (frame, fault, victim) = if resident != NONE {
+            let frame = resident as FrameIdx;
+            outcome.hits += 1;
+            bits.record_access(frame, write);
+            policy.on_hit(frame, write);
+            (frame, false, None)
+        } else {
+            outcome.faults += 1;
+            policy.on_miss(page);
+            let (frame, victim) = if occupied < frames_used {
+                occupied += 1;
+                (occupied - 1, None)
+            } else {
+                let frame = policy.choose_victim(&mut bits);
+                let victim = page_in_frame
+                    .get(frame)
+                    .copied()
+                    .filter(|&victim| victim != NONE)
+                    .expect("choose_victim returns an occupied frame below n_frames");
+                frame_of_page[victim as usize] = NONE;
+                outcome.evictions += 1;
+                if bits.is_dirty(frame) {
+                    outcome.write_backs += 1;
+                }
+                policy.on_free(frame);
+                (frame, Some(dense.pages[victim as usize]))
+            };
 
-                bits.reset(frame);
-                page_in_frame[frame] = Some(page);
-                frame_of_page.insert(page, frame);
-                policy.on_load(frame, page, write);
-                bits.record_access(frame, write);
-                (frame, true, victim)
-            }
+            bits.reset(frame);
+            page_in_frame[frame] = index;
+            // `frame < frames_used <= dense.pages.len() < NONE`, so it fits.
+            frame_of_page[index as usize] = frame as u32;
+            policy.on_load(frame, page, write);
+            bits.record_access(frame, write);
+            (frame, true, victim)
         };
         if timer.count_reference() {
             policy.on_timer(&mut bits);
         }
 
         if let Some(steps) = &mut outcome.steps {
+            let frames = page_in_frame
+                .iter()
+                .map(|&index| (index != NONE).then(|| dense.pages[index as usize]))
+                .collect();
             steps.push(Step {
                 page,
                 write,
                 fault,
                 frame,
                 victim,
-                frames: page_in_frame.clone(),
+                frames,
             });
         }
     }
@@ -247,16 +333,29 @@ pub fn replay_named(
             reason: format!("replay supports at most {MAX_FRAMES} (2^24) frames"),
         });
     }
+    let dense = DensePages::new(references);
     let allocated = if n_frames == 0 {
         0
     } else {
         // Two frames even for a string with fewer distinct pages, because
         // LIRS rejects one frame; only a request for one frame gets one.
-        n_frames.min(distinct_pages(references).max(2))
+        n_frames.min(dense.pages.len().max(2))
     };
-    let future: Vec<PageKey> = references.iter().map(|reference| reference.page).collect();
+    // Only OPT reads the future, and copying it costs 8 bytes a reference.
+    let needs_future = policy::PolicySpec::parse(name).is_ok_and(|spec| spec.name == "opt");
+    let future: Vec<PageKey> = if needs_future {
+        references.iter().map(|reference| reference.page).collect()
+    } else {
+        Vec::new()
+    };
     let mut policy = policy::new(name, allocated, seed, Some(&future))?;
-    Ok(replay(policy.as_mut(), n_frames, references, record_steps))
+    Ok(replay_dense(
+        policy.as_mut(),
+        n_frames,
+        references,
+        &dense,
+        record_steps,
+    ))
 }
 
 #[cfg(test)]

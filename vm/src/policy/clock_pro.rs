@@ -75,8 +75,8 @@
 //! eviction, and O(c) at worst.
 
 use super::list::{Links, List, NIL};
+use super::page_map::PageMap;
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
-use std::collections::HashMap;
 
 /// Index of a page's entry in the node table.
 type NodeId = usize;
@@ -107,7 +107,7 @@ pub struct ClockPro {
     max_cold_target: usize,
     nodes: Vec<Node>,
     free_nodes: Vec<NodeId>,
-    node_of_page: HashMap<PageKey, NodeId>,
+    node_of_page: PageMap<NodeId>,
     node_of_frame: Vec<NodeId>,
     links: Links,
     /// The clock: the head (newest) at the front, the oldest at the back.
@@ -146,7 +146,7 @@ impl ClockPro {
             max_cold_target,
             nodes: Vec::new(),
             free_nodes: Vec::new(),
-            node_of_page: HashMap::new(),
+            node_of_page: PageMap::default(),
             node_of_frame: vec![NIL; n_frames],
             links: Links::new(0),
             ring: List::new(),

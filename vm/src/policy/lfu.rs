@@ -28,8 +28,9 @@
 // `lru` tie-break; the `fifo` and `lowest` orders within a bucket do not
 // fit them, so one ordered set serves all three.
 
+use super::page_map::PageMap;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// The order among pages with equal counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +77,7 @@ pub(crate) struct UseCounts {
     /// References so far.
     now: u64,
     /// Counts of evicted pages, when `keep` is set.
-    evicted_counts: HashMap<PageKey, u64>,
+    evicted_counts: PageMap<u64>,
     /// The occupied frames by eviction order: the first entry is the victim.
     order: BTreeSet<(u64, u64, FrameIdx)>,
 }
@@ -92,7 +93,7 @@ impl UseCounts {
             last_use: vec![0; n_frames],
             loaded_at: vec![0; n_frames],
             now: 0,
-            evicted_counts: HashMap::new(),
+            evicted_counts: PageMap::default(),
             order: BTreeSet::new(),
         }
     }

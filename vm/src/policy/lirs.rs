@@ -53,8 +53,8 @@
 //! there by one reference), plus a hash lookup per miss.
 
 use super::list::{Links, List, NIL};
+use super::page_map::PageMap;
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
-use std::collections::HashMap;
 
 /// Index of a page's entry in the node table.
 type NodeId = usize;
@@ -83,7 +83,7 @@ pub struct Lirs {
     nodes: Vec<Node>,
     /// Node slots free for reuse.
     free_nodes: Vec<NodeId>,
-    node_of_page: HashMap<PageKey, NodeId>,
+    node_of_page: PageMap<NodeId>,
     /// The node in each frame, or `NIL`.
     node_of_frame: Vec<NodeId>,
     stack_links: Links,
@@ -114,7 +114,7 @@ impl Lirs {
             skip_repeat,
             nodes: Vec::new(),
             free_nodes: Vec::new(),
-            node_of_page: HashMap::new(),
+            node_of_page: PageMap::default(),
             node_of_frame: vec![NIL; n_frames],
             stack_links: Links::new(0),
             stack: List::new(),

@@ -7,8 +7,9 @@
 //! operation is O(1). The front is the newest end (head, MRU) and the back
 //! the oldest (tail, LRU).
 
+use super::page_map::PageMap;
 use super::PageKey;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Marks the end of a list in [`Links`].
 pub(crate) const NIL: usize = usize::MAX;
@@ -139,7 +140,7 @@ pub(crate) struct GhostQueue {
     /// `(key, stamp)`, oldest first.
     order: VecDeque<(PageKey, u64)>,
     /// The stamp of each live key.
-    live: HashMap<PageKey, u64>,
+    live: PageMap<u64>,
     next_stamp: u64,
 }
 

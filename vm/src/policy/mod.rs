@@ -37,6 +37,7 @@ mod car;
 mod clock_pro;
 mod lirs;
 mod list;
+mod page_map;
 mod s3fifo;
 mod sieve;
 mod two_q;

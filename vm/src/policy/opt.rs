@@ -8,8 +8,9 @@
 //! 9(2), 1970. OPT is offline: it is built from the whole reference string,
 //! so only replay can run it, never the VM.
 
+use super::page_map::PageMap;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Next-use index of a page that is never referenced again.
 const NEVER: usize = usize::MAX;
@@ -47,7 +48,7 @@ impl Opt {
     /// `future`, in O(len) time and memory.
     pub fn new(n_frames: usize, future: &[PageKey]) -> Opt {
         let mut next_use = vec![NEVER; future.len()];
-        let mut seen_at: HashMap<PageKey, usize> = HashMap::new();
+        let mut seen_at: PageMap<usize> = PageMap::default();
         for (position, &page) in future.iter().enumerate().rev() {
             if let Some(later) = seen_at.insert(page, position) {
                 next_use[position] = later;
