@@ -1,8 +1,8 @@
 //! OPT inside the VM: `pagelab run --policy opt` runs twice, recording the
 //! reference string first, and must then fault exactly as often as
 //! replaying that string through OPT does, and never more than an online
-//! policy. When the second pass sees other references, it stops with a
-//! message instead of a wrong result.
+//! policy. When the second pass makes other references, the run stops
+//! with a message instead of a wrong result.
 
 mod common;
 

@@ -25,8 +25,9 @@ fn spinner(name: &str, rounds: i32) -> Object {
     object(name, &program, &[], 0)
 }
 
-/// A machine on which every instruction costs exactly one tick: no device
-/// latency, no walk, fault or switch cost, so CPU time is instruction count.
+/// Returns a machine on which every instruction costs exactly one tick (no
+/// device latency, no walk, fault or switch cost), so CPU time equals the
+/// instruction count.
 fn tick_exact(scheduler_name: &str, quantum: u64) -> MachineConfig {
     MachineConfig {
         swap_read_latency: 0,

@@ -1,7 +1,7 @@
 //! The page reference string of a run kept in memory, for running OPT in
-//! the VM in two passes: the first pass records it, and the second, whose
-//! OPT policy knows that string as its future, checks that it sees the same
-//! references and stops at the first one that differs.
+//! the VM in two passes. The first pass records it. The second pass gives
+//! it to OPT as the future, checks each reference against it, and stops at
+//! the first one that differs.
 //!
 //! The references of a single process do not depend on paging, so its two
 //! passes always agree. Several processes interleave according to fault
@@ -24,7 +24,7 @@ pub struct Divergence {
     pub found: PageKey,
 }
 
-/// What a run does with its references.
+/// The recording or checking mode of a run's reference log.
 #[derive(Clone, Debug)]
 pub enum ReferenceLog {
     /// Appends each reference's page key, up to [`MAX_RECORDED`].
