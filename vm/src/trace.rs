@@ -8,6 +8,7 @@
 use crate::hw::mmu::{AccessKind, WalkStep};
 use crate::hw::swap::Transfer;
 use crate::kernel::thread::ThreadState;
+use crate::stats::EndKind;
 use serde::Serialize;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -154,9 +155,11 @@ pub enum EventKind {
     },
     /// A process ended.
     Exit {
-        /// Status passed to `exit`, or null when killed.
+        /// How the process ended: exited, killed or stopped.
+        end: crate::stats::EndKind,
+        /// Status passed to `exit`, or null when killed or stopped.
         status: Option<i32>,
-        /// Reason the process was killed, or null.
+        /// Reason the process was killed or stopped, or null.
         reason: Option<String>,
     },
     /// The run was stopped at the tick budget.
@@ -525,10 +528,15 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
         EventKind::SwapIn { slot, pfn, vpn } => {
             write!(out, "slot {slot} -> pfn {pfn}  vpn 0x{vpn:05x}")?
         }
-        EventKind::Exit { status, reason } => match (status, reason) {
-            (Some(status), _) => write!(out, "exited with status {status}")?,
-            (None, Some(reason)) => write!(out, "killed: {reason}")?,
-            (None, None) => write!(out, "ended")?,
+        EventKind::Exit {
+            end,
+            status,
+            reason,
+        } => match (end, status, reason) {
+            (_, Some(status), _) => write!(out, "exited with status {status}")?,
+            (EndKind::Killed, None, Some(reason)) => write!(out, "killed: {reason}")?,
+            (_, None, Some(reason)) => write!(out, "{reason}")?,
+            (_, None, None) => write!(out, "ended")?,
         },
         EventKind::Stop { reason } => write!(out, "{reason}")?,
         EventKind::Device {
@@ -830,10 +838,19 @@ mod tests {
         );
         check_text(
             EventKind::Exit {
+                end: EndKind::Killed,
                 status: None,
                 reason: Some("division by zero".into()),
             },
             "         7  pid 2   exit      killed: division by zero",
+        );
+        check_text(
+            EventKind::Exit {
+                end: EndKind::Stopped,
+                status: None,
+                reason: Some("stopped at tick 9 by --max-ticks 5".into()),
+            },
+            "         7  pid 2   exit      stopped at tick 9 by --max-ticks 5",
         );
         check_text(
             EventKind::Stop {

@@ -17,6 +17,7 @@ use super::thread::{ThreadState, WaitFor};
 use super::{describe_exception, release_address_space, Kernel, KernelBus};
 use crate::gantt::Slice;
 use crate::hw::cpu::{Exception, Step};
+use crate::stats::EndKind;
 use crate::trace::{self, DevicePhase, EventKind};
 use std::io;
 
@@ -504,11 +505,10 @@ impl Kernel {
         }
 
         let sys = &mut self.sys;
-        let (status_code, reason) = match &status {
-            ExitStatus::Exited(code) => (Some(*code), None),
-            ExitStatus::Killed(reason) | ExitStatus::Stopped(reason) => {
-                (None, Some(reason.clone()))
-            }
+        let (end, status_code, reason) = match &status {
+            ExitStatus::Exited(code) => (EndKind::Exited, Some(*code), None),
+            ExitStatus::Killed(reason) => (EndKind::Killed, None, Some(reason.clone())),
+            ExitStatus::Stopped(reason) => (EndKind::Stopped, None, Some(reason.clone())),
         };
         if let ExitStatus::Stopped(reason) = &status {
             if sys.tracer.wants(trace::kind::STOP) {
@@ -524,6 +524,7 @@ impl Kernel {
             sys.emit(
                 pid,
                 EventKind::Exit {
+                    end,
                     status: status_code,
                     reason,
                 },
