@@ -87,6 +87,13 @@ use pagelab_vm::object::Object;
 /// directives, bad operands, undefined or duplicate symbols, values out of
 /// range and layout errors.
 pub fn assemble(file_name: &str, source: &str) -> Result<Object, AsmErrors> {
+    // The name goes into every fault message, and an object file may not
+    // carry control characters in it, so they become `?`.
+    let file_name: String = file_name
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    let file_name = file_name.as_str();
     let (lines, errors) = parser::parse(source);
     assembler::assemble_lines(file_name, source.len(), &lines, errors)
         .map_err(|diagnostics| AsmErrors::new(file_name, source, diagnostics))

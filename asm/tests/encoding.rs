@@ -414,3 +414,10 @@ fn empty_source_has_no_instructions() {
         .render(false)
         .contains("the program has no instructions"));
 }
+
+#[test]
+fn control_characters_in_the_file_name_become_question_marks() {
+    let object = pagelab_asm::assemble("we\u{1b}ird.asm", "main: halt\n").unwrap();
+    assert_eq!(object.source_name, "we?ird.asm");
+    assert_eq!(object.validate(), Ok(()));
+}

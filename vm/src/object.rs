@@ -186,6 +186,8 @@ pub enum ObjectError {
     /// Bytes lie between the end of the line table and the checksum, so a
     /// count or length field is smaller than the data it describes.
     TrailingBytes { count: usize },
+    /// The source name contains control characters.
+    InvalidSourceName { name: String },
     /// A string field is not valid UTF-8.
     InvalidUtf8 { field: &'static str },
     /// A section breaks a layout rule.
@@ -229,6 +231,10 @@ impl fmt::Display for ObjectError {
                     "{count} unexpected bytes lie between the line table and the checksum"
                 )
             }
+            ObjectError::InvalidSourceName { name } => write!(
+                f,
+                "the source name {name:?} contains control characters; reassemble the source"
+            ),
             ObjectError::InvalidUtf8 { field } => write!(f, "{field} is not valid UTF-8"),
             ObjectError::BadSection { section, reason } => write!(f, "invalid {section} section: {reason}"),
             ObjectError::BadEntry { entry } => write!(
@@ -425,6 +431,14 @@ impl Object {
         let bad =
             |section: &'static str, reason: String| ObjectError::BadSection { section, reason };
         let instruction = crate::isa::INSTRUCTION_BYTES;
+
+        // The source name appears in every fault message, so it must not
+        // carry terminal control sequences from a hand-made file.
+        if self.source_name.chars().any(char::is_control) {
+            return Err(ObjectError::InvalidSourceName {
+                name: self.source_name.clone(),
+            });
+        }
 
         if self.text.bytes.is_empty() {
             return Err(bad(
@@ -697,6 +711,16 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn control_characters_in_the_source_name_are_rejected() {
+        let mut object = sample();
+        object.source_name = "evil\u{1b}[2J.asm".into();
+        assert!(matches!(
+            Object::from_bytes(&object.to_bytes()),
+            Err(ObjectError::InvalidSourceName { .. })
+        ));
     }
 
     #[test]
