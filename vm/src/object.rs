@@ -1,7 +1,7 @@
 //! The bytecode object file (`.pbc`): what the assembler writes and the
 //! kernel loads.
 //!
-//! An [`Object`] holds the text, data and bss sections at fixed virtual
+//! An [`Object`] contains the text, data and bss sections at fixed virtual
 //! addresses, the entry point, the symbol table and a pc → source-line table.
 //! [`Object::from_bytes`] validates every field, so a truncated or corrupted
 //! file is an [`ObjectError`] and never a panic. This module does not decide
@@ -92,7 +92,7 @@ impl Bss {
     }
 }
 
-/// What a symbol's value refers to.
+/// The kind of thing a symbol's value refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SymbolKind {
     /// A label in the text section.
@@ -133,7 +133,7 @@ pub struct Symbol {
     pub name: String,
     /// The address (for labels) or the constant's value.
     pub value: u32,
-    /// What the value refers to.
+    /// The kind of thing the value refers to.
     pub kind: SymbolKind,
 }
 
@@ -165,7 +165,7 @@ pub struct Object {
     pub lines: Vec<LineEntry>,
 }
 
-/// Why bytes are not a valid object file, or an [`Object`] is inconsistent.
+/// The reason bytes are not a valid object file, or an [`Object`] is inconsistent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ObjectError {
     /// The file ends before a field it must contain.

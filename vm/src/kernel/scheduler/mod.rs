@@ -69,7 +69,7 @@ pub struct TaskParams {
     pub burst_hint: Option<u64>,
 }
 
-/// Why a task became ready.
+/// The reason a task became ready.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReadyReason {
     /// It arrived (was created).
@@ -82,7 +82,7 @@ pub enum ReadyReason {
     Yielded,
 }
 
-/// Why the running task left the CPU.
+/// The reason the running task left the CPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
     /// [`Scheduler::should_preempt`] returned true.
@@ -198,7 +198,7 @@ pub const MAX_MLFQ_LEVELS: usize = 64;
 /// ticket sum of a lottery stays below 2^62.
 pub const MAX_TICKETS: u64 = 1_000_000_000;
 
-/// Why a scheduler could not be built.
+/// The reason a scheduler could not be built.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SchedulerError {
     /// No scheduler has this name.
