@@ -5,13 +5,16 @@
 
 mod common;
 
+mod policy_support;
+
 use common::{addi, alu, branch, li, lw, sw, DATA};
 use pagelab_vm::isa::{AluOp, BranchCond, Instruction};
 use pagelab_vm::kernel::process::ExitStatus;
 use pagelab_vm::refs::{self, Reference};
 use pagelab_vm::replay::{replay_named, ReplayOutcome};
+use policy_support::{case_count, decisions, distinct, strings, Decisions};
 use proptest::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 const SILBERSCHATZ: &str = "7 0 1 2 0 3 0 4 2 3 0 3 2 1 2 0 1 7 0 1";
 
@@ -25,36 +28,6 @@ fn run(spec: &str, n_frames: usize, references: &[Reference]) -> ReplayOutcome {
 fn faults(spec: &str, n_frames: usize, text: &str) -> u64 {
     let references = refs::parse(text).expect("valid reference string");
     run(spec, n_frames, &references).faults
-}
-
-fn distinct(references: &[Reference]) -> u64 {
-    references
-        .iter()
-        .map(|reference| reference.page)
-        .collect::<HashSet<_>>()
-        .len() as u64
-}
-
-/// Reference strings of up to 30 references over at most 8 pages, about a
-/// third of them writes.
-fn reference_strings() -> impl Strategy<Value = Vec<Reference>> {
-    prop::collection::vec(
-        (0u64..8, prop::bool::weighted(0.3)).prop_map(|(page, write)| Reference { page, write }),
-        0..30,
-    )
-}
-
-/// For each reference: whether it faulted and the page it evicted.
-type Decisions = Vec<(bool, Option<u64>)>;
-
-fn decisions(outcome: &ReplayOutcome) -> Decisions {
-    outcome
-        .steps
-        .as_ref()
-        .expect("steps were recorded")
-        .iter()
-        .map(|step| (step.fault, step.victim))
-        .collect()
 }
 
 /// Clock model over a ring of frames: the hand skips and clears referenced
@@ -688,17 +661,13 @@ fn check_model(
     Ok(())
 }
 
-/// Random strings per property: 200, or the number in the environment
-/// variable `PROPTEST_CASES` for a longer run.
-fn case_count() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(200)
+/// Reference strings of up to 30 references over at most 8 pages.
+fn reference_strings() -> impl Strategy<Value = Vec<Reference>> {
+    strings(8, 0..30)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(case_count()))]
+    #![proptest_config(ProptestConfig::with_cases(case_count(200)))]
 
     #[test]
     fn clock_matches_model(references in reference_strings()) {

@@ -4,11 +4,13 @@
 //! victims each policy must reproduce, the general fault-count properties,
 //! and small cases worked by hand.
 
+mod policy_support;
+
 use pagelab_vm::policy::{self, PolicyError};
 use pagelab_vm::refs::{self, Reference};
 use pagelab_vm::replay::{replay_named, ReplayOutcome};
+use policy_support::{case_count, decisions, distinct, strings, Decisions};
 use proptest::prelude::*;
-use std::collections::HashSet;
 
 /// The policies this file covers, some with parameters besides the defaults.
 const MODERN: &[&str] = &[
@@ -51,43 +53,16 @@ fn min_frames(name: &str) -> usize {
         .expect("every policy accepts two frames")
 }
 
-fn distinct(references: &[Reference]) -> u64 {
-    references
-        .iter()
-        .map(|reference| reference.page)
-        .collect::<HashSet<_>>()
-        .len() as u64
-}
-
 /// Reference strings of up to 40 references over at most 9 pages. Few
 /// pages make hits, evictions and ghost hits frequent.
 fn reference_strings() -> impl Strategy<Value = Vec<Reference>> {
-    prop::collection::vec(
-        (0u64..9, prop::bool::weighted(0.3)).prop_map(|(page, write)| Reference { page, write }),
-        0..40,
-    )
+    strings(9, 0..40)
 }
 
 /// Longer strings over more pages, whose ghost lists grow long enough for
 /// ARC's and CAR's ratio adaptations to take fractional steps.
 fn long_reference_strings() -> impl Strategy<Value = Vec<Reference>> {
-    prop::collection::vec(
-        (0u64..20, prop::bool::weighted(0.3)).prop_map(|(page, write)| Reference { page, write }),
-        100..400,
-    )
-}
-
-/// For each reference: whether it faulted and the page it evicted.
-type Decisions = Vec<(bool, Option<u64>)>;
-
-fn decisions(outcome: &ReplayOutcome) -> Decisions {
-    outcome
-        .steps
-        .as_ref()
-        .expect("steps were recorded")
-        .iter()
-        .map(|step| (step.fault, step.victim))
-        .collect()
+    strings(20, 100..400)
 }
 
 /// A replacement model over page numbers: `access` returns `None` for a
@@ -947,17 +922,8 @@ fn model(spec: &str, n_frames: usize) -> Box<dyn Model> {
     }
 }
 
-/// Random strings per property: 200, or the number in the environment
-/// variable `PROPTEST_CASES` for a longer run.
-fn case_count() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(200)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(case_count()))]
+    #![proptest_config(ProptestConfig::with_cases(case_count(200)))]
 
     #[test]
     fn policies_match_their_models(references in reference_strings()) {

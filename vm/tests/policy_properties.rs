@@ -3,12 +3,15 @@
 //! and agreement with naive list-based models written here from the
 //! textbook definitions.
 
+mod policy_support;
+
 use pagelab_vm::policy::NAMES;
 use pagelab_vm::refs::Reference;
 use pagelab_vm::replay::{replay_named, ReplayOutcome};
 use pagelab_vm::rng::SplitMix64;
+use policy_support::{case_count, decisions, distinct, strings, Decisions};
 use proptest::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 /// The policies that need no seed to be compared with their models.
 const ONLINE: &[&str] = &["fifo", "lru", "clock", "random"];
@@ -23,36 +26,6 @@ fn run(name: &str, n_frames: usize, references: &[Reference], seed: u64) -> Repl
 /// Returns whether `name` accepts `n_frames` frames (LIRS rejects one).
 fn accepts(name: &str, n_frames: usize) -> bool {
     pagelab_vm::policy::new(name, n_frames, 0, Some(&[])).is_ok()
-}
-
-fn distinct(references: &[Reference]) -> u64 {
-    references
-        .iter()
-        .map(|reference| reference.page)
-        .collect::<HashSet<_>>()
-        .len() as u64
-}
-
-/// Reference strings of up to 30 references over at most 8 pages, about a
-/// third of them writes. Few pages make hits and evictions frequent.
-fn reference_strings() -> impl Strategy<Value = Vec<Reference>> {
-    prop::collection::vec(
-        (0u64..8, prop::bool::weighted(0.3)).prop_map(|(page, write)| Reference { page, write }),
-        0..30,
-    )
-}
-
-/// For each reference: whether it faulted and the page it evicted.
-type Decisions = Vec<(bool, Option<u64>)>;
-
-fn decisions(outcome: &ReplayOutcome) -> Decisions {
-    outcome
-        .steps
-        .as_ref()
-        .expect("steps were recorded")
-        .iter()
-        .map(|step| (step.fault, step.victim))
-        .collect()
 }
 
 /// FIFO model: a list in load order; the victim is its first page.
@@ -193,17 +166,13 @@ fn expected_write_backs(references: &[Reference], decisions: &Decisions) -> u64 
     write_backs
 }
 
-/// Random strings per property: 300, or the number in the environment
-/// variable `PROPTEST_CASES` for a longer run.
-fn case_count() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(300)
+/// Reference strings of up to 30 references over at most 8 pages.
+fn reference_strings() -> impl Strategy<Value = Vec<Reference>> {
+    strings(8, 0..30)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(case_count()))]
+    #![proptest_config(ProptestConfig::with_cases(case_count(300)))]
 
     #[test]
     fn opt_has_fewest_faults(references in reference_strings(), seed in any::<u64>()) {
