@@ -664,7 +664,7 @@ fn executing_outside_text_is_explained() {
 /// Reads one word from each of four pages 8 pages apart, 20 times over. The
 /// four VPNs differ by 8, so in an 8-entry direct-mapped TLB (8 sets) they
 /// share one set and evict each other on every access, while an 8-entry
-/// fully associative TLB holds them all together with the code and stack.
+/// fully associative TLB keeps them all together with the code and stack.
 fn conflict_program() -> Vec<Instruction> {
     vec![
         li(5, 0),                        // 0: round

@@ -35,7 +35,7 @@ pub struct TlbEntry {
     pub pte_addr: PhysAddr,
 }
 
-/// Which entry of a full set a fill replaces.
+/// The rule that picks the entry a fill replaces in a full set.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TlbPolicy {
@@ -85,7 +85,7 @@ struct Slot {
     entry: TlbEntry,
     valid: bool,
     /// Value of the use counter at the last fill, and under LRU at the last
-    /// hit too; the smallest in a set is the next victim of LRU and FIFO.
+    /// hit too. The smallest in a set is the next victim of LRU and FIFO.
     last_use: u64,
 }
 
@@ -119,7 +119,7 @@ impl Tlb {
     /// # Panics
     ///
     /// Panics unless `ways` is at least 1 and, for a non-empty TLB, divides
-    /// `n_entries` into a power-of-two number of sets; the configuration is
+    /// `n_entries` into a power-of-two number of sets. The configuration is
     /// validated before a TLB is built.
     pub fn with_organisation(n_entries: usize, ways: usize, policy: TlbPolicy, seed: u64) -> Tlb {
         assert!(ways >= 1, "validated configurations have at least one way");
