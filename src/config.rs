@@ -66,6 +66,14 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             format!("{} bytes", config.physical_bytes()),
         ),
         ("tlb-entries", config.tlb_entries.to_string()),
+        (
+            "tlb-ways",
+            config.tlb_ways.map_or_else(
+                || format!("{} (fully associative)", config.tlb_entries),
+                |ways| ways.to_string(),
+            ),
+        ),
+        ("tlb-policy", config.tlb_policy.to_string()),
         ("policy", config.policy.clone()),
         ("seed", config.seed.to_string()),
         ("max-ticks", config.max_ticks.to_string()),

@@ -2,6 +2,7 @@
 //! into a validated [`MachineConfig`].
 
 use pagelab_vm::config::{defaults, MachineConfig};
+use pagelab_vm::hw::tlb::TlbPolicy;
 
 /// Returns the help text of `--policy`, listing every policy.
 fn policy_help() -> String {
@@ -30,9 +31,18 @@ pub struct MachineArgs {
     )]
     pub policy: String,
 
-    /// TLB entries (fully associative, LRU); 0 disables the TLB.
+    /// TLB entries; 0 disables the TLB.
     #[arg(long, value_name = "N", default_value_t = defaults::TLB_ENTRIES)]
     pub tlb_entries: usize,
+
+    /// TLB entries per set (1 is direct-mapped); the entries must split into
+    /// a power-of-two number of sets. Default: one set (fully associative).
+    #[arg(long, value_name = "N")]
+    pub tlb_ways: Option<usize>,
+
+    /// Replacement within a TLB set: lru, fifo or random (seeded by --seed).
+    #[arg(long, value_name = "NAME", default_value = "lru")]
+    pub tlb_policy: String,
 
     /// Seed of the random policy.
     #[arg(long, value_name = "N", default_value_t = defaults::SEED)]
@@ -153,6 +163,11 @@ impl MachineArgs {
             switch_cost: self.switch_cost,
             tlb_flush_on_switch: self.tlb_flush_on_switch,
             console_latency: self.console_latency,
+            tlb_ways: self.tlb_ways,
+            tlb_policy: self
+                .tlb_policy
+                .parse::<TlbPolicy>()
+                .map_err(|message| anyhow::anyhow!("invalid --tlb-policy: {message}"))?,
         };
         config.validate()?;
         Ok(config)

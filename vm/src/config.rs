@@ -4,6 +4,7 @@
 //! This module only describes a machine; building one is the kernel's job.
 
 use crate::hw::page_table::{Geometry, PTE_FIELD_LIMIT};
+use crate::hw::tlb::{Tlb, TlbPolicy};
 use crate::kernel::scheduler;
 use crate::policy;
 use serde::Serialize;
@@ -137,6 +138,11 @@ pub struct MachineConfig {
     pub tlb_flush_on_switch: bool,
     /// Ticks between two bytes of standard input from the console device.
     pub console_latency: u64,
+    /// TLB entries per set; `None` puts every entry in one set (fully
+    /// associative), 1 makes the TLB direct-mapped.
+    pub tlb_ways: Option<usize>,
+    /// Replacement within a TLB set.
+    pub tlb_policy: TlbPolicy,
 }
 
 impl Default for MachineConfig {
@@ -167,6 +173,8 @@ impl Default for MachineConfig {
             switch_cost: defaults::SWITCH_COST,
             tlb_flush_on_switch: false,
             console_latency: defaults::CONSOLE_LATENCY,
+            tlb_ways: None,
+            tlb_policy: TlbPolicy::Lru,
         }
     }
 }
@@ -212,6 +220,12 @@ impl MachineConfig {
             seed: self.seed,
             ..scheduler::SchedulerParams::default()
         }
+    }
+
+    /// Builds the empty TLB this configuration describes.
+    pub fn build_tlb(&self) -> Tlb {
+        let ways = self.tlb_ways.unwrap_or(self.tlb_entries).max(1);
+        Tlb::with_organisation(self.tlb_entries, ways, self.tlb_policy, self.seed)
     }
 
     /// Returns a copy with another replacement policy.
@@ -294,6 +308,28 @@ impl MachineConfig {
                     limits::MAX_TLB_ENTRIES
                 ),
             );
+        }
+        if let Some(ways) = self.tlb_ways {
+            if ways == 0 {
+                return error(
+                    "tlb-ways",
+                    "0 ways leave no room in a set; use at least 1".into(),
+                );
+            }
+            let entries = self.tlb_entries;
+            if entries > 0 && !entries.is_multiple_of(ways) {
+                return error(
+                    "tlb-ways",
+                    format!("{entries} TLB entries are not a multiple of {ways} ways; choose ways that divide --tlb-entries"),
+                );
+            }
+            let sets = entries / ways;
+            if entries > 0 && !sets.is_power_of_two() {
+                return error(
+                    "tlb-ways",
+                    format!("{entries} TLB entries in sets of {ways} ways give {sets} sets, which is not a power of two; the set index is the low bits of the VPN"),
+                );
+            }
         }
         if let Err(policy_error) = policy::new(&self.policy, self.frames, self.seed, None) {
             return error("policy", policy_error.to_string());
@@ -456,6 +492,29 @@ mod tests {
                     ..fifo()
                 },
                 "tlb-entries",
+            ),
+            (
+                MachineConfig {
+                    tlb_ways: Some(0),
+                    ..fifo()
+                },
+                "tlb-ways",
+            ),
+            (
+                MachineConfig {
+                    tlb_entries: 16,
+                    tlb_ways: Some(3),
+                    ..fifo()
+                },
+                "tlb-ways",
+            ),
+            (
+                MachineConfig {
+                    tlb_entries: 24,
+                    tlb_ways: Some(2),
+                    ..fifo()
+                },
+                "tlb-ways",
             ),
             (fifo().with_policy("nope"), "policy"),
             (

@@ -660,3 +660,53 @@ fn executing_outside_text_is_explained() {
         "{message}"
     );
 }
+
+/// Reads one word from each of four pages 8 pages apart, 20 times over. The
+/// four VPNs differ by 8, so in an 8-entry direct-mapped TLB (8 sets) they
+/// share one set and evict each other on every access, while an 8-entry
+/// fully associative TLB keeps them all together with the code and stack.
+fn conflict_program() -> Vec<Instruction> {
+    vec![
+        li(5, 0),                        // 0: round
+        li(6, 20),                       // 1
+        li(1, 0),                        // 2: outer
+        li(2, DATA as i32),              // 3
+        li(3, 4),                        // 4
+        li(7, 8 * PAGE),                 // 5
+        lw(4, 2, 0),                     // 6: inner
+        alu(AluOp::Add, 2, 2, 7),        // 7
+        addi(1, 1, 1),                   // 8
+        branch(BranchCond::Lt, 1, 3, 6), // 9
+        addi(5, 5, 1),                   // 10
+        branch(BranchCond::Lt, 5, 6, 2), // 11
+        Instruction::Halt,               // 12
+    ]
+}
+
+#[test]
+fn direct_mapped_tlb_has_conflict_misses() {
+    let run = |tlb_ways: Option<usize>| {
+        let config = MachineConfig {
+            tlb_entries: 8,
+            tlb_ways,
+            ..config("fifo", 8)
+        };
+        let (stats, exit, message) = run_quiet(
+            config,
+            object("conflict.asm", &conflict_program(), &[], 32 * PAGE as u32),
+        );
+        assert_eq!(exit, Some(ExitStatus::Exited(0)), "{message}");
+        stats.totals
+    };
+    let direct = run(Some(1));
+    let full = run(None);
+    assert_eq!(direct.page_faults, full.page_faults);
+    assert_eq!(direct.accesses, full.accesses);
+    // 80 data reads all miss when direct-mapped; fully associative misses
+    // only on the first touch of each page.
+    assert!(direct.tlb_misses >= 80, "{}", direct.tlb_misses);
+    assert!(full.tlb_misses < 10, "{}", full.tlb_misses);
+    // Two ways still cannot hold four pages of one set.
+    let two_way = run(Some(2));
+    assert!(two_way.tlb_misses >= 80, "{}", two_way.tlb_misses);
+}

@@ -476,3 +476,53 @@ fn priorities_reach_the_scheduler() {
     assert_eq!(*params.lock().unwrap(), vec![(1, 3), (2, 0)]);
     assert_eq!(kernel.processes()[0].priority, 3);
 }
+
+#[test]
+fn per_process_tlb_counts_add_up() {
+    let objects = || vec![printer('a', 40, 2, 0), printer('b', 40, 3, 0)];
+    for tlb_ways in [None, Some(1), Some(4)] {
+        let config = MachineConfig {
+            tlb_entries: 16,
+            tlb_ways,
+            ..config("fifo", 16)
+        };
+        let run = run_many(config, objects(), Some(30));
+        let label = format!("{tlb_ways:?} ways");
+        let mut hits = 0;
+        let mut misses = 0;
+        for process in &run.stats.processes {
+            let counters = &process.counters;
+            assert_eq!(
+                counters.tlb_hits + counters.tlb_misses,
+                counters.accesses,
+                "{label}, pid {}",
+                process.pid
+            );
+            hits += counters.tlb_hits;
+            misses += counters.tlb_misses;
+        }
+        assert_eq!(hits, run.stats.totals.tlb_hits, "{label}");
+        assert_eq!(misses, run.stats.totals.tlb_misses, "{label}");
+    }
+}
+
+#[test]
+fn roomy_tagged_tlb_isolates_processes() {
+    // With ASID tags, enough frames and a TLB that holds both working sets,
+    // each process misses exactly as often as when it runs alone.
+    let config = || MachineConfig {
+        tlb_entries: 64,
+        ..config("fifo", 32)
+    };
+    let together = run_many(
+        config(),
+        vec![printer('a', 40, 2, 0), printer('b', 40, 3, 0)],
+        Some(30),
+    );
+    let alone_a = run_many(config(), vec![printer('a', 40, 2, 0)], Some(30));
+    let alone_b = run_many(config(), vec![printer('b', 40, 3, 0)], Some(30));
+    let misses = |run: &MultiRun, index: usize| run.stats.processes[index].counters.tlb_misses;
+    assert_eq!(misses(&together, 0), misses(&alone_a, 0));
+    assert_eq!(misses(&together, 1), misses(&alone_b, 0));
+    assert!(misses(&together, 1) > misses(&together, 0));
+}

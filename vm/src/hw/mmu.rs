@@ -105,9 +105,14 @@ pub struct Mmu {
 impl Mmu {
     /// Creates an MMU with an empty TLB and no address space.
     pub fn new(geometry: Geometry, tlb_entries: usize) -> Mmu {
+        Mmu::with_tlb(geometry, Tlb::new(tlb_entries))
+    }
+
+    /// Creates an MMU with the given (empty) TLB and no address space.
+    pub fn with_tlb(geometry: Geometry, tlb: Tlb) -> Mmu {
         Mmu {
             geometry,
-            tlb: Tlb::new(tlb_entries),
+            tlb,
             asid: Asid(0),
             root_pfn: 0,
             tracing: false,

@@ -254,7 +254,7 @@ impl Kernel {
         let sys = System {
             geometry,
             memory: PhysicalMemory::new(config.frames + config.page_table_frames, config.page_size),
-            mmu: Mmu::new(geometry, config.tlb_entries),
+            mmu: Mmu::with_tlb(geometry, config.build_tlb()),
             swap: SwapDevice::new(
                 config.swap_slots,
                 config.swap_read_latency,
