@@ -22,6 +22,12 @@ pub struct MachineArgs {
     #[arg(long, value_name = "BYTES", default_value_t = defaults::PAGE_SIZE)]
     pub page_size: u32,
 
+    /// Virtual address width in bits, 8 to 32. Programs need 32 (their
+    /// stack ends at 0xC0000000); narrower machines are for translation
+    /// exercises.
+    #[arg(long, value_name = "N", default_value_t = defaults::VA_BITS)]
+    pub va_bits: u32,
+
     #[arg(
         long,
         value_name = "NAME[:KEY=VALUE,...]",
@@ -130,7 +136,7 @@ impl MachineArgs {
         let config = MachineConfig {
             frames: self.frames,
             page_size: self.page_size,
-            va_bits: defaults::VA_BITS,
+            va_bits: self.va_bits,
             page_table_frames: self.page_table_frames,
             tlb_entries: self.tlb_entries,
             policy: self.policy.clone(),

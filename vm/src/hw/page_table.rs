@@ -187,6 +187,17 @@ impl Geometry {
         })
     }
 
+    /// Returns whether `va` lies inside the `va_bits`-bit address space.
+    #[inline]
+    pub fn contains(&self, va: u32) -> bool {
+        self.va_bits == 32 || va >> self.va_bits == 0
+    }
+
+    /// Returns the number of bytes of the address space, `2^va_bits`.
+    pub fn va_size(&self) -> u64 {
+        1u64 << self.va_bits
+    }
+
     /// Returns the virtual page number of `va`.
     #[inline]
     pub fn vpn(&self, va: u32) -> u32 {
