@@ -92,6 +92,10 @@ pub struct MachineConfig {
     /// Virtual address width in bits, 8 to 32 and wider than the page offset.
     /// Programs need 32: their stack ends at `0xC0000000`.
     pub va_bits: u32,
+    /// Index bits of each page-table level, root first; `None` derives
+    /// them from one-page tables of 4-byte PTEs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<Vec<u32>>,
     /// Frames reserved for page tables, in addition to `frames`.
     pub page_table_frames: usize,
     /// TLB entries; 0 disables the TLB, so every access walks the page table.
@@ -150,6 +154,7 @@ impl Default for MachineConfig {
             frames: defaults::FRAMES,
             page_size: defaults::PAGE_SIZE,
             va_bits: defaults::VA_BITS,
+            split: None,
             page_table_frames: defaults::PAGE_TABLE_FRAMES,
             tlb_entries: defaults::TLB_ENTRIES,
             policy: defaults::POLICY.to_string(),
@@ -273,6 +278,11 @@ impl MachineConfig {
                 ),
             );
         }
+        if let Some(split) = &self.split {
+            if let Err(message) = Geometry::with_split(self.page_size, self.va_bits, split) {
+                return error("levels or --split", message);
+            }
+        }
         if self.page_table_frames == 0 {
             return error(
                 "page-table-frames",
@@ -362,11 +372,15 @@ impl MachineConfig {
     ///
     /// # Panics
     ///
-    /// Panics if the page size or address width is invalid, which
+    /// Panics if the page size, address width or split is invalid, which
     /// [`MachineConfig::validate`] rejects.
     pub fn geometry(&self) -> Geometry {
-        Geometry::new(self.page_size, self.va_bits)
-            .expect("a validated configuration has a valid page size and address width")
+        match &self.split {
+            Some(split) => Geometry::with_split(self.page_size, self.va_bits, split)
+                .expect("a validated configuration has a valid split"),
+            None => Geometry::new(self.page_size, self.va_bits)
+                .expect("a validated configuration has a valid page size and address width"),
+        }
     }
 
     /// Returns the size of emulated physical memory in bytes: page tables plus user frames.
@@ -547,6 +561,28 @@ mod tests {
         assert_eq!(
             message,
             "invalid --va-bits: 12 leaves no page-number bit next to the 12 offset bits of 4096-byte pages; use more than 12 bits or smaller pages"
+        );
+    }
+
+    #[test]
+    fn explicit_split_is_validated() {
+        let config = MachineConfig {
+            va_bits: 16,
+            split: Some(vec![2, 2]),
+            ..fifo()
+        };
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.geometry().describe_split(), "2+2+12");
+        let message = MachineConfig {
+            split: Some(vec![10, 11]),
+            ..fifo()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            message,
+            "invalid --levels or --split: split 10,11 adds up to 21 bits, but 32 address bits minus 12 offset bits leave 20"
         );
     }
 

@@ -35,6 +35,8 @@ struct Machine {
     page_size: u32,
     va_bits: u32,
     split: &'static str,
+    /// Index bits per level for `--split`, or empty for the default split.
+    bits: &'static [u32],
     maps: Vec<Map>,
 }
 
@@ -71,12 +73,13 @@ fn build(geometry: &Geometry, maps: &[Map]) -> PhysicalMemory {
 /// Translates `va` for `access` on a fresh machine and compares the
 /// physical address or fault cause with `expected`.
 fn check(machine: &Machine, va: u32, access: AccessKind, expected: Result<u32, FaultCause>) {
-    let geometry = Geometry::new(machine.page_size, machine.va_bits).unwrap_or_else(|| {
-        panic!(
-            "test machine {}/{} has no geometry",
-            machine.page_size, machine.va_bits
-        )
-    });
+    let geometry = if machine.bits.is_empty() {
+        Geometry::new(machine.page_size, machine.va_bits)
+            .ok_or_else(|| "no default geometry".to_string())
+    } else {
+        Geometry::with_split(machine.page_size, machine.va_bits, machine.bits)
+    }
+    .unwrap_or_else(|message| panic!("test machine {}: {message}", machine.split));
     assert_eq!(geometry.describe_split(), machine.split);
     let mut memory = build(&geometry, &machine.maps);
     let mut mmu = Mmu::new(geometry, 0);
@@ -103,6 +106,7 @@ fn one_level_4k_pages_16_bit_addresses() {
         page_size: 4096,
         va_bits: 16,
         split: "4+12",
+        bits: &[],
         maps: vec![map(0x0000, 40, false), map(0xf000, 41, true)],
     };
     check(&m, 0x0000, Load, pa(&m, 40, 0));
@@ -123,6 +127,7 @@ fn two_levels_64k_pages_32_bit_addresses() {
         page_size: 65536,
         va_bits: 32,
         split: "2+14+16",
+        bits: &[],
         maps: vec![map(0x3fff_0000, 42, true), map(0x4000_0000, 43, false)],
     };
     check(&m, 0x3fff_0000, Store, pa(&m, 42, 0));
@@ -142,6 +147,7 @@ fn three_levels_256_byte_pages_24_bit_addresses() {
         page_size: 256,
         va_bits: 24,
         split: "4+6+6+8",
+        bits: &[],
         maps: vec![map(0x0f_ff00, 44, true), map(0x10_0000, 45, true)],
     };
     check(&m, 0x0f_ff00, Load, pa(&m, 44, 0));
@@ -163,6 +169,7 @@ fn four_levels_256_byte_pages_32_bit_addresses() {
         page_size: 256,
         va_bits: 32,
         split: "6+6+6+6+8",
+        bits: &[],
         maps: vec![
             map(0x03ff_ff00, 46, false),
             map(0x0400_0000, 47, true),
@@ -188,6 +195,7 @@ fn six_levels_16_byte_pages_15_bit_addresses() {
         page_size: 16,
         va_bits: 15,
         split: "1+2+2+2+2+2+4",
+        bits: &[],
         maps: vec![map(0x3ff0, 49, true), map(0x4000, 50, false)],
     };
     check(&m, 0x3ffc, Load, pa(&m, 49, 0xc));
@@ -202,6 +210,41 @@ fn six_levels_16_byte_pages_15_bit_addresses() {
     check(&m, 0x5000, Load, Err(NotPresent { level: 1 }));
     check(&m, 0x7ffc, Load, Err(NotPresent { level: 1 }));
     check(&m, 0x8000, Load, Err(OutOfRange { va_bits: 15 }));
+}
+
+#[test]
+fn explicit_split_with_small_root() {
+    // A 16-entry root and 16-entry leaf tables, each smaller than the
+    // 64-entry page; a leaf covers 0x1000 bytes.
+    let m = Machine {
+        page_size: 256,
+        va_bits: 16,
+        split: "4+4+8",
+        bits: &[4, 4],
+        maps: vec![map(0x0f00, 40, true), map(0x1000, 41, false)],
+    };
+    check(&m, 0x0ffc, Store, pa(&m, 40, 0xfc));
+    check(&m, 0x0efc, Load, Err(NotPresent { level: 1 }));
+    check(&m, 0x1000, Fetch, pa(&m, 41, 0));
+    check(&m, 0x1000, Store, Err(Protection));
+    check(&m, 0x1100, Load, Err(NotPresent { level: 1 }));
+    check(&m, 0x2000, Load, Err(NotPresent { level: 0 }));
+    check(&m, 0xfffc, Load, Err(NotPresent { level: 0 }));
+    check(&m, 0x1_0000, Load, Err(OutOfRange { va_bits: 16 }));
+}
+
+#[test]
+fn explicit_one_level_64k_pages() {
+    let m = Machine {
+        page_size: 65536,
+        va_bits: 24,
+        split: "8+16",
+        bits: &[8],
+        maps: vec![map(0xff_0000, 42, true)],
+    };
+    check(&m, 0xff_fffc, Load, pa(&m, 42, 0xfffc));
+    check(&m, 0xfe_fffc, Load, Err(NotPresent { level: 0 }));
+    check(&m, 0x100_0000, Load, Err(OutOfRange { va_bits: 24 }));
 }
 
 /// An object of one instruction at `text`, with empty data and bss one
@@ -253,7 +296,40 @@ fn valid_geometry() -> impl Strategy<Value = (u32, u32)> {
     (4u32..=16).prop_flat_map(|shift| (Just(shift), (shift + 1).max(8)..=32))
 }
 
+/// Every valid explicit split: a page-size shift, an address width and
+/// index bits per level that add up to the page-number bits.
+fn valid_split() -> impl Strategy<Value = (u32, u32, Vec<u32>)> {
+    valid_geometry().prop_flat_map(|(shift, va_bits)| {
+        let vpn_bits = va_bits - shift;
+        let widest = shift - 2;
+        prop::collection::vec(1..=widest, 1..=vpn_bits as usize).prop_filter_map(
+            "bits must add up to the page-number bits",
+            move |mut bits| {
+                let mut remaining = vpn_bits;
+                for width in bits.iter_mut() {
+                    *width = (*width).min(remaining);
+                    remaining -= *width;
+                }
+                bits.retain(|&width| width > 0);
+                (remaining == 0).then_some((shift, va_bits, bits))
+            },
+        )
+    })
+}
+
 proptest! {
+    #[test]
+    fn explicit_split_then_join_is_identity((shift, va_bits, bits) in valid_split(), raw: u32) {
+        let geometry = Geometry::with_split(1 << shift, va_bits, &bits).expect("the strategy yields valid splits");
+        let va = if va_bits == 32 { raw } else { raw & ((1 << va_bits) - 1) };
+        let (indices, offset) = geometry.split(va);
+        prop_assert_eq!(indices.len(), bits.len());
+        for (level, &index) in indices.iter().enumerate() {
+            prop_assert!(index < 1 << bits[level]);
+        }
+        prop_assert_eq!(geometry.join(&indices, offset), va);
+    }
+
     #[test]
     fn split_then_join_is_identity((shift, va_bits) in valid_geometry(), raw: u32) {
         let geometry = Geometry::new(1 << shift, va_bits).expect("the strategy yields valid pairs");
