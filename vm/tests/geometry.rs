@@ -291,29 +291,34 @@ fn spawn_rejects_programs_outside_the_address_space() {
     );
 }
 
-/// Every valid (page size, address width) pair, as (log2 page size, va bits).
+/// Returns a strategy for valid (page size, address width) pairs, as
+/// (log2 page size, va bits).
 fn valid_geometry() -> impl Strategy<Value = (u32, u32)> {
     (4u32..=16).prop_flat_map(|shift| (Just(shift), (shift + 1).max(8)..=32))
 }
 
-/// Every valid explicit split: a page-size shift, an address width and
-/// index bits per level that add up to the page-number bits.
+/// Returns a strategy for valid explicit splits: a page-size shift, an
+/// address width and index bits per level that add up to the page-number bits.
 fn valid_split() -> impl Strategy<Value = (u32, u32, Vec<u32>)> {
     valid_geometry().prop_flat_map(|(shift, va_bits)| {
         let vpn_bits = va_bits - shift;
         let widest = shift - 2;
-        prop::collection::vec(1..=widest, 1..=vpn_bits as usize).prop_filter_map(
-            "bits must add up to the page-number bits",
-            move |mut bits| {
-                let mut remaining = vpn_bits;
-                for width in bits.iter_mut() {
-                    *width = (*width).min(remaining);
-                    remaining -= *width;
-                }
-                bits.retain(|&width| width > 0);
-                (remaining == 0).then_some((shift, va_bits, bits))
-            },
-        )
+        prop::collection::vec(1..=widest, 1..=vpn_bits as usize).prop_map(move |mut bits| {
+            // Clamp the drawn widths to the page-number bits, then add
+            // full-width levels until the bits add up.
+            let mut remaining = vpn_bits;
+            for width in bits.iter_mut() {
+                *width = (*width).min(remaining);
+                remaining -= *width;
+            }
+            bits.retain(|&width| width > 0);
+            while remaining > 0 {
+                let width = remaining.min(widest);
+                bits.push(width);
+                remaining -= width;
+            }
+            (shift, va_bits, bits)
+        })
     })
 }
 
