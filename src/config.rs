@@ -59,7 +59,12 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         ("va-bits", config.va_bits.to_string()),
         (
             "address split",
-            format!("{} ({} levels)", geometry.describe_split(), geometry.levels),
+            format!(
+                "{} ({} level{})",
+                geometry.describe_split(),
+                geometry.levels,
+                if geometry.levels == 1 { "" } else { "s" }
+            ),
         ),
         (
             "physical memory",

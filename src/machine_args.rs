@@ -23,6 +23,24 @@ pub struct MachineArgs {
     #[arg(long, value_name = "BYTES", default_value_t = defaults::PAGE_SIZE)]
     pub page_size: u32,
 
+    /// Virtual address width in bits, 8 to 32. Programs need 32 (their
+    /// stack ends at 0xC0000000); narrower machines are for translation
+    /// exercises.
+    #[arg(long, value_name = "N", default_value_t = defaults::VA_BITS)]
+    pub va_bits: u32,
+
+    /// Number of page-table levels. The page-number bits are divided as
+    /// evenly as possible, lower levels taking the extra bits. Default: as
+    /// many levels as one-page tables of 4-byte entries need.
+    #[arg(long = "levels", value_name = "N", conflicts_with = "split")]
+    pub table_levels: Option<u32>,
+
+    /// Index bits of each page-table level, root first, separated by
+    /// commas (as in "5,5"). They must add up to --va-bits minus the page
+    /// offset bits, and each level's table must fit in one page.
+    #[arg(long, value_name = "BITS,...", value_delimiter = ',')]
+    pub split: Option<Vec<u32>>,
+
     #[arg(
         long,
         value_name = "NAME[:KEY=VALUE,...]",
@@ -131,6 +149,28 @@ pub struct MachineArgs {
 }
 
 impl MachineArgs {
+    /// Returns the split that `--split` or `--levels` asks for.
+    fn split_bits(&self) -> anyhow::Result<Option<Vec<u32>>> {
+        let Some(levels) = self.table_levels else {
+            return Ok(self.split.clone());
+        };
+        let offset_bits = self.page_size.trailing_zeros();
+        let vpn_bits = self.va_bits.saturating_sub(offset_bits);
+        if levels == 0 || levels > vpn_bits {
+            anyhow::bail!(
+                "invalid --levels: {levels} is not from 1 to the {vpn_bits} page-number bits of {}-bit addresses with {}-byte pages",
+                self.va_bits,
+                self.page_size
+            );
+        }
+        let base = vpn_bits / levels;
+        let extra = vpn_bits % levels;
+        let split = (0..levels)
+            .map(|level| base + u32::from(level >= levels - extra))
+            .collect();
+        Ok(Some(split))
+    }
+
     /// Builds the configuration and validates it.
     ///
     /// # Errors
@@ -140,7 +180,8 @@ impl MachineArgs {
         let config = MachineConfig {
             frames: self.frames,
             page_size: self.page_size,
-            va_bits: defaults::VA_BITS,
+            va_bits: self.va_bits,
+            split: self.split_bits()?,
             page_table_frames: self.page_table_frames,
             tlb_entries: self.tlb_entries,
             policy: self.policy.clone(),

@@ -75,6 +75,10 @@ pub mod limits {
     pub const MIN_PAGE_SIZE: u32 = 16;
     /// Largest page size, the object format's section alignment.
     pub const MAX_PAGE_SIZE: u32 = crate::object::SECTION_ALIGN;
+    /// Narrowest virtual address.
+    pub const MIN_VA_BITS: u32 = 8;
+    /// Widest virtual address.
+    pub const MAX_VA_BITS: u32 = 32;
     /// Largest stack (256 MiB); the heap lives below it.
     pub const MAX_STACK_LIMIT: u32 = 1 << 28;
 }
@@ -86,8 +90,13 @@ pub struct MachineConfig {
     pub frames: usize,
     /// Page size in bytes, a power of two from 16 to 65536.
     pub page_size: u32,
-    /// Virtual address width in bits. Only 32 is supported.
+    /// Virtual address width in bits, 8 to 32 and wider than the page offset.
+    /// Programs need 32: their stack ends at `0xC0000000`.
     pub va_bits: u32,
+    /// Index bits of each page-table level, root first; `None` derives
+    /// them from one-page tables of 4-byte PTEs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split: Option<Vec<u32>>,
     /// Frames reserved for page tables, in addition to `frames`.
     pub page_table_frames: usize,
     /// TLB entries; 0 disables the TLB, so every access walks the page table.
@@ -151,6 +160,7 @@ impl Default for MachineConfig {
             frames: defaults::FRAMES,
             page_size: defaults::PAGE_SIZE,
             va_bits: defaults::VA_BITS,
+            split: None,
             page_table_frames: defaults::PAGE_TABLE_FRAMES,
             tlb_entries: defaults::TLB_ENTRIES,
             policy: defaults::POLICY.to_string(),
@@ -261,14 +271,31 @@ impl MachineConfig {
                 ),
             );
         }
-        if self.va_bits != 32 {
+        if !(limits::MIN_VA_BITS..=limits::MAX_VA_BITS).contains(&self.va_bits) {
             return error(
                 "va-bits",
                 format!(
-                    "{} is not supported; only 32-bit addresses are",
-                    self.va_bits
+                    "{} is outside the range {} to {}",
+                    self.va_bits,
+                    limits::MIN_VA_BITS,
+                    limits::MAX_VA_BITS
                 ),
             );
+        }
+        let offset_bits = self.page_size.trailing_zeros();
+        if self.va_bits <= offset_bits {
+            return error(
+                "va-bits",
+                format!(
+                    "{} leaves no page-number bit next to the {offset_bits} offset bits of {}-byte pages; use more than {offset_bits} bits or smaller pages",
+                    self.va_bits, self.page_size
+                ),
+            );
+        }
+        if let Some(split) = &self.split {
+            if let Err(message) = Geometry::with_split(self.page_size, self.va_bits, split) {
+                return error("levels or --split", message);
+            }
         }
         if self.page_table_frames == 0 {
             return error(
@@ -381,11 +408,15 @@ impl MachineConfig {
     ///
     /// # Panics
     ///
-    /// Panics if the page size or address width is invalid, which
+    /// Panics if the page size, address width or split is invalid, which
     /// [`MachineConfig::validate`] rejects.
     pub fn geometry(&self) -> Geometry {
-        Geometry::new(self.page_size, self.va_bits)
-            .expect("a validated configuration has a valid page size and address width")
+        match &self.split {
+            Some(split) => Geometry::with_split(self.page_size, self.va_bits, split)
+                .expect("a validated configuration has a valid split"),
+            None => Geometry::new(self.page_size, self.va_bits)
+                .expect("a validated configuration has a valid page size and address width"),
+        }
     }
 
     /// Returns the size of emulated physical memory in bytes: page tables plus user frames.
@@ -474,7 +505,21 @@ mod tests {
             ),
             (
                 MachineConfig {
-                    va_bits: 16,
+                    va_bits: 7,
+                    ..fifo()
+                },
+                "va-bits",
+            ),
+            (
+                MachineConfig {
+                    va_bits: 33,
+                    ..fifo()
+                },
+                "va-bits",
+            ),
+            (
+                MachineConfig {
+                    va_bits: 12,
                     ..fifo()
                 },
                 "va-bits",
@@ -554,6 +599,49 @@ mod tests {
         assert_eq!(
             message,
             "invalid --tlb-entries: 5000 is above the limit of 4096 entries"
+        );
+    }
+
+    #[test]
+    fn narrow_addresses_are_valid() {
+        let config = MachineConfig {
+            va_bits: 13,
+            ..fifo()
+        };
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.geometry().describe_split(), "1+12");
+        let message = MachineConfig {
+            va_bits: 12,
+            ..fifo()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            message,
+            "invalid --va-bits: 12 leaves no page-number bit next to the 12 offset bits of 4096-byte pages; use more than 12 bits or smaller pages"
+        );
+    }
+
+    #[test]
+    fn explicit_split_is_validated() {
+        let config = MachineConfig {
+            va_bits: 16,
+            split: Some(vec![2, 2]),
+            ..fifo()
+        };
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.geometry().describe_split(), "2+2+12");
+        let message = MachineConfig {
+            split: Some(vec![10, 11]),
+            ..fifo()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            message,
+            "invalid --levels or --split: split 10,11 adds up to 21 bits, but 32 address bits minus 12 offset bits leave 20"
         );
     }
 

@@ -49,6 +49,9 @@ pub enum FaultCause {
     Protection,
     /// The address is not a multiple of the access size.
     Misaligned { size: u32 },
+    /// The address has a bit set at or above `va_bits`, outside the
+    /// address space.
+    OutOfRange { va_bits: u32 },
 }
 
 /// A failed translation.
@@ -145,8 +148,9 @@ impl Mmu {
     ///
     /// # Errors
     ///
-    /// Returns a [`Fault`] for a misaligned address, a non-present PTE at
-    /// any level, or a store to a read-only page.
+    /// Returns a [`Fault`] for a misaligned address, an address outside the
+    /// `va_bits`-bit address space, a non-present PTE at any level, or a
+    /// store to a read-only page.
     #[inline]
     pub fn translate(
         &mut self,
@@ -160,6 +164,16 @@ impl Mmu {
                 va,
                 access,
                 cause: FaultCause::Misaligned { size },
+                levels_walked: 0,
+            });
+        }
+        if !self.geometry.contains(va) {
+            return Err(Fault {
+                va,
+                access,
+                cause: FaultCause::OutOfRange {
+                    va_bits: self.geometry.va_bits,
+                },
                 levels_walked: 0,
             });
         }

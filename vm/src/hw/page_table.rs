@@ -141,30 +141,34 @@ impl fmt::Debug for Pte {
     }
 }
 
+/// Maximum number of table levels: one bit per level of a 32-bit address
+/// with 16-byte pages.
+pub const MAX_LEVELS: usize = 28;
+
 /// Split of a virtual address into table indices and a page offset.
 ///
-/// Every table is one page of 4-byte PTEs, so each level indexes
-/// `log2(page_size) - 2` bits; the root takes what remains of the page
-/// number. A 32-bit address with 4 KiB pages splits 10 + 10 + 12.
+/// By default every table is one page of 4-byte PTEs, so each level
+/// indexes `log2(page_size) - 2` bits and the root takes what remains of
+/// the page number: a 32-bit address with 4 KiB pages splits 10 + 10 + 12.
+/// [`Geometry::with_split`] takes the bits of each level instead.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Geometry {
     /// Page size in bytes, a power of two.
     pub page_size: u32,
     /// Bits of the page offset, `log2(page_size)`.
     pub offset_bits: u32,
-    /// Bits of the index into a full (non-root) table.
-    pub index_bits: u32,
-    /// Bits of the index into the root table (at most `index_bits`).
-    pub root_index_bits: u32,
     /// Number of table levels, the root being level 0.
     pub levels: u32,
     /// Virtual address width in bits.
     pub va_bits: u32,
+    /// Index bits of each level, root first; entries from `levels` on are 0.
+    level_bits: [u32; MAX_LEVELS],
 }
 
 impl Geometry {
-    /// Derives the geometry; `None` unless `page_size` is a power of two of
-    /// at least 16 bytes and `va_bits` is 8..=32 and wider than the offset.
+    /// Derives the default geometry; `None` unless `page_size` is a power
+    /// of two of at least 16 bytes and `va_bits` is 8..=32 and wider than
+    /// the offset.
     pub fn new(page_size: u32, va_bits: u32) -> Option<Geometry> {
         if !page_size.is_power_of_two() || page_size < 16 || !(8..=32).contains(&va_bits) {
             return None;
@@ -176,15 +180,75 @@ impl Geometry {
         let index_bits = offset_bits - 2;
         let vpn_bits = va_bits - offset_bits;
         let levels = vpn_bits.div_ceil(index_bits);
-        let root_index_bits = vpn_bits - (levels - 1) * index_bits;
-        Some(Geometry {
+        let mut split = vec![index_bits; levels as usize];
+        split[0] = vpn_bits - (levels - 1) * index_bits;
+        Geometry::with_split(page_size, va_bits, &split).ok()
+    }
+
+    /// Builds the geometry whose levels index `split[i]` bits, root first.
+    ///
+    /// # Errors
+    ///
+    /// Returns a message naming the values and the rule they break: the
+    /// page size or width is invalid, a level has 0 bits or more than a
+    /// one-page table of 4-byte PTEs can index, or the bits do not add up
+    /// to `va_bits` minus the offset bits.
+    pub fn with_split(page_size: u32, va_bits: u32, split: &[u32]) -> Result<Geometry, String> {
+        if !page_size.is_power_of_two() || page_size < 16 {
+            return Err(format!(
+                "page size {page_size} is not a power of two of at least 16"
+            ));
+        }
+        let offset_bits = page_size.trailing_zeros();
+        if !(8..=32).contains(&va_bits) || va_bits <= offset_bits {
+            return Err(format!(
+                "{va_bits} address bits are not from 8 to 32 and more than the {offset_bits} offset bits"
+            ));
+        }
+        let vpn_bits = va_bits - offset_bits;
+        let index_bits = offset_bits - 2;
+        let text = split
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sum: u32 = split.iter().sum();
+        if split.is_empty() || sum != vpn_bits {
+            return Err(format!(
+                "split {text} adds up to {sum} bits, but {va_bits} address bits minus {offset_bits} offset bits leave {vpn_bits}"
+            ));
+        }
+        if let Some(&bits) = split.iter().find(|&&bits| bits == 0 || bits > index_bits) {
+            return Err(format!(
+                "split {text} has a level of {bits} bits, but every level needs 1 to {index_bits} bits so that its table fits in one {page_size}-byte page of 4-byte entries"
+            ));
+        }
+        let mut level_bits = [0; MAX_LEVELS];
+        level_bits[..split.len()].copy_from_slice(split);
+        Ok(Geometry {
             page_size,
             offset_bits,
-            index_bits,
-            root_index_bits,
-            levels,
+            levels: split.len() as u32,
             va_bits,
+            level_bits,
         })
+    }
+
+    /// Returns the index bits of `level` (0 = root).
+    #[inline]
+    pub fn level_bits(&self, level: u32) -> u32 {
+        self.level_bits[level as usize]
+    }
+
+    /// Returns whether `va` lies inside the `va_bits`-bit address space.
+    #[inline]
+    pub fn contains(&self, va: u32) -> bool {
+        self.va_bits == 32 || va >> self.va_bits == 0
+    }
+
+    /// Returns the number of bytes of the address space, `2^va_bits`.
+    pub fn va_size(&self) -> u64 {
+        1u64 << self.va_bits
     }
 
     /// Returns the virtual page number of `va`.
@@ -202,13 +266,10 @@ impl Geometry {
     /// Returns the index into the table at `level` (0 = root) for page `vpn`.
     #[inline]
     pub fn index(&self, vpn: u32, level: u32) -> u32 {
-        let shift = (self.levels - 1 - level) * self.index_bits;
-        let bits = if level == 0 {
-            self.root_index_bits
-        } else {
-            self.index_bits
-        };
-        (vpn >> shift) & ((1u32 << bits) - 1)
+        let below: u32 = self.level_bits[level as usize + 1..self.levels as usize]
+            .iter()
+            .sum();
+        (vpn >> below) & ((1u32 << self.level_bits(level)) - 1)
     }
 
     /// Returns the indices of every level, root first, followed by the page offset.
@@ -224,20 +285,16 @@ impl Geometry {
     pub fn join(&self, indices: &[u32], offset: u32) -> u32 {
         let mut vpn: u64 = 0;
         for (level, &index) in indices.iter().enumerate() {
-            let bits = if level == 0 {
-                self.root_index_bits
-            } else {
-                self.index_bits
-            };
-            vpn = (vpn << bits) | index as u64;
+            vpn = (vpn << self.level_bits(level as u32)) | index as u64;
         }
         ((vpn << self.offset_bits) | offset as u64) as u32
     }
 
     /// Returns the split as text, root first, such as `10+10+12`.
     pub fn describe_split(&self) -> String {
-        let mut parts = vec![self.root_index_bits.to_string()];
-        parts.extend((1..self.levels).map(|_| self.index_bits.to_string()));
+        let mut parts: Vec<String> = (0..self.levels)
+            .map(|level| self.level_bits(level).to_string())
+            .collect();
         parts.push(self.offset_bits.to_string());
         parts.join("+")
     }
@@ -274,6 +331,22 @@ mod tests {
         assert_eq!(Geometry::new(8, 32), None);
         assert_eq!(Geometry::new(4096, 12), None);
         assert_eq!(Geometry::new(4096, 33), None);
+    }
+
+    #[test]
+    fn explicit_splits_are_checked() {
+        let geometry = Geometry::with_split(256, 16, &[1, 3, 4]).unwrap();
+        assert_eq!(geometry.describe_split(), "1+3+4+8");
+        assert_eq!(geometry.split(0xabcd), (vec![0x1, 0x2, 0xb], 0xcd));
+        assert_eq!(
+            Geometry::with_split(4096, 32, &[10, 9]).unwrap_err(),
+            "split 10,9 adds up to 19 bits, but 32 address bits minus 12 offset bits leave 20"
+        );
+        assert_eq!(
+            Geometry::with_split(4096, 32, &[8, 12]).unwrap_err(),
+            "split 8,12 has a level of 12 bits, but every level needs 1 to 10 bits so that its table fits in one 4096-byte page of 4-byte entries"
+        );
+        assert!(Geometry::with_split(4096, 32, &[0, 10, 10]).is_err());
     }
 
     #[test]

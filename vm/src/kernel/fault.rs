@@ -47,6 +47,10 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
             fault.access, fault.va
         )));
     }
+    if let FaultCause::OutOfRange { va_bits } = fault.cause {
+        let reason = format!("above the {va_bits}-bit address space");
+        return Err(segfault(bus, fault, vpn, &reason));
+    }
     if fault.cause == FaultCause::Protection {
         if let Some((pte_addr, pte)) = cow::copy_on_write_pte(bus, vpn) {
             return cow::handle_write(bus, fault, vpn, pte_addr, pte);

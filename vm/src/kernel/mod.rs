@@ -435,6 +435,7 @@ impl Kernel {
         priority: u32,
     ) -> Result<u32, SpawnError> {
         object.validate().map_err(SpawnError::Invalid)?;
+        self.check_fits(&object)?;
         let pid = self.processes.len() as u32 + 1;
         let root_pfn = self.sys.tables.take().ok_or(SpawnError::OutOfTables {
             pool: self.sys.tables.size(),
@@ -472,6 +473,32 @@ impl Kernel {
         });
         self.create_thread(pid, Cpu::new(entry, STACK_TOP));
         Ok(pid)
+    }
+
+    /// Checks that the image and the stack of `object` lie inside the
+    /// `va_bits`-bit address space.
+    fn check_fits(&self, object: &Object) -> Result<(), SpawnError> {
+        let geometry = &self.sys.geometry;
+        let mut image_end = object.text.end();
+        if !object.data.bytes.is_empty() {
+            image_end = image_end.max(object.data.end());
+        }
+        if object.bss.len > 0 {
+            image_end = image_end.max(object.bss.end());
+        }
+        let size = geometry.va_size();
+        let va_bits = geometry.va_bits;
+        if image_end > size {
+            return Err(SpawnError::Layout(format!(
+                "the program image ends at 0x{image_end:x}, above the {va_bits}-bit address space (0x0..0x{size:x}); programs need --va-bits 32"
+            )));
+        }
+        if STACK_TOP as u64 > size {
+            return Err(SpawnError::Layout(format!(
+                "the stack ends at 0x{STACK_TOP:08x}, above the {va_bits}-bit address space (0x0..0x{size:x}); programs need --va-bits 32"
+            )));
+        }
+        Ok(())
     }
 
     /// Creates a thread of process `pid` with registers `cpu` and makes it ready.

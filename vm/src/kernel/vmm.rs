@@ -481,11 +481,7 @@ pub fn leaf_entries(
     // stack item is a table, its level and the VPN bits of its indices so far.
     let mut stack = vec![(root_pfn, 0u32, 0u32)];
     while let Some((table_pfn, level, prefix)) = stack.pop() {
-        let bits = if level == 0 {
-            geometry.root_index_bits
-        } else {
-            geometry.index_bits
-        };
+        let bits = geometry.level_bits(level);
         let count = entries_per_table.min(1 << bits);
         let mut children = Vec::new();
         for index in 0..count {
