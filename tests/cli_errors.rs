@@ -125,6 +125,18 @@ fn bad_options_are_rejected() {
         &["run", "programs/hello.asm", "--frames", "0"][..],
         &["run", "programs/hello.asm", "--policy", "nonsense"],
         &["config", "--policy", "opt"],
+        &["run", "programs/hello.asm", "--split", "4,16"],
+        &[
+            "run",
+            "programs/hello.asm",
+            "--levels",
+            "2",
+            "--split",
+            "10,10",
+        ],
+        &["run", "programs/hello.asm", "--va-bits", "16"],
+        &["run", "programs/hello.asm", "--tlb-ways", "3"],
+        &["run", "programs/hello.asm", "--tlb-policy", "plru"],
         &[
             "run",
             "programs/hello.asm",

@@ -170,3 +170,33 @@ fn runs_are_deterministic() {
     assert_eq!(first.stdout, second.stdout);
     assert_eq!(first.stderr, second.stderr);
 }
+
+#[test]
+fn geometry_and_tlb_layout_keep_fault_counts() {
+    // Deeper tables and another TLB layout change walks and TLB misses,
+    // never which pages fault.
+    let faults = |extra: &[&str]| {
+        let mut args = vec!["run", "programs/random_access.asm", "--stats", "json"];
+        args.extend_from_slice(extra);
+        let run = pagelab(&args);
+        assert_eq!(run.status, Some(0), "{extra:?}: {}", run.stderr);
+        let stats: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
+        (stats["page_faults"].clone(), stats["tlb_misses"].clone())
+    };
+    let (default_faults, _) = faults(&[]);
+    for extra in [
+        &["--levels", "3"][..],
+        &["--split", "4,8,8"],
+        &["--tlb-ways", "1"],
+        &["--tlb-ways", "4", "--tlb-policy", "fifo"],
+    ] {
+        let (page_faults, _) = faults(extra);
+        assert_eq!(page_faults, default_faults, "{extra:?}");
+    }
+    let (_, fully_associative) = faults(&["--tlb-entries", "8"]);
+    let (_, direct_mapped) = faults(&["--tlb-entries", "8", "--tlb-ways", "1"]);
+    assert!(
+        direct_mapped.as_u64() >= fully_associative.as_u64(),
+        "direct-mapped {direct_mapped} misses, fully associative {fully_associative}"
+    );
+}
