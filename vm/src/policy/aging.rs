@@ -20,6 +20,7 @@
 //! Cost: O(k) per sample and O(k) per fault with k frames, as Tanenbaum
 //! describes it; O(1) per hit.
 
+use super::counters::SampledCounters;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
 /// The default counter width in bits.
@@ -31,14 +32,10 @@ pub const DEFAULT_INTERVAL: u64 = 4;
 /// Aging replacement with `bits`-bit counters.
 #[derive(Debug, Clone)]
 pub struct Aging {
-    /// References between samples.
-    interval: u64,
     /// The bit a referenced page's sample sets: `1 << (bits - 1)`.
     top_bit: u64,
     /// The counter of each frame's page.
-    counter: Vec<u64>,
-    /// Whether each frame is occupied.
-    occupied: Vec<bool>,
+    counters: SampledCounters,
 }
 
 impl Aging {
@@ -48,10 +45,8 @@ impl Aging {
     pub fn new(n_frames: usize, bits: u64, interval: u64) -> Aging {
         let bits = bits.clamp(1, 64);
         Aging {
-            interval: interval.max(1),
             top_bit: 1 << (bits - 1),
-            counter: vec![0; n_frames],
-            occupied: vec![false; n_frames],
+            counters: SampledCounters::new(n_frames, interval),
         }
     }
 }
@@ -64,35 +59,26 @@ impl ReplacementPolicy for Aging {
     fn on_hit(&mut self, _frame: FrameIdx, _write: bool) {}
 
     fn on_load(&mut self, frame: FrameIdx, _page: PageKey, _write: bool) {
-        self.counter[frame] = 0;
-        self.occupied[frame] = true;
+        self.counters.load(frame);
     }
 
     fn on_free(&mut self, frame: FrameIdx) {
-        self.occupied[frame] = false;
+        self.counters.free(frame);
     }
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
-        (0..self.counter.len())
-            .min_by_key(|&frame| (self.counter[frame], frame))
-            .expect("choose_victim is called only when every frame is occupied")
+        self.counters.victim()
     }
 
     fn timer_interval(&self) -> Option<u64> {
-        Some(self.interval)
+        Some(self.counters.interval)
     }
 
     fn on_timer(&mut self, bits: &mut dyn ReferenceBits) {
-        for frame in 0..self.counter.len() {
-            if !self.occupied[frame] {
-                continue;
-            }
-            self.counter[frame] >>= 1;
-            if bits.is_referenced(frame) {
-                self.counter[frame] |= self.top_bit;
-                bits.clear_referenced(frame);
-            }
-        }
+        let top_bit = self.top_bit;
+        self.counters.sample(bits, |counter, referenced| {
+            (counter >> 1) | if referenced { top_bit } else { 0 }
+        });
     }
 }
 
@@ -135,7 +121,7 @@ mod tests {
             aging.on_timer(&mut Bits(sample.to_vec()));
         }
         assert_eq!(
-            aging.counter,
+            aging.counters.counter,
             vec![
                 0b0111_1000,
                 0b1011_0000,
@@ -158,7 +144,7 @@ mod tests {
         aging.on_timer(&mut Bits(vec![false, false]));
         aging.on_timer(&mut Bits(vec![false, false]));
         // Two bits remember two samples only: both counters are 0 again.
-        assert_eq!(aging.counter, vec![0, 0]);
+        assert_eq!(aging.counters.counter, vec![0, 0]);
         assert_eq!(aging.choose_victim(&mut NoBits), 0);
     }
 
@@ -167,7 +153,7 @@ mod tests {
         let mut aging = Aging::new(1, 64, 3);
         aging.on_load(0, 1, false);
         aging.on_timer(&mut Bits(vec![true]));
-        assert_eq!(aging.counter, vec![1 << 63]);
+        assert_eq!(aging.counters.counter, vec![1 << 63]);
         assert_eq!(aging.timer_interval(), Some(3));
     }
 }

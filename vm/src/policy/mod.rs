@@ -14,6 +14,7 @@
 
 mod aging;
 mod clock;
+mod counters;
 mod fifo;
 mod frame_list;
 mod lfu;

@@ -18,6 +18,7 @@
 //! Cost: O(k) per sample and O(k) per fault with k frames, as Tanenbaum
 //! describes it; O(1) per hit.
 
+use super::counters::SampledCounters;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
 /// The default number of references between samples.
@@ -26,12 +27,8 @@ pub const DEFAULT_INTERVAL: u64 = 4;
 /// Not-frequently-used replacement.
 #[derive(Debug, Clone)]
 pub struct Nfu {
-    /// References between samples.
-    interval: u64,
     /// The sample count of each frame's page.
-    counter: Vec<u64>,
-    /// Whether each frame is occupied.
-    occupied: Vec<bool>,
+    counters: SampledCounters,
 }
 
 impl Nfu {
@@ -39,9 +36,7 @@ impl Nfu {
     /// `interval` references (at least 1).
     pub fn new(n_frames: usize, interval: u64) -> Nfu {
         Nfu {
-            interval: interval.max(1),
-            counter: vec![0; n_frames],
-            occupied: vec![false; n_frames],
+            counters: SampledCounters::new(n_frames, interval),
         }
     }
 }
@@ -54,31 +49,25 @@ impl ReplacementPolicy for Nfu {
     fn on_hit(&mut self, _frame: FrameIdx, _write: bool) {}
 
     fn on_load(&mut self, frame: FrameIdx, _page: PageKey, _write: bool) {
-        self.counter[frame] = 0;
-        self.occupied[frame] = true;
+        self.counters.load(frame);
     }
 
     fn on_free(&mut self, frame: FrameIdx) {
-        self.occupied[frame] = false;
+        self.counters.free(frame);
     }
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
-        (0..self.counter.len())
-            .min_by_key(|&frame| (self.counter[frame], frame))
-            .expect("choose_victim is called only when every frame is occupied")
+        self.counters.victim()
     }
 
     fn timer_interval(&self) -> Option<u64> {
-        Some(self.interval)
+        Some(self.counters.interval)
     }
 
     fn on_timer(&mut self, bits: &mut dyn ReferenceBits) {
-        for frame in 0..self.counter.len() {
-            if self.occupied[frame] && bits.is_referenced(frame) {
-                self.counter[frame] = self.counter[frame].saturating_add(1);
-                bits.clear_referenced(frame);
-            }
-        }
+        self.counters.sample(bits, |counter, referenced| {
+            counter.saturating_add(u64::from(referenced))
+        });
     }
 }
 
@@ -111,7 +100,7 @@ mod tests {
         nfu.on_timer(&mut Bits(vec![true, false, true]));
         let mut bits = Bits(vec![true, false, false]);
         nfu.on_timer(&mut bits);
-        assert_eq!(nfu.counter, vec![2, 0, 1]);
+        assert_eq!(nfu.counters.counter, vec![2, 0, 1]);
         assert_eq!(bits.0, vec![false; 3]);
         assert_eq!(nfu.choose_victim(&mut NoBits), 1);
     }
@@ -132,7 +121,7 @@ mod tests {
         nfu.on_load(0, 5, false);
         let mut bits = Bits(vec![true, true]);
         nfu.on_timer(&mut bits);
-        assert_eq!(nfu.counter, vec![1, 0]);
+        assert_eq!(nfu.counters.counter, vec![1, 0]);
         assert_eq!(bits.0, vec![false, true]);
     }
 
@@ -143,7 +132,7 @@ mod tests {
         nfu.on_timer(&mut Bits(vec![true]));
         nfu.on_free(0);
         nfu.on_load(0, 6, false);
-        assert_eq!(nfu.counter, vec![0]);
+        assert_eq!(nfu.counters.counter, vec![0]);
         assert_eq!(nfu.timer_interval(), Some(1));
     }
 }
