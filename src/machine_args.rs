@@ -149,7 +149,7 @@ pub struct MachineArgs {
 }
 
 impl MachineArgs {
-    /// Returns the split that `--split` or `--levels` asks for.
+    /// Returns the split that `--split` or `--levels` requests.
     fn split_bits(&self) -> anyhow::Result<Option<Vec<u32>>> {
         let Some(levels) = self.table_levels else {
             return Ok(self.split.clone());

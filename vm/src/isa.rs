@@ -477,7 +477,7 @@ pub mod opcode {
     pub const XCHG_ABS: u8 = 0x66;
 }
 
-/// Why a byte string is not a valid instruction.
+/// The reason a byte string is not a valid instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DecodeError {
     /// The opcode byte names no instruction.

@@ -149,7 +149,7 @@ pub trait ReplacementPolicy: Send {
     fn on_timer(&mut self, _bits: &mut dyn ReferenceBits) {}
 }
 
-/// Counts references and says when a policy's timer is due: after every
+/// Counts references and reports when a policy's timer is due: after every
 /// `timer_interval()`-th reference. The VM and replay share it, so both
 /// sample at the same references.
 #[derive(Clone, Debug, Default)]
@@ -202,7 +202,7 @@ pub(crate) mod test_support {
     }
 }
 
-/// Why a policy could not be built.
+/// The reason a policy could not be built.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PolicyError {
     /// No policy has this name.
