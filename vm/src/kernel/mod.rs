@@ -174,8 +174,8 @@ impl System {
     }
 }
 
-/// The maximum number of slices the Gantt timeline keeps: a million, about
-/// 40 MB, so a long run of many short slices cannot fill memory.
+/// The maximum number of slices the Gantt timeline keeps: a million, an
+/// estimated 60 MB with their labels, so a long run of many short slices cannot fill memory.
 pub const MAX_TIMELINE_SLICES: usize = 1_000_000;
 
 /// Error that prevents a program from starting.
