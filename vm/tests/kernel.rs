@@ -9,7 +9,9 @@ use pagelab_vm::isa::{
     SYS_SBRK,
 };
 use pagelab_vm::kernel::process::ExitStatus;
+use pagelab_vm::kernel::{Kernel, RunProgress};
 use pagelab_vm::object::STACK_TOP;
+use pagelab_vm::trace::{Filter, JsonlSink, Tracer};
 
 const PAGE: i32 = 4096;
 
@@ -709,4 +711,42 @@ fn direct_mapped_tlb_has_conflict_misses() {
     // Two ways still cannot hold four pages of one set.
     let two_way = run(Some(2));
     assert!(two_way.tlb_misses >= 80, "{}", two_way.tlb_misses);
+}
+
+#[test]
+fn pausing_does_not_change_the_run() {
+    let whole = run(
+        config("clock", 3),
+        object("p.asm", &pattern_program(), &[], 12 * PAGE as u32),
+    );
+
+    let console = Capture::default();
+    let trace = Capture::default();
+    let refs = Capture::default();
+    let mut kernel = Kernel::new(config("clock", 3), Box::new(console.clone())).unwrap();
+    kernel.set_tracer(Tracer::new(
+        Box::new(JsonlSink::new(trace.clone())),
+        Filter::ALL,
+    ));
+    kernel.set_refs_out(Box::new(refs.clone()));
+    kernel
+        .spawn(object("p.asm", &pattern_program(), &[], 12 * PAGE as u32))
+        .unwrap();
+    let mut pauses = 0;
+    let mut tick = 0;
+    loop {
+        tick += 37;
+        match kernel.run_until(tick).unwrap() {
+            RunProgress::Paused => {
+                assert!(kernel.system().clock >= tick);
+                pauses += 1;
+            }
+            RunProgress::Finished => break,
+        }
+    }
+    assert!(pauses > 10, "the run paused only {pauses} times");
+    assert_eq!(kernel.stats().to_json(), whole.stats.to_json());
+    assert_eq!(trace.text(), whole.trace);
+    assert_eq!(refs.text(), whole.refs);
+    assert_eq!(console.text(), whole.console);
 }

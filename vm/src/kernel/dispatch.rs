@@ -14,7 +14,7 @@ use super::process::{ExitStatus, Process};
 use super::scheduler::{ReadyReason, StopReason};
 use super::syscall::{self, Action, ProcessCall};
 use super::thread::{ThreadState, WaitFor};
-use super::{describe_exception, release_address_space, Kernel, KernelBus};
+use super::{describe_exception, release_address_space, Kernel, KernelBus, RunProgress};
 use crate::gantt::Slice;
 use crate::hw::cpu::{Exception, Step};
 use crate::stats::EndKind;
@@ -42,6 +42,20 @@ impl Kernel {
     /// Returns the first error writing the console, the trace or the
     /// reference string; the run stops at that point.
     pub fn run(&mut self) -> io::Result<()> {
+        self.run_until(u64::MAX).map(|_| ())
+    }
+
+    /// Runs like [`Kernel::run`], but pauses once the clock reaches `tick`,
+    /// between two instructions, and returns [`RunProgress::Paused`]; a
+    /// later call goes on from there. The clock may pass `tick` by the cost
+    /// of the instruction (a fault, a walk) that crossed it. Returns
+    /// [`RunProgress::Finished`] when the run ended before `tick`; the
+    /// outputs are flushed then.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Kernel::run`].
+    pub fn run_until(&mut self, tick: u64) -> io::Result<RunProgress> {
         self.sys.refs_tagged = self.processes.len() > 1;
         loop {
             self.complete_device_requests();
@@ -54,6 +68,9 @@ impl Kernel {
                 self.stop_all(&reason);
                 break;
             }
+            if self.sys.clock >= tick {
+                return Ok(RunProgress::Paused);
+            }
             let tid = match self.running {
                 Some(tid) => tid,
                 None => match self.dispatch() {
@@ -61,8 +78,9 @@ impl Kernel {
                     None => {
                         // Idle: nothing is ready, so time jumps to the next event.
                         match self.next_event() {
-                            Some(tick) => {
-                                let until = self.sys.clock.max(tick.min(self.sys.tick_limit));
+                            Some(event) => {
+                                let until =
+                                    self.sys.clock.max(event.min(self.sys.tick_limit).min(tick));
                                 self.record_slice(self.sys.clock, until, "idle".to_string());
                                 self.idle_ticks += until - self.sys.clock;
                                 self.sys.clock = until;
@@ -77,9 +95,11 @@ impl Kernel {
                     }
                 },
             };
+            self.pause_at = tick;
             self.run_slice(tid);
         }
-        self.finish_output()
+        self.finish_output()?;
+        Ok(RunProgress::Finished)
     }
 
     /// Returns the tick of the next event that can wake a thread.
@@ -331,7 +351,7 @@ impl Kernel {
     fn run_instructions(&mut self, tid: u32, pid: u32) -> Option<ExitStatus> {
         // Only the running thread can queue new events, and it leaves the
         // CPU when it does, so the next event stays the same during a slice.
-        let next_event = self.next_event().unwrap_or(u64::MAX);
+        let next_event = self.next_event().unwrap_or(u64::MAX).min(self.pause_at);
         loop {
             if self.sys.clock >= self.sys.tick_limit || self.sys.clock >= next_event {
                 return None;

@@ -238,6 +238,18 @@ pub struct Kernel {
     last_stop: Option<scheduler::StopReason>,
     /// Number and arguments of a process call in progress, for its trace event.
     pending_syscall: Option<(u32, [u32; 3])>,
+    /// The tick at which [`Kernel::run_until`] pauses.
+    pause_at: u64,
+}
+
+/// Where [`Kernel::run_until`] stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunProgress {
+    /// The clock reached the requested tick; the run can go on.
+    Paused,
+    /// Every process terminated, or the run stopped for good (tick limit,
+    /// deadlock, output error).
+    Finished,
 }
 
 impl Kernel {
@@ -296,6 +308,7 @@ impl Kernel {
             timeline_truncated: false,
             last_stop: None,
             pending_syscall: None,
+            pause_at: u64::MAX,
         })
     }
 
