@@ -7,6 +7,7 @@ mod config;
 mod disasm;
 mod load;
 mod machine_args;
+mod mounts;
 mod output;
 mod replay;
 mod run;

@@ -3,10 +3,12 @@
 
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
+use crate::mounts::open_mounts;
 use crate::output::{same_file, NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
 use pagelab_vm::config::MachineConfig;
 use pagelab_vm::gantt;
+use pagelab_vm::kernel::mount::Mount;
 use pagelab_vm::kernel::Kernel;
 use pagelab_vm::object::Object;
 use pagelab_vm::policy::{self, PageKey};
@@ -14,7 +16,7 @@ use pagelab_vm::trace::{Filter, JsonlSink, Sink, TextSink, Tracer};
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 
@@ -89,6 +91,13 @@ pub struct Args {
     /// process and PID:VPN for several.
     #[arg(long, value_name = "FILE")]
     refs_out: Option<PathBuf>,
+
+    /// Make the host file HOSTPATH visible to guests under NAME, for
+    /// `sys mmap`; read-only unless `:rw` follows. Repeatable. NAME has 1 to
+    /// 32 letters, digits, `_`, `-` or `.`; the file must be a regular file
+    /// of at most 64 MiB. No other host file is reachable from a guest.
+    #[arg(long = "mount", value_name = "NAME=HOSTPATH[:rw]", value_parser = crate::mounts::parse_mount)]
+    mounts: Vec<crate::mounts::MountSpec>,
 }
 
 /// The online policy of OPT's first pass. Any policy gives the same
@@ -101,10 +110,19 @@ fn record_references(
     config: &MachineConfig,
     programs: &[(PathBuf, Object, u32)],
     stdin: Option<&[u8]>,
+    mounts: &mut [Mount],
 ) -> anyhow::Result<Vec<PageKey>> {
     let mut kernel = Kernel::new(config.clone(), Box::new(io::sink()))?;
     if let Some(bytes) = stdin {
         kernel.set_stdin(bytes.to_vec());
+    }
+    // The first pass maps copies, so that a writable mount is written once,
+    // by the second pass.
+    for mount in mounts {
+        let copy = mount
+            .snapshot()
+            .with_context(|| format!("cannot read {}", mount.describe()))?;
+        kernel.add_mount(copy)?;
     }
     kernel.record_references();
     for (path, object, priority) in programs {
@@ -237,13 +255,32 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Some(path) => Some(read_stdin_file(path)?),
         None => None,
     };
+    let mut outputs = Vec::new();
+    if let Some(path) = args.trace.as_deref().filter(|path| *path != Path::new("-")) {
+        outputs.push(("--trace", path));
+    }
+    if let Some(path) = args.refs_out.as_deref() {
+        outputs.push(("--refs-out", path));
+    }
+    if let Some(path) = args.gantt_svg.as_deref() {
+        outputs.push(("--gantt-svg", path));
+    }
+    let mut mounts = open_mounts(&args.mounts, &outputs)?;
     let future = if offline_policy {
-        Some(record_references(&config, &programs, stdin.as_deref())?)
+        Some(record_references(
+            &config,
+            &programs,
+            stdin.as_deref(),
+            &mut mounts,
+        )?)
     } else {
         None
     };
 
     let mut kernel = Kernel::new(config, console)?;
+    for mount in mounts {
+        kernel.add_mount(mount)?;
+    }
     if let Some(future) = future {
         kernel.follow_references(&args.machine.policy, future)?;
     }

@@ -354,6 +354,10 @@ pub enum Instruction {
 /// | `read` | r1 = fd (0), r2 = buffer, r3 = length | bytes read (0 at end of input), or -1 |
 /// | `write` | r1 = fd (1 or 2), r2 = buffer, r3 = length | bytes written, or -1 |
 /// | `read_nb` | as `read` | as `read`, or -2 at once when no input has arrived |
+/// | `setpriority` | r1 = new priority | the previous priority, or -1 |
+/// | `mmap` | r1 = mount name address or 0, r2 = length, r3 = flags | the mapping's address, or a negative error |
+/// | `munmap` | r1 = address, r2 = length | pages unmapped, or -3 |
+/// | `mprotect` | r1 = address, r2 = length, r3 = flags | 0, or a negative error |
 pub const SYSCALLS: &[(u32, &str)] = &[
     (1, "exit"),
     (2, "print_int"),
@@ -375,6 +379,9 @@ pub const SYSCALLS: &[(u32, &str)] = &[
     (18, "write"),
     (19, "read_nb"),
     (20, "setpriority"),
+    (21, "mmap"),
+    (22, "munmap"),
+    (23, "mprotect"),
 ];
 
 /// Number of the `exit` system call.
@@ -417,6 +424,12 @@ pub const SYS_WRITE: u32 = 18;
 pub const SYS_READ_NB: u32 = 19;
 /// Number of the `setpriority` system call.
 pub const SYS_SETPRIORITY: u32 = 20;
+/// Number of the `mmap` system call.
+pub const SYS_MMAP: u32 = 21;
+/// Number of the `munmap` system call.
+pub const SYS_MUNMAP: u32 = 22;
+/// Number of the `mprotect` system call.
+pub const SYS_MPROTECT: u32 = 23;
 
 /// Returns the number of the system call called `name`.
 pub fn syscall_number(name: &str) -> Option<u32> {

@@ -37,6 +37,11 @@ pub struct Counters {
     /// Stores to copy-on-write pages: each copied the page, or made the
     /// last sharer's mapping writable. Not counted in `page_faults`.
     pub cow_faults: u64,
+    /// Pages of mounted files read from their file (major faults).
+    pub file_page_ins: u64,
+    /// Dirty pages of mounted files written back to their file: on
+    /// eviction, `munmap` and process exit.
+    pub file_page_outs: u64,
 }
 
 impl Counters {
@@ -55,10 +60,12 @@ impl Counters {
         self.swap_ins += other.swap_ins;
         self.swap_outs += other.swap_outs;
         self.cow_faults += other.cow_faults;
+        self.file_page_ins += other.file_page_ins;
+        self.file_page_outs += other.file_page_outs;
     }
 
     /// Returns `(name, value)` pairs in key order.
-    pub fn rows(&self) -> [(&'static str, u64); 13] {
+    pub fn rows(&self) -> [(&'static str, u64); 15] {
         [
             ("instructions", self.instructions),
             ("ticks", self.ticks),
@@ -73,6 +80,8 @@ impl Counters {
             ("swap_ins", self.swap_ins),
             ("swap_outs", self.swap_outs),
             ("cow_faults", self.cow_faults),
+            ("file_page_ins", self.file_page_ins),
+            ("file_page_outs", self.file_page_outs),
         ]
     }
 }

@@ -47,6 +47,11 @@ pub enum PageSource {
     Image,
     /// A swap slot.
     Swap,
+    /// A page of a mounted file, read from the file.
+    File,
+    /// A page of a mounted file that another mapping holds in memory
+    /// already: the fault only maps that frame.
+    Shared,
 }
 
 /// Stage of a swap-device request.
@@ -183,6 +188,10 @@ pub enum EventKind {
         done: u64,
         /// Requests in the device's queue after this event, the one in progress included.
         queue: usize,
+        /// Page number within a mounted file, for a transfer of a mapped
+        /// file's page; left out otherwise.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        file_page: Option<u32>,
     },
     /// A store to a copy-on-write page.
     Cow {
@@ -248,12 +257,35 @@ pub enum EventKind {
         /// Why, for a waiting thread: what it waits for (null otherwise).
         reason: Option<String>,
     },
+    /// A page of a mounted file read into a frame.
+    FileIn {
+        /// The mount's name.
+        mount: String,
+        /// Page number within the file.
+        page: u32,
+        /// Frame the page goes to.
+        pfn: u32,
+        /// The page's VPN in the faulting process.
+        vpn: u32,
+    },
+    /// A dirty page of a mounted file written back to the file.
+    FileOut {
+        /// The mount's name.
+        mount: String,
+        /// Page number within the file.
+        page: u32,
+        /// Frame the page comes from.
+        pfn: u32,
+        /// Bytes written: the page size, or less for the page holding the
+        /// end of the file.
+        bytes: u32,
+    },
 }
 
 /// Event kinds as `--trace-filter` names them.
 pub const KINDS: &[&str] = &[
     "access", "walk", "fault", "eviction", "swap_out", "swap_in", "exit", "stop", "device",
-    "state", "cow", "lock", "io", "switch", "syscall",
+    "state", "cow", "lock", "io", "switch", "syscall", "file_in", "file_out",
 ];
 
 impl EventKind {
@@ -279,46 +311,52 @@ impl EventKind {
             EventKind::Io { .. } => 12,
             EventKind::Switch { .. } => 13,
             EventKind::Syscall { .. } => 14,
+            EventKind::FileIn { .. } => 15,
+            EventKind::FileOut { .. } => 16,
         }
     }
 }
 
 /// A set of event kinds to keep.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Filter(u16);
+pub struct Filter(u32);
 
 /// Bit of each kind in a [`Filter`], in [`KINDS`] order.
 pub mod kind {
     /// `access`.
-    pub const ACCESS: u16 = 1 << 0;
+    pub const ACCESS: u32 = 1 << 0;
     /// `walk`.
-    pub const WALK: u16 = 1 << 1;
+    pub const WALK: u32 = 1 << 1;
     /// `fault`.
-    pub const FAULT: u16 = 1 << 2;
+    pub const FAULT: u32 = 1 << 2;
     /// `eviction`.
-    pub const EVICTION: u16 = 1 << 3;
+    pub const EVICTION: u32 = 1 << 3;
     /// `swap_out`.
-    pub const SWAP_OUT: u16 = 1 << 4;
+    pub const SWAP_OUT: u32 = 1 << 4;
     /// `swap_in`.
-    pub const SWAP_IN: u16 = 1 << 5;
+    pub const SWAP_IN: u32 = 1 << 5;
     /// `exit`.
-    pub const EXIT: u16 = 1 << 6;
+    pub const EXIT: u32 = 1 << 6;
     /// `stop`.
-    pub const STOP: u16 = 1 << 7;
+    pub const STOP: u32 = 1 << 7;
     /// `device`.
-    pub const DEVICE: u16 = 1 << 8;
+    pub const DEVICE: u32 = 1 << 8;
     /// `state`.
-    pub const STATE: u16 = 1 << 9;
+    pub const STATE: u32 = 1 << 9;
     /// `cow`.
-    pub const COW: u16 = 1 << 10;
+    pub const COW: u32 = 1 << 10;
     /// `lock`.
-    pub const LOCK: u16 = 1 << 11;
+    pub const LOCK: u32 = 1 << 11;
     /// `io`.
-    pub const IO: u16 = 1 << 12;
+    pub const IO: u32 = 1 << 12;
     /// `switch`.
-    pub const SWITCH: u16 = 1 << 13;
+    pub const SWITCH: u32 = 1 << 13;
     /// `syscall`.
-    pub const SYSCALL: u16 = 1 << 14;
+    pub const SYSCALL: u32 = 1 << 14;
+    /// `file_in`.
+    pub const FILE_IN: u32 = 1 << 15;
+    /// `file_out`.
+    pub const FILE_OUT: u32 = 1 << 16;
 }
 
 /// An unknown name in `--trace-filter`.
@@ -366,7 +404,7 @@ impl Filter {
 
     /// Returns whether the filter keeps events of kind bit `kind`.
     #[inline]
-    pub fn contains(self, kind: u16) -> bool {
+    pub fn contains(self, kind: u32) -> bool {
         self.0 & kind != 0
     }
 }
@@ -505,6 +543,8 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
                     PageSource::Zero => "zero",
                     PageSource::Image => "image",
                     PageSource::Swap => "swap",
+                    PageSource::File => "file",
+                    PageSource::Shared => "shared file page",
                 };
                 write!(out, "  from {source}")?;
             }
@@ -547,6 +587,7 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
             start,
             done,
             queue,
+            file_page,
         } => {
             let phase = match phase {
                 DevicePhase::Queued => "queued",
@@ -556,9 +597,10 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
                 Transfer::Read => "read",
                 Transfer::Write => "write",
             };
-            let target = match slot {
-                Some(slot) => format!("slot {slot}"),
-                None => "image".to_string(),
+            let target = match (slot, file_page) {
+                (Some(slot), _) => format!("slot {slot}"),
+                (None, Some(page)) => format!("file page {page}"),
+                (None, None) => "image".to_string(),
             };
             write!(
                 out,
@@ -632,6 +674,18 @@ pub fn format_text(out: &mut String, event: &Event) -> fmt::Result {
                 write!(out, " ({reason})")?;
             }
         }
+        EventKind::FileIn {
+            mount,
+            page,
+            pfn,
+            vpn,
+        } => write!(out, "{mount} page {page} -> pfn {pfn}  vpn 0x{vpn:05x}")?,
+        EventKind::FileOut {
+            mount,
+            page,
+            pfn,
+            bytes,
+        } => write!(out, "pfn {pfn} -> {mount} page {page}  {bytes} bytes")?,
     }
     out.push('\n');
     Ok(())
@@ -695,7 +749,7 @@ impl Tracer {
 
     /// Returns whether an event of kind bit `kind` would be written.
     #[inline]
-    pub fn wants(&self, kind: u16) -> bool {
+    pub fn wants(&self, kind: u32) -> bool {
         self.filter.contains(kind)
     }
 
@@ -867,6 +921,7 @@ mod tests {
                 start: 9,
                 done: 109,
                 queue: 2,
+                file_page: None,
             },
             "         7  pid 2   device    queued write slot 3 for tid 4  ticks 9..109  queue 2",
         );
@@ -879,8 +934,40 @@ mod tests {
                 start: 9,
                 done: 109,
                 queue: 0,
+                file_page: None,
             },
             "         7  pid 2   device    done   read  image for tid 4  ticks 9..109  queue 0",
+        );
+        check_text(
+            EventKind::Device {
+                phase: DevicePhase::Queued,
+                tid: 4,
+                transfer: Transfer::Write,
+                slot: None,
+                start: 9,
+                done: 109,
+                queue: 1,
+                file_page: Some(5),
+            },
+            "         7  pid 2   device    queued write file page 5 for tid 4  ticks 9..109  queue 1",
+        );
+        check_text(
+            EventKind::FileIn {
+                mount: "data".into(),
+                page: 5,
+                pfn: 70,
+                vpn: 0x40005,
+            },
+            "         7  pid 2   file_in   data page 5 -> pfn 70  vpn 0x40005",
+        );
+        check_text(
+            EventKind::FileOut {
+                mount: "data".into(),
+                page: 5,
+                pfn: 70,
+                bytes: 100,
+            },
+            "         7  pid 2   file_out  pfn 70 -> data page 5  100 bytes",
         );
         check_text(
             EventKind::State {

@@ -118,6 +118,22 @@ impl Pte {
     pub fn as_private_writable(self) -> Pte {
         Pte((self.0 | WRITABLE) & !COPY_ON_WRITE)
     }
+
+    /// Returns the entry with the writable bit set or clear, as `mprotect`
+    /// changes it.
+    pub fn with_writable(self, writable: bool) -> Pte {
+        if writable {
+            Pte(self.0 | WRITABLE)
+        } else {
+            Pte(self.0 & !WRITABLE)
+        }
+    }
+
+    /// Returns the entry with the dirty bit clear, after its page was
+    /// written back.
+    pub fn without_dirty(self) -> Pte {
+        Pte(self.0 & !DIRTY)
+    }
 }
 
 impl fmt::Debug for Pte {

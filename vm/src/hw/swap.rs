@@ -13,9 +13,9 @@ use std::collections::VecDeque;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Transfer {
-    /// A page read (from a swap slot or from the program image).
+    /// A page read (from a swap slot, the program image or a mounted file).
     Read,
-    /// A page written to a swap slot.
+    /// A page written to a swap slot or back to a mounted file.
     Write,
 }
 
@@ -33,6 +33,9 @@ pub struct Request {
     pub start: u64,
     /// Tick when the transfer completes.
     pub done: u64,
+    /// The page number within a mounted file, for a transfer of a mapped
+    /// file's page (the file sits on the same disk); `slot` is then `None`.
+    pub file_page: Option<u32>,
 }
 
 /// A swap device of a fixed number of slots. Slot contents are allocated on
@@ -71,6 +74,30 @@ impl SwapDevice {
         transfer: Transfer,
         slot: Option<u32>,
     ) -> Request {
+        self.queue_request(now, requester, transfer, slot, None)
+    }
+
+    /// Queues a transfer of page `file_page` of a mounted file, like
+    /// [`SwapDevice::submit`]: a mounted file lies on the same disk, so its
+    /// transfers queue with swap traffic and take the same latencies.
+    pub fn submit_file(
+        &mut self,
+        now: u64,
+        requester: u32,
+        transfer: Transfer,
+        file_page: u32,
+    ) -> Request {
+        self.queue_request(now, requester, transfer, None, Some(file_page))
+    }
+
+    fn queue_request(
+        &mut self,
+        now: u64,
+        requester: u32,
+        transfer: Transfer,
+        slot: Option<u32>,
+        file_page: Option<u32>,
+    ) -> Request {
         let free_at = self.queue.back().map_or(now, |last| last.done.max(now));
         let latency = match transfer {
             Transfer::Read => self.read_latency,
@@ -82,6 +109,7 @@ impl SwapDevice {
             slot,
             start: free_at,
             done: free_at.saturating_add(latency),
+            file_page,
         };
         self.queue.push_back(request);
         request

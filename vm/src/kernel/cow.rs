@@ -91,6 +91,7 @@ pub(super) fn handle_write(
                 pte_addr,
             }],
             swap_slot: None,
+            file: None,
         },
     );
     let key = ((bus.asid.0 as u64) << 32) | vpn as u64;
@@ -143,14 +144,24 @@ pub(super) fn share_address_space(
         .expect("allocating walks always reach the leaf");
 
         let shared = if pte.present() {
-            let shared = if pte.writable() || pte.copy_on_write() {
+            let frame = sys.frame_index(pte.pfn());
+            // A page of a mapped file stays shared as it is: stores by
+            // either process reach the one frame. Anonymous mappings count
+            // as writable even while `mprotect` has them read-only, so a
+            // later `mprotect` cannot make the shared frame writable.
+            let file_backed = sys.frames.owner(frame).is_some_and(|owner| owner.file.is_some());
+            let anonymous = parent
+                .map_at(vpn << sys.geometry.offset_bits)
+                .is_some_and(|map| map.file.is_none());
+            let shared = if file_backed {
+                pte
+            } else if pte.writable() || pte.copy_on_write() || anonymous {
                 pte.as_copy_on_write()
             } else {
                 pte
             };
             sys.memory.write_u32(parent_pte_addr, shared.0);
             sys.mmu.tlb_mut().invalidate(parent_asid, vpn);
-            let frame = sys.frame_index(pte.pfn());
             sys.frames.add_mapping(
                 frame,
                 Mapping {

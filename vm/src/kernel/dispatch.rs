@@ -129,6 +129,7 @@ impl Kernel {
                         start: request.start,
                         done: request.done,
                         queue,
+                        file_page: request.file_page,
                     },
                 );
             }
@@ -553,6 +554,13 @@ impl Kernel {
         process.exit = Some(status);
         process.state = ThreadState::Terminated;
         process.timing.finish = Some(sys.clock);
+        super::mmap::write_back_on_exit(
+            sys,
+            &process.space,
+            pid,
+            process.asid,
+            &mut process.stats,
+        );
         release_address_space(sys, &mut process.space, process.asid);
         self.mutexes.remove_process(pid);
         self.settle_family(pid);

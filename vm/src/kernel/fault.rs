@@ -6,6 +6,7 @@
 //! kill message names the address, the access kind, the pc and the source line.
 
 use super::cow;
+use super::mmap;
 use super::vmm::{self, FrameOwner, Mapping, OutOfTables, RegionKind};
 use super::{describe_location, KernelBus, Killed};
 use crate::hw::mmu::{AccessKind, Fault, FaultCause};
@@ -24,6 +25,10 @@ pub enum Resolution {
     /// The page stayed in its frame (a copy-on-write page whose last sharer
     /// writes it); the access's reference is still to be reported.
     Upgraded,
+    /// The page of a mapped file was in a frame already, for another
+    /// mapping, and is now mapped there too; the access's reference is
+    /// still to be reported.
+    Attached,
 }
 
 /// Handles `fault` for the process behind `bus`.
@@ -51,12 +56,15 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
         let reason = format!("above the {va_bits}-bit address space");
         return Err(segfault(bus, fault, vpn, &reason));
     }
-    if fault.cause == FaultCause::Protection {
+    let region = bus.space.region_of(page_va);
+    // A copy-on-write page is copied only while its region is writable:
+    // `mprotect` may have made an anonymous mapping read-only since the fork.
+    if fault.cause == FaultCause::Protection && region.is_some_and(|region| region.writable) {
         if let Some((pte_addr, pte)) = cow::copy_on_write_pte(bus, vpn) {
             return cow::handle_write(bus, fault, vpn, pte_addr, pte);
         }
     }
-    let region = match (fault.cause, bus.space.region_of(page_va)) {
+    let region = match (fault.cause, region) {
         (FaultCause::Protection, _) => return Err(segfault(bus, fault, vpn, "read-only page")),
         (_, None) => return Err(segfault(bus, fault, vpn, "not mapped")),
         (_, Some(region)) if fault.access == AccessKind::Store && !region.writable => {
@@ -84,9 +92,20 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
             )));
         }
     };
+    // A file page that another mapping holds already only needs a PTE.
+    let file_page = match region.kind {
+        RegionKind::File(file_page) => Some(file_page),
+        _ => None,
+    };
+    if let Some(frame) = file_page.and_then(|page| bus.sys.page_cache.get(&page).copied()) {
+        return Ok(mmap::map_shared_file_page(
+            bus, fault, vpn, pte_addr, region, frame,
+        ));
+    }
     let old_pte = Pte(bus.sys.memory.read_u32(pte_addr));
     let source = match old_pte.swap_slot() {
         Some(_) => PageSource::Swap,
+        None if file_page.is_some() => PageSource::File,
         None if matches!(region.kind, RegionKind::Text | RegionKind::Data)
             && bus.space.has_image_bytes(page_va) =>
         {
@@ -113,6 +132,13 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
         );
     }
 
+    // A file page is read before a frame is taken, so that a failed host
+    // read kills the process without leaking the frame.
+    let file_bytes = match file_page {
+        Some(page) => Some(mmap::read_file_page(bus, page)?),
+        None => None,
+    };
+
     // Step 3: find a frame: the lowest free one, or a victim the policy
     // chooses. Some policies choose by the page to be loaded, so tell them
     // which page it is first.
@@ -135,6 +161,12 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
                 bus.sys.emit(bus.pid, EventKind::SwapIn { slot, pfn, vpn });
             }
             submit_io(bus, Transfer::Read, Some(slot));
+        }
+        None if file_bytes.is_some() => {
+            if let (Some(bytes), Some(page)) = (&file_bytes, file_page) {
+                bus.sys.memory.frame_mut(pfn).copy_from_slice(bytes);
+                mmap::count_file_page_in(bus, page, pfn, vpn);
+            }
         }
         None => {
             let page = bus.sys.memory.frame_mut(pfn);
@@ -165,8 +197,12 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
                 pte_addr,
             }],
             swap_slot,
+            file: file_page,
         },
     );
+    if let Some(page) = file_page {
+        bus.sys.page_cache.insert(page, frame);
+    }
 
     // Step 6: tell the policy about the load, which is this access's reference.
     bus.sys
@@ -191,6 +227,11 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
 /// access is complete already. Nothing is retried, so nothing can livelock.
 pub(super) fn submit_io(bus: &mut KernelBus<'_>, transfer: Transfer, slot: Option<u32>) {
     let request = bus.sys.swap.submit(bus.sys.clock, bus.tid, transfer, slot);
+    trace_queued(bus, request);
+}
+
+/// Makes the faulting thread wait for `request`, and traces it.
+fn trace_queued(bus: &mut KernelBus<'_>, request: crate::hw::swap::Request) {
     bus.sys.device_wait = bus.sys.device_wait.max(request.done);
     if bus.sys.tracer.wants(trace::kind::DEVICE) {
         let queue = bus.sys.swap.queue_len();
@@ -199,14 +240,25 @@ pub(super) fn submit_io(bus: &mut KernelBus<'_>, transfer: Transfer, slot: Optio
             EventKind::Device {
                 phase: DevicePhase::Queued,
                 tid: bus.tid,
-                transfer,
-                slot,
+                transfer: request.transfer,
+                slot: request.slot,
                 start: request.start,
                 done: request.done,
                 queue,
+                file_page: request.file_page,
             },
         );
     }
+}
+
+/// Queues a transfer of page `file_page` of a mounted file for the
+/// faulting thread, like [`submit_io`].
+pub(super) fn submit_file_io(bus: &mut KernelBus<'_>, transfer: Transfer, file_page: u32) {
+    let request = bus
+        .sys
+        .swap
+        .submit_file(bus.sys.clock, bus.tid, transfer, file_page);
+    trace_queued(bus, request);
 }
 
 /// Counts and traces a segmentation fault and kills the process.
@@ -294,9 +346,20 @@ pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx,
         );
     }
 
+    // A file page leaves every mapping empty: the next touch reads it from
+    // the page cache or the file again. A dirty one is written back first.
+    if let Some(file_page) = owner.file {
+        if dirty {
+            mmap::write_back_evicted(bus, frame, file_page);
+        }
+        bus.sys.page_cache.remove(&file_page);
+    }
+
     // The frame's hold on its slot passes to the first mapping's PTE; every
     // further mapping adds a holder.
+    let sys = &mut *bus.sys;
     let new_pte = match (dirty, owner.swap_slot) {
+        _ if owner.file.is_some() => Pte::EMPTY,
         (false, Some(slot)) => Pte::swapped(slot),
         (false, None) => Pte::EMPTY,
         (true, existing) => {

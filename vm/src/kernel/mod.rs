@@ -15,6 +15,8 @@ mod dispatch;
 pub mod fault;
 pub mod io;
 pub mod lifecycle;
+pub mod mmap;
+pub mod mount;
 pub mod process;
 pub mod reference_log;
 pub mod scheduler;
@@ -40,7 +42,7 @@ use crate::trace::{self, Event, EventKind, Tracer};
 pub use bus::{KernelBus, Killed};
 use process::{Process, ProcessState, ProcessTiming};
 use scheduler::{ReadyReason, Scheduler, TaskParams};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Write;
 use thread::{Thread, ThreadState};
@@ -94,6 +96,12 @@ pub struct System {
     /// Whether reference-string lines carry the pid (`PID:VPN`), as they
     /// do when the run has more than one process.
     pub refs_tagged: bool,
+    /// The host files guests may map, by name.
+    pub mounts: mount::MountTable,
+    /// The resident pages of mapped files: the user frame of each. A frame
+    /// listed here has `FrameOwner::file` set to its key, and every process
+    /// that maps the page shares that frame.
+    pub page_cache: BTreeMap<mount::FilePage, usize>,
 }
 
 impl System {
@@ -154,6 +162,9 @@ impl System {
             if self.frames.remove_mapping(frame, asid, vpn) == 0 {
                 if let Some(slot) = self.frames.owner(frame).and_then(|owner| owner.swap_slot) {
                     self.release_slot(slot);
+                }
+                if let Some(page) = self.frames.owner(frame).and_then(|owner| owner.file) {
+                    self.page_cache.remove(&page);
                 }
                 self.policy.on_free(frame);
                 self.frames.release(frame);
@@ -288,6 +299,8 @@ impl Kernel {
             reference_log: None,
             device_wait: 0,
             refs_tagged: false,
+            mounts: mount::MountTable::default(),
+            page_cache: BTreeMap::new(),
             config,
         };
         let scheduler = scheduler::new_with(&sys.config.scheduler, &sys.config.scheduler_params())
@@ -390,6 +403,16 @@ impl Kernel {
     /// Writes the reference string (one completed access per line) to `out`.
     pub fn set_refs_out(&mut self, out: Box<dyn Write>) {
         self.sys.refs_out = Some(out);
+    }
+
+    /// Makes `mount` visible to guests under its name, for `sys mmap`.
+    /// Call it before the run.
+    ///
+    /// # Errors
+    ///
+    /// Fails when a mount of the same name exists.
+    pub fn add_mount(&mut self, mount: mount::Mount) -> Result<mount::MountId, mount::MountError> {
+        self.sys.mounts.add(mount)
     }
 
     /// Returns the machine configuration.

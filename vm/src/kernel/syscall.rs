@@ -1,6 +1,6 @@
 //! System calls: decoding, and the calls that need only the calling
-//! process (`exit`, `print_int`, `print_char`, `print_str`, `sbrk`, and the
-//! console I/O of `kernel::io`).
+//! process (`exit`, `print_int`, `print_char`, `print_str`, `sbrk`, the
+//! console I/O of `kernel::io`, and the mappings of `kernel::mmap`).
 //!
 //! Calls that create, wait for or schedule processes and threads return a
 //! [`ProcessCall`] for the kernel (`kernel::lifecycle`). Arguments are in
@@ -10,13 +10,14 @@
 use super::io::{self, ReadOutcome};
 use super::process::ExitStatus;
 use super::thread::WaitFor;
-use super::{describe_location, fault, KernelBus};
+use super::{describe_location, fault, mmap, KernelBus};
 use crate::hw::cpu::{Bus, Cpu};
 use crate::isa::{
     Reg, SYSCALLS, SYS_EXIT, SYS_FORK, SYS_GETPID, SYS_GETPPID, SYS_JOIN, SYS_LOCK, SYS_PRINT_CHAR,
     SYS_PRINT_INT, SYS_PRINT_STR, SYS_READ, SYS_READ_NB, SYS_SBRK, SYS_SETPRIORITY, SYS_SLEEP,
     SYS_SPAWN, SYS_THREAD_EXIT, SYS_UNLOCK, SYS_WAIT, SYS_WRITE, SYS_YIELD,
 };
+use crate::isa::{SYS_MMAP, SYS_MPROTECT, SYS_MUNMAP};
 use std::io::Write as _;
 
 /// Maximum number of bytes `print_str` reads while looking for the 0 byte.
@@ -171,6 +172,23 @@ fn handle_local(number: u32, cpu: &mut Cpu, bus: &mut KernelBus<'_>) -> Option<E
             cpu.set_reg(R0, result);
             None
         }
+        SYS_MMAP => match mmap::sys_mmap(bus, arg, cpu.reg(R2), cpu.reg(R3)) {
+            Ok(result) => {
+                cpu.set_reg(R0, result as u32);
+                None
+            }
+            Err(reason) => Some(ExitStatus::Killed(reason)),
+        },
+        SYS_MUNMAP => {
+            let result = mmap::sys_munmap(bus, arg, cpu.reg(R2));
+            cpu.set_reg(R0, result as u32);
+            None
+        }
+        SYS_MPROTECT => {
+            let result = mmap::sys_mprotect(bus, arg, cpu.reg(R2), cpu.reg(R3));
+            cpu.set_reg(R0, result as u32);
+            None
+        }
         _ => {
             let location = describe_location(bus.pc, &bus.space.object);
             let known: Vec<String> = SYSCALLS
@@ -219,11 +237,12 @@ fn read_string(bus: &mut KernelBus<'_>, va: u32) -> Result<Vec<u8>, String> {
 
 /// Moves the break by `increment` bytes. Returns the old break, or
 /// `0xFFFF_FFFF` when the new break would fall below the heap start or rise
-/// above the heap limit. Pages above a lowered break are freed.
+/// above the heap limit or into the lowest `mmap` mapping. Pages above a
+/// lowered break are freed.
 fn sbrk(bus: &mut KernelBus<'_>, increment: i32) -> u32 {
     let old = bus.space.brk;
     let new = old as i64 + increment as i64;
-    if new < bus.space.heap_start as i64 || new > bus.space.heap_limit as i64 {
+    if new < bus.space.heap_start as i64 || new > bus.space.break_limit() as i64 {
         return u32::MAX;
     }
     let new = new as u32;

@@ -8,12 +8,19 @@
 use crate::hw::memory::PhysicalMemory;
 use crate::hw::page_table::{Geometry, Pte, PTE_BYTES};
 use crate::hw::{Asid, PhysAddr};
+use super::mount::{FilePage, MountId};
 use crate::object::{Object, STACK_TOP};
 use std::collections::BTreeSet;
 
 /// Bytes kept unmapped between the highest heap address and the lowest
 /// stack address, so a runaway heap and a deep stack never meet.
 pub const HEAP_STACK_GAP: u32 = 1 << 16;
+
+/// First address of the mmap area, where `sys mmap` places mappings.
+pub const MMAP_BASE: u32 = 0x4000_0000;
+
+/// One past the last address of the mmap area.
+pub const MMAP_END: u32 = 0x8000_0000;
 
 /// Region and access rights of a page, which decide how a fault fills it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +42,11 @@ pub enum RegionKind {
     Heap,
     /// The stack below `STACK_TOP`: demand-zero.
     Stack,
+    /// An anonymous `mmap` mapping: private and demand-zero, copy-on-write
+    /// after `fork` like the heap.
+    Anonymous,
+    /// A page of a mapped file, shared by every process that maps it.
+    File(FilePage),
 }
 
 /// One process's address space: the program image, the heap break and the
@@ -61,6 +73,32 @@ pub struct AddressSpace {
     page_size: u32,
     text: (u64, u64),
     writable: Option<(u64, u64)>,
+    /// The `mmap` mappings, sorted by address and never overlapping.
+    pub maps: Vec<MmapRegion>,
+}
+
+/// One `mmap` mapping: whole pages from `start` to `end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MmapRegion {
+    /// First address, page-aligned.
+    pub start: u32,
+    /// One past the last address, page-aligned.
+    pub end: u32,
+    /// Whether stores are allowed (changed by `mprotect`).
+    pub writable: bool,
+    /// The mapped file and the file page at `start`, or `None` for
+    /// anonymous memory.
+    pub file: Option<(MountId, u32)>,
+}
+
+impl MmapRegion {
+    /// Returns the file page mapped at `page_va`, which must lie in the region.
+    pub fn file_page(&self, page_va: u32, page_size: u32) -> Option<FilePage> {
+        self.file.map(|(mount, first_page)| FilePage {
+            mount,
+            page: first_page + (page_va - self.start) / page_size,
+        })
+    }
 }
 
 /// Error laying out an address space.
@@ -119,6 +157,7 @@ impl AddressSpace {
             page_size,
             text,
             writable,
+            maps: Vec::new(),
         })
     }
 
@@ -129,6 +168,7 @@ impl AddressSpace {
             object: self.object.clone(),
             root_pfn,
             tables: vec![(root_pfn, 0)],
+            maps: self.maps.clone(),
             ..*self
         }
     }
@@ -142,6 +182,10 @@ impl AddressSpace {
         let heap_limit = bottom.checked_sub(HEAP_STACK_GAP)?;
         let brk_page_end = (self.brk as u64).next_multiple_of(self.page_size as u64);
         if (heap_limit as u64) < brk_page_end.max(self.heap_start as u64) {
+            return None;
+        }
+        // The new stack and the gap below it must not cover a mapping.
+        if self.maps.iter().any(|map| map.start < top && heap_limit < map.end) {
             return None;
         }
         self.stack_bottom = bottom;
@@ -185,7 +229,80 @@ impl AddressSpace {
                 writable: true,
             });
         }
-        None
+        let map = self.map_at(page_va)?;
+        Some(Region {
+            kind: match map.file_page(page_va, self.page_size) {
+                Some(file_page) => RegionKind::File(file_page),
+                None => RegionKind::Anonymous,
+            },
+            writable: map.writable,
+        })
+    }
+
+    /// Returns the highest address the break may reach: the heap limit, or
+    /// the lowest mapping when one lies below it.
+    pub fn break_limit(&self) -> u32 {
+        self.maps
+            .first()
+            .map_or(self.heap_limit, |map| map.start.min(self.heap_limit))
+    }
+
+    /// Returns the lowest address of the mmap area where `len` bytes (a
+    /// multiple of the page size) fit: above the heap's break and every
+    /// mapping below, and below the gap under the lowest stack. Returns
+    /// `None` when no hole is large enough.
+    pub fn find_map_room(&self, len: u32) -> Option<u32> {
+        let brk_page_end = (self.brk as u64).next_multiple_of(self.page_size as u64);
+        let stack_gap = (self.stack_bottom as u64).saturating_sub(HEAP_STACK_GAP as u64);
+        let upper = (MMAP_END as u64).min(stack_gap);
+        let mut candidate = (MMAP_BASE as u64).max(brk_page_end);
+        for map in &self.maps {
+            if candidate + len as u64 <= map.start as u64 {
+                break;
+            }
+            candidate = candidate.max(map.end as u64);
+        }
+        (candidate + len as u64 <= upper).then_some(candidate as u32)
+    }
+
+    /// Adds `map`, which must not overlap another mapping.
+    pub fn insert_map(&mut self, map: MmapRegion) {
+        let index = self.maps.partition_point(|other| other.end <= map.start);
+        self.maps.insert(index, map);
+    }
+
+    /// Cuts the page-aligned range `start..end` out of the mappings,
+    /// splitting a mapping that extends past either end. Returns the pieces
+    /// removed, in address order.
+    pub fn remove_maps(&mut self, start: u32, end: u32) -> Vec<MmapRegion> {
+        let mut kept = Vec::with_capacity(self.maps.len() + 1);
+        let mut removed = Vec::new();
+        for map in self.maps.drain(..) {
+            if map.end <= start || end <= map.start {
+                kept.push(map);
+                continue;
+            }
+            let cut_start = map.start.max(start);
+            let cut_end = map.end.min(end);
+            if map.start < cut_start {
+                kept.push(MmapRegion {
+                    end: cut_start,
+                    ..map
+                });
+            }
+            removed.push(slice_map(map, cut_start, cut_end, self.page_size));
+            if cut_end < map.end {
+                kept.push(slice_map(map, cut_end, map.end, self.page_size));
+            }
+        }
+        self.maps = kept;
+        removed
+    }
+
+    /// Returns the `mmap` mapping that contains `va`.
+    pub fn map_at(&self, va: u32) -> Option<&MmapRegion> {
+        let index = self.maps.partition_point(|map| map.end <= va);
+        self.maps.get(index).filter(|map| map.start <= va)
     }
 
     /// Returns whether any text or data byte of the image lies in the page at `page_va`.
@@ -222,6 +339,18 @@ impl AddressSpace {
     }
 }
 
+/// Returns the part `start..end` of `map`, with its file page advanced to `start`.
+fn slice_map(map: MmapRegion, start: u32, end: u32, page_size: u32) -> MmapRegion {
+    MmapRegion {
+        start,
+        end,
+        writable: map.writable,
+        file: map
+            .file
+            .map(|(mount, first)| (mount, first + (start - map.start) / page_size)),
+    }
+}
+
 /// One page-table mapping of a user frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mapping {
@@ -249,6 +378,10 @@ pub struct FrameOwner {
     /// writes nothing; a dirty page is written back to this slot unless
     /// another holder shares the slot.
     pub swap_slot: Option<u32>,
+    /// The file page this frame caches, for a page of a mapped file. Such
+    /// a frame is shared (not copy-on-write) by every mapping of the page,
+    /// never goes to swap, and is written back to its mount when dirty.
+    pub file: Option<FilePage>,
 }
 
 impl FrameOwner {
@@ -596,6 +729,7 @@ mod tests {
             FrameOwner {
                 mappings: vec![mapping(1)],
                 swap_slot: None,
+                file: None,
             },
         );
         frames.add_mapping(frame, mapping(2));
