@@ -18,13 +18,14 @@ pub struct MountSpec {
 }
 
 /// Splits `NAME=HOSTPATH[:rw]` (or an explicit `:ro`) and checks the name.
+/// The messages leave out the value, which clap prints before them.
 ///
 /// # Errors
 ///
 /// Fails for a value without `=`, an empty path or an invalid name.
 pub fn parse_mount(text: &str) -> anyhow::Result<MountSpec> {
     let Some((name, rest)) = text.split_once('=') else {
-        bail!("invalid --mount {text:?}: write NAME=HOSTPATH, or NAME=HOSTPATH:rw to let guests write the file");
+        bail!("the = is missing: write NAME=HOSTPATH, or NAME=HOSTPATH:rw to let guests write the file");
     };
     let (path, writable) = if let Some(path) = rest.strip_suffix(":rw") {
         (path, true)
@@ -34,11 +35,9 @@ pub fn parse_mount(text: &str) -> anyhow::Result<MountSpec> {
         (rest, false)
     };
     if path.is_empty() {
-        bail!("invalid --mount {text:?}: the host path is empty; write NAME=HOSTPATH");
+        bail!("the host path is empty; write NAME=HOSTPATH");
     }
-    if let Err(error) = mount::check_name(name) {
-        bail!("invalid --mount {text:?}: {error}");
-    }
+    mount::check_name(name)?;
     Ok(MountSpec {
         name: name.to_string(),
         path: PathBuf::from(path),
@@ -110,7 +109,14 @@ mod tests {
 
     #[test]
     fn bad_values_are_rejected() {
-        for bad in ["data", "=in.txt", "data=", "data=:rw", "../x=in.txt", "a/b=in.txt"] {
+        for bad in [
+            "data",
+            "=in.txt",
+            "data=",
+            "data=:rw",
+            "../x=in.txt",
+            "a/b=in.txt",
+        ] {
             assert!(parse_mount(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{pagelab, programs, scratch_dir, stem};
+use common::{pagelab, program_args, programs, scratch_dir, stem};
 
 /// Number of trace lines kept in each program's trace snapshot.
 const TRACE_LINES: usize = 40;
@@ -14,7 +14,9 @@ const TRACE_LINES: usize = 40;
 fn every_program_exits_zero() {
     for program in programs() {
         let path = program.to_string_lossy();
-        let run = pagelab(&["run", &path]);
+        let mut args = vec!["run", &path];
+        args.extend(program_args(&program));
+        let run = pagelab(&args);
         assert_eq!(run.status, Some(0), "{path} failed:\n{}", run.stderr);
     }
 }
@@ -23,7 +25,9 @@ fn every_program_exits_zero() {
 fn program_stats_snapshots() {
     for program in programs() {
         let path = format!("programs/{}.asm", stem(&program));
-        let run = pagelab(&["run", &path, "--stats", "json"]);
+        let mut args = vec!["run", &path, "--stats", "json"];
+        args.extend(program_args(&program));
+        let run = pagelab(&args);
         assert_eq!(run.status, Some(0), "{path} failed:\n{}", run.stderr);
         let stats: serde_json::Value =
             serde_json::from_str(&run.stdout).expect("--stats json prints one JSON object");
@@ -36,7 +40,9 @@ fn program_stats_snapshots() {
 fn program_trace_snapshots() {
     for program in programs() {
         let path = format!("programs/{}.asm", stem(&program));
-        let run = pagelab(&["run", &path, "--trace", "-", "--trace-format", "text"]);
+        let mut args = vec!["run", &path, "--trace", "-", "--trace-format", "text"];
+        args.extend(program_args(&program));
+        let run = pagelab(&args);
         assert_eq!(run.status, Some(0), "{path} failed:\n{}", run.stderr);
         let head: Vec<&str> = run.stdout.lines().take(TRACE_LINES).collect();
         insta::assert_snapshot!(format!("trace_{}", stem(&program)), head.join("\n"));
@@ -59,6 +65,8 @@ fn stats_keys_are_complete() {
         "evictions",
         "swap_ins",
         "swap_outs",
+        "file_page_ins",
+        "file_page_outs",
     ];
     for key in counters {
         assert!(
@@ -87,7 +95,7 @@ fn check_replay_matches_run(program: &str, policy: &str, frames: &str, dir: &std
         stem(std::path::Path::new(program))
     ));
     let refs = refs.to_string_lossy();
-    let run = pagelab(&[
+    let mut args = vec![
         "run",
         program,
         "--policy",
@@ -98,7 +106,9 @@ fn check_replay_matches_run(program: &str, policy: &str, frames: &str, dir: &std
         &refs,
         "--stats",
         "json",
-    ]);
+    ];
+    args.extend(program_args(std::path::Path::new(program)));
+    let run = pagelab(&args);
     assert_eq!(run.status, Some(0), "{program} failed:\n{}", run.stderr);
     let stats: serde_json::Value = serde_json::from_str(&run.stdout).expect("valid JSON");
 

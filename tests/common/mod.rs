@@ -50,6 +50,16 @@ pub fn programs() -> Vec<PathBuf> {
     paths
 }
 
+/// Returns the options that the program at `path` needs besides the
+/// defaults: the mounts of the programs that map a file. Every test that
+/// runs all of `programs/` passes them.
+pub fn program_args(path: &Path) -> Vec<&'static str> {
+    match stem(path).as_str() {
+        "mmap_file" => vec!["--mount", "data=tests/fixtures/mmap_input.txt"],
+        _ => Vec::new(),
+    }
+}
+
 /// Returns the file stem of `path`, for snapshot names.
 pub fn stem(path: &Path) -> String {
     path.file_stem()

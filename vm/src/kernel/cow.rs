@@ -149,7 +149,10 @@ pub(super) fn share_address_space(
             // either process reach the one frame. Anonymous mappings count
             // as writable even while `mprotect` has them read-only, so a
             // later `mprotect` cannot make the shared frame writable.
-            let file_backed = sys.frames.owner(frame).is_some_and(|owner| owner.file.is_some());
+            let file_backed = sys
+                .frames
+                .owner(frame)
+                .is_some_and(|owner| owner.file.is_some());
             let anonymous = parent
                 .map_at(vpn << sys.geometry.offset_bits)
                 .is_some_and(|map| map.file.is_none());

@@ -554,13 +554,7 @@ impl Kernel {
         process.exit = Some(status);
         process.state = ThreadState::Terminated;
         process.timing.finish = Some(sys.clock);
-        super::mmap::write_back_on_exit(
-            sys,
-            &process.space,
-            pid,
-            process.asid,
-            &mut process.stats,
-        );
+        super::mmap::write_back_on_exit(sys, &process.space, pid, process.asid, &mut process.stats);
         release_address_space(sys, &mut process.space, process.asid);
         self.mutexes.remove_process(pid);
         self.settle_family(pid);

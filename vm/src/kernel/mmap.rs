@@ -315,7 +315,9 @@ fn write_back_mapped(bus: &mut KernelBus<'_>, vpn: u32) {
         return;
     };
     if let Some(page) = clean_dirty_file_pte(bus.sys, bus.asid, vpn, pte_addr) {
-        let frame = bus.sys.frame_index(Pte(bus.sys.memory.read_u32(pte_addr)).pfn());
+        let frame = bus
+            .sys
+            .frame_index(Pte(bus.sys.memory.read_u32(pte_addr)).pfn());
         if write_back(bus.sys, frame, page, bus.pid, bus.stats) {
             fault::submit_file_io(bus, Transfer::Write, page.page);
         }

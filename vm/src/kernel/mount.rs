@@ -86,11 +86,7 @@ pub fn check_name(name: &str) -> Result<(), MountError> {
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    if name.is_empty()
-        || name.len() > MAX_NAME_LEN
-        || !first_ok
-        || !name.chars().all(valid_char)
-    {
+    if name.is_empty() || name.len() > MAX_NAME_LEN || !first_ok || !name.chars().all(valid_char) {
         return Err(MountError {
             message: format!(
                 "invalid mount name {name:?}: a name has 1 to {MAX_NAME_LEN} characters from letters, digits, `_`, `-` and `.`, and starts with a letter, a digit or `_`"
@@ -114,7 +110,9 @@ impl Mount {
         let shown = path.display();
         // Checked before opening, because opening a FIFO would block.
         let metadata = std::fs::metadata(path).map_err(|error| MountError {
-            message: format!("mount {name}: cannot read {shown}: {error}; give an existing regular file"),
+            message: format!(
+                "mount {name}: cannot read {shown}: {error}; give an existing regular file"
+            ),
         })?;
         if !metadata.is_file() {
             return Err(MountError {
@@ -380,7 +378,14 @@ mod tests {
 
     #[test]
     fn names_follow_the_rule() {
-        for good in ["data", "a", "in.txt", "_x", "A-1_b.c", &"n".repeat(MAX_NAME_LEN)] {
+        for good in [
+            "data",
+            "a",
+            "in.txt",
+            "_x",
+            "A-1_b.c",
+            &"n".repeat(MAX_NAME_LEN),
+        ] {
             assert_eq!(check_name(good), Ok(()), "{good:?}");
         }
         let too_long = "n".repeat(MAX_NAME_LEN + 1);

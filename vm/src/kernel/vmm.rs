@@ -5,10 +5,10 @@
 //! The fault handler (`kernel::fault`) decides what to do; this module
 //! keeps the records it needs.
 
+use super::mount::{FilePage, MountId};
 use crate::hw::memory::PhysicalMemory;
 use crate::hw::page_table::{Geometry, Pte, PTE_BYTES};
 use crate::hw::{Asid, PhysAddr};
-use super::mount::{FilePage, MountId};
 use crate::object::{Object, STACK_TOP};
 use std::collections::BTreeSet;
 
@@ -185,7 +185,11 @@ impl AddressSpace {
             return None;
         }
         // The new stack and the gap below it must not cover a mapping.
-        if self.maps.iter().any(|map| map.start < top && heap_limit < map.end) {
+        if self
+            .maps
+            .iter()
+            .any(|map| map.start < top && heap_limit < map.end)
+        {
             return None;
         }
         self.stack_bottom = bottom;
