@@ -176,6 +176,21 @@ impl System {
         self.memory.write_u32(pte_addr, Pte::EMPTY.0);
     }
 
+    /// Returns the page of a mapped file that user frame `frame` caches,
+    /// or `None` for a free frame and for an anonymous or image page. The
+    /// mappings of such a frame (`frames.owner(frame)`) are every PTE that
+    /// shares it, in any process, and none of them has the C bit set.
+    pub fn file_page_of(&self, frame: usize) -> Option<mount::FilePage> {
+        self.frames.owner(frame).and_then(|owner| owner.file)
+    }
+
+    /// Returns the resident pages of mapped files with their user frames,
+    /// in (mount, page) order: one frame per file page, however many
+    /// processes map it.
+    pub fn resident_file_pages(&self) -> impl Iterator<Item = (mount::FilePage, usize)> + '_ {
+        self.page_cache.iter().map(|(&page, &frame)| (page, frame))
+    }
+
     /// Records an output error and stops the run.
     pub(crate) fn output_failed(&mut self, error: std::io::Error) {
         if self.output_error.is_none() {
@@ -413,6 +428,11 @@ impl Kernel {
     /// Fails when a mount of the same name exists.
     pub fn add_mount(&mut self, mount: mount::Mount) -> Result<mount::MountId, mount::MountError> {
         self.sys.mounts.add(mount)
+    }
+
+    /// Returns the mounts guests may map, in the order they were added.
+    pub fn mounts(&self) -> &mount::MountTable {
+        &self.sys.mounts
     }
 
     /// Returns the machine configuration.
