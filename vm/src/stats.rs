@@ -318,13 +318,15 @@ mod tests {
             concat!(
                 r#"{"instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
-                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"elapsed_ticks":40,"switch_ticks":4,"#,
+                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"file_page_ins":0,"#,
+                r#""file_page_outs":0,"elapsed_ticks":40,"switch_ticks":4,"#,
                 r#""idle_ticks":6,"#,
                 r#""cpu_utilization":0.75,"processes":[{"pid":1,"#,
                 r#""name":"a.asm","exit_code":0,"status":"exited","reason":null,"#,
                 r#""instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
-                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"arrival":0,"first_run":0,"#,
+                r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"file_page_ins":0,"#,
+                r#""file_page_outs":0,"arrival":0,"first_run":0,"#,
                 r#""finish":40,"turnaround":40,"waiting":0,"response":0,"cpu_ticks":30,"#,
                 r#""context_switches":0}]}"#
             )
@@ -337,12 +339,14 @@ mod tests {
         sample().write_table(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 26);
+        assert_eq!(lines.len(), 28);
         assert_eq!(lines[0], "counter               total        pid 1");
         assert_eq!(lines[1], "instructions              3            3");
-        assert_eq!(lines[15], "first_run                              0");
-        assert_eq!(lines[22], "elapsed_ticks            40");
-        assert_eq!(lines[23], "switch_ticks              4");
-        assert_eq!(lines[25], "cpu_utilization      0.7500");
+        assert_eq!(lines[14], "file_page_ins             0            0");
+        assert_eq!(lines[15], "file_page_outs            0            0");
+        assert_eq!(lines[17], "first_run                              0");
+        assert_eq!(lines[24], "elapsed_ticks            40");
+        assert_eq!(lines[25], "switch_ticks              4");
+        assert_eq!(lines[27], "cpu_utilization      0.7500");
     }
 }

@@ -1065,7 +1065,7 @@ mod tests {
         let error = Filter::parse("access,tlb").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io, switch, syscall"
+            "unknown trace event kind \"tlb\"; valid kinds: access, walk, fault, eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io, switch, syscall, file_in, file_out"
         );
     }
 

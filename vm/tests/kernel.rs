@@ -269,7 +269,7 @@ fn guest_faults_kill_with_messages() {
         ),
         (
             vec![sys(99)],
-            "process 1 (t.asm) killed: unknown system call 99 at pc 0x00010000 (t.asm:1); known calls: exit (1), print_int (2), print_char (3), print_str (4), sbrk (5), fork (6), wait (7), getpid (8), getppid (9), yield (10), sleep (11), spawn (12), join (13), thread_exit (14), lock (15), unlock (16), read (17), write (18), read_nb (19), setpriority (20)",
+            "process 1 (t.asm) killed: unknown system call 99 at pc 0x00010000 (t.asm:1); known calls: exit (1), print_int (2), print_char (3), print_str (4), sbrk (5), fork (6), wait (7), getpid (8), getppid (9), yield (10), sleep (11), spawn (12), join (13), thread_exit (14), lock (15), unlock (16), read (17), write (18), read_nb (19), setpriority (20), mmap (21), munmap (22), mprotect (23)",
         ),
         (
             vec![Instruction::Jmp { target: at(0) + 4 }],
