@@ -102,7 +102,7 @@ fn two_processes_share_one_file_frame() {
         (0..8).all(|frame| sys.frames.owner(frame).is_none()),
         "no frame leaks"
     );
-    let mut expected = vec![0; 16];
+    let mut expected = [0u8; 16];
     expected[0] = 0x11;
     expected[4] = 0x22;
     assert_eq!(

@@ -105,7 +105,7 @@ fn read_mount_name(bus: &mut KernelBus<'_>, va: u32) -> Result<Option<String>, S
 /// Checks that `addr..addr + len` is a non-empty page-aligned range inside
 /// the mmap area, and returns its end with `len` rounded up to whole pages.
 fn area_range(addr: u32, len: u32, page_size: u32) -> Option<u32> {
-    if len == 0 || addr % page_size != 0 || addr < MMAP_BASE {
+    if len == 0 || !addr.is_multiple_of(page_size) || addr < MMAP_BASE {
         return None;
     }
     let end = addr as u64 + (len as u64).next_multiple_of(page_size as u64);
