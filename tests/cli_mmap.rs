@@ -7,7 +7,7 @@ mod common;
 use common::{assert_clean_failure, pagelab, scratch_dir, Run};
 use std::path::{Path, PathBuf};
 
-/// A host file of several pages whose letters the upcase fixtures change.
+/// Returns a host file of several pages, in lowercase, for the upcase fixtures.
 fn lowercase_text() -> Vec<u8> {
     (0..400)
         .flat_map(|line| format!("page text line {line:03} abc xyz\n").into_bytes())

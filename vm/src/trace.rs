@@ -49,8 +49,8 @@ pub enum PageSource {
     Swap,
     /// A page of a mounted file, read from the file.
     File,
-    /// A page of a mounted file that another mapping holds in memory
-    /// already: the fault only maps that frame.
+    /// A page of a mounted file that another mapping keeps in a frame
+    /// already, so the fault only maps that frame.
     Shared,
 }
 

@@ -83,7 +83,8 @@ fn two_processes_share_one_file_frame() {
         let pte = leaf_pte(&kernel, pid, MMAP_BASE);
         assert!(pte.present(), "pid {pid}");
         assert_eq!(pte.pfn(), sys.pfn_of(frame), "pid {pid}");
-        assert!(pte.writable() && !pte.copy_on_write(), "pid {pid}: {pte:?}");
+        assert!(pte.writable(), "pid {pid}: {pte:?}");
+        assert!(!pte.copy_on_write(), "pid {pid}: {pte:?}");
     }
     let word = |offset: u32| {
         let pa = sys.memory.frame_addr(sys.pfn_of(frame), offset);

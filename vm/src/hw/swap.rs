@@ -34,7 +34,7 @@ pub struct Request {
     /// Tick when the transfer completes.
     pub done: u64,
     /// The page number within a mounted file, for a transfer of a mapped
-    /// file's page (the file sits on the same disk); `slot` is then `None`.
+    /// file's page. The file sits on the same disk, and `slot` is `None`.
     pub file_page: Option<u32>,
 }
 

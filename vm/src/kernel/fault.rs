@@ -26,7 +26,7 @@ pub enum Resolution {
     /// writes it); the access's reference is still to be reported.
     Upgraded,
     /// The page of a mapped file was in a frame already, for another
-    /// mapping, and is now mapped there too; the access's reference is
+    /// mapping, and is now mapped there too. The access's reference is
     /// still to be reported.
     Attached,
 }
@@ -92,7 +92,7 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
             )));
         }
     };
-    // A file page that another mapping holds already only needs a PTE.
+    // A file page that another mapping keeps in a frame only needs a PTE.
     let file_page = match region.kind {
         RegionKind::File(file_page) => Some(file_page),
         _ => None,

@@ -152,7 +152,7 @@ pub fn sys_mprotect(bus: &mut KernelBus<'_>, addr: u32, len: u32, flags: u32) ->
     };
     let writable = flags & PROT_WRITE != 0;
 
-    // Check first, so that a refused call changes nothing.
+    // Check first, so that a rejected call changes nothing.
     let covered: u64 = bus
         .space
         .maps
@@ -214,7 +214,7 @@ fn existing_leaf(bus: &mut KernelBus<'_>, vpn: u32) -> Option<PhysAddr> {
     .flatten()
 }
 
-/// Maps the file page that another mapping holds in `frame` at `vpn`,
+/// Maps the file page that another mapping keeps in `frame` at `vpn`,
 /// whose leaf PTE is at `pte_addr`: a minor fault, with no device I/O and
 /// no new frame. The replacement policy sees the access as a hit.
 pub(super) fn map_shared_file_page(

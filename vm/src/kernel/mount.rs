@@ -1,7 +1,7 @@
 //! Mounts: the host files a run makes visible to guests, each under a
 //! name, read-only unless mounted writable.
 //!
-//! A guest names a mount in `sys mmap`; the kernel looks the name up in
+//! A guest names a mount in `sys mmap`. The kernel looks the name up in
 //! this table by exact comparison and never builds a host path from guest
 //! bytes, so no other host file is reachable. This module holds the table
 //! and reads and writes whole pages of a mounted file. Mapping pages is
@@ -12,7 +12,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// Longest mount name, in bytes.
+/// Maximum length of a mount name, in bytes.
 pub const MAX_NAME_LEN: usize = 32;
 
 /// Largest file that can be mounted (64 MiB): the mmap area is far larger,
@@ -33,7 +33,7 @@ pub struct FilePage {
     pub page: u32,
 }
 
-/// Where a mount's bytes live.
+/// Storage of a mount's bytes.
 #[derive(Debug)]
 pub enum Backing {
     /// A host file, opened for writing only when the mount is writable.
@@ -43,9 +43,9 @@ pub enum Backing {
         /// Its path, for messages.
         path: PathBuf,
     },
-    /// A copy held in memory; write-backs change the copy only. OPT's first
-    /// pass uses it so that a writable mount is not written twice, and
-    /// tests use it to avoid host files.
+    /// A copy in memory, which write-backs change instead of a host file.
+    /// OPT's first pass uses it so that a writable mount is not written
+    /// twice, and tests use it to avoid host files.
     Memory(Vec<u8>),
 }
 
@@ -58,7 +58,7 @@ pub struct Mount {
     backing: Backing,
 }
 
-/// Why a mount was rejected.
+/// Error that rejects a mount.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MountError {
     /// Description of the problem and the fix.
@@ -253,7 +253,7 @@ impl Mount {
     /// # Errors
     ///
     /// Returns the host error of a failed write, or an error when the
-    /// mount is read-only (the kernel never asks for that).
+    /// mount is read-only (the kernel never requests that).
     pub fn write_page(&mut self, number: u32, page: &[u8]) -> std::io::Result<usize> {
         if !self.writable {
             return Err(std::io::Error::new(
