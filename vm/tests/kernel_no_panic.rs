@@ -7,6 +7,8 @@ mod common;
 use common::*;
 use pagelab_vm::config::MachineConfig;
 use pagelab_vm::isa::{BranchCond, Instruction, MemAddr, SYSCALLS};
+use pagelab_vm::kernel::mount::Mount;
+use pagelab_vm::kernel::vmm::MMAP_BASE;
 use pagelab_vm::kernel::Kernel;
 use proptest::prelude::*;
 
@@ -23,6 +25,7 @@ fn value() -> impl Strategy<Value = i32> {
         Just(at(0) as i32),
         Just(at(5) as i32),
         Just(0xbfff_fff0u32 as i32),
+        Just(MMAP_BASE as i32),
         any::<i32>(),
     ]
 }
@@ -81,13 +84,20 @@ proptest! {
             let (scheduler, _) = TestRoundRobin::new(quantum);
             kernel.set_scheduler(Box::new(scheduler));
         }
+        // `mmap` with r1 = DATA maps the writable mount "m".
+        let mount = Mount::in_memory("m", vec![7; 5000], true).unwrap();
+        kernel.add_mount(mount).unwrap();
+        let mut data = b"m\0".to_vec();
+        data.resize(64, 1);
         for _ in 0..copies {
-            kernel.spawn(object("random.asm", &program, &[1; 64], 3 * 4096)).unwrap();
+            kernel.spawn(object("random.asm", &program, &data, 3 * 4096)).unwrap();
         }
         kernel.run().unwrap();
         for process in kernel.processes() {
             prop_assert!(process.exit.is_some(), "{}", process.describe_exit());
         }
         prop_assert!(kernel.system().clock <= 20_000 + 200);
+        prop_assert_eq!(kernel.system().resident_file_pages().count(), 0);
+        prop_assert_eq!(kernel.mounts().get(0).unwrap().len(), 5000);
     }
 }
