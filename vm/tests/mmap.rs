@@ -156,3 +156,18 @@ fn read_only_mount_stays_unchanged() {
     );
     assert_eq!(kernel.stats().totals.file_page_outs, 0);
 }
+
+#[test]
+fn store_past_end_is_not_written() {
+    let mut kernel = kernel_with_mount(b"abcdefgh", true);
+    kernel.spawn(mapper(0x5a5a_5a5a, 100, 10, true)).unwrap();
+    kernel.run().unwrap();
+    assert_eq!(kernel.processes()[0].exit, Some(ExitStatus::Exited(0)));
+    // The page is dirty and written back, but only its first 8 bytes,
+    // which lie inside the file.
+    assert_eq!(kernel.stats().totals.file_page_outs, 1);
+    assert_eq!(
+        kernel.mounts().get(0).unwrap().memory_bytes(),
+        Some(&b"abcdefgh"[..])
+    );
+}
