@@ -56,7 +56,7 @@ fn mmap_file_counts_lines_and_bytes() {
 }
 
 #[test]
-fn mmap_file_without_its_mount_reports_the_error() {
+fn mmap_file_without_mount_fails() {
     let run = pagelab(&["run", "programs/mmap_file.asm"]);
     assert_eq!(run.status, Some(1), "{}", run.stderr);
     assert_eq!(run.stdout, "mmap failed: -1\n");
@@ -89,8 +89,8 @@ fn names_outside_the_mounts_are_rejected() {
 }
 
 #[test]
-fn writable_mapping_of_read_only_mount_is_refused() {
-    let dir = scratch_dir("writable_mapping_of_read_only_mount_is_refused");
+fn read_only_mount_rejects_writable_map() {
+    let dir = scratch_dir("read_only_mount_rejects_writable_map");
     let text = lowercase_text();
     let path = write_file(&dir, "out.txt", &text);
     let mount = format!("out={}", path.display());
@@ -186,8 +186,8 @@ fn writable_mount_is_written_on_eviction() {
 }
 
 #[test]
-fn fork_shares_file_pages_and_copies_anonymous_ones() {
-    let dir = scratch_dir("fork_shares_file_pages_and_copies_anonymous_ones");
+fn fork_shares_only_file_pages() {
+    let dir = scratch_dir("fork_shares_only_file_pages");
     let path = write_file(&dir, "out.txt", b"..........");
     let mount = format!("out={}:rw", path.display());
 

@@ -144,7 +144,7 @@ fn read_only_mount_stays_unchanged() {
     let mut kernel = kernel_with_mount(b"abcdefgh", false);
     kernel.spawn(mapper(0x5a5a_5a5a, 0, 10, false)).unwrap();
     kernel.run().unwrap();
-    // The writable mapping is refused, so the store hits address -2 and
+    // The writable mapping is rejected, so the store hits address -2 and
     // the process dies; the mount is never written.
     assert!(matches!(
         kernel.processes()[0].exit,
