@@ -59,7 +59,7 @@ pub struct Args {
 
     /// Trace only these event kinds, comma-separated: access, walk, fault,
     /// eviction, swap_out, swap_in, exit, stop, device, state, cow, lock, io,
-    /// switch, syscall.
+    /// switch, syscall, file_in, file_out.
     #[arg(long, value_name = "KIND,...", requires = "trace")]
     trace_filter: Option<String>,
 
