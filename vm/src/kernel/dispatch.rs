@@ -553,7 +553,9 @@ impl Kernel {
         process.exit = Some(status);
         process.state = ThreadState::Terminated;
         process.timing.finish = Some(sys.clock);
-        release_address_space(sys, &mut process.space, process.asid);
+        self.capture_exit_dump(pid);
+        let process = &mut self.processes[pid as usize - 1];
+        release_address_space(&mut self.sys, &mut process.space, process.asid);
         self.mutexes.remove_process(pid);
         self.settle_family(pid);
     }
