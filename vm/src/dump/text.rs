@@ -118,11 +118,17 @@ impl Dump {
             let sets = machine.tlb_entries / machine.tlb_ways.max(1);
             let _ = writeln!(
                 out,
-                "tlb: {} entries, {sets} sets of {} ways",
-                machine.tlb_entries, machine.tlb_ways
+                "tlb: {}, {} of {}",
+                count(machine.tlb_entries as usize, "entry", "entries"),
+                count(sets as usize, "set", "sets"),
+                count(machine.tlb_ways as usize, "way", "ways")
             );
         }
-        let _ = writeln!(out, "swap: {} slots", machine.swap_slots);
+        let _ = writeln!(
+            out,
+            "swap: {}",
+            count(machine.swap_slots as usize, "slot", "slots")
+        );
     }
 
     fn write_page_tables(&self, out: &mut String, selection: &Selection) {
@@ -214,7 +220,11 @@ impl Dump {
             .iter()
             .filter(|entry| asid.is_none_or(|asid| asid == entry.asid))
             .collect();
-        let _ = writeln!(out, "\ntlb ({} valid entries)", entries.len());
+        let _ = writeln!(
+            out,
+            "\ntlb: {} valid",
+            count(entries.len(), "entry", "entries")
+        );
         if entries.is_empty() {
             return;
         }
@@ -243,7 +253,11 @@ impl Dump {
             .iter()
             .filter(|slot| slot.pages.iter().any(|page| selection.shows_pid(page.pid)))
             .collect();
-        let _ = writeln!(out, "\nswap ({} slots in use)", slots.len());
+        let _ = writeln!(
+            out,
+            "\nswap: {} in use",
+            count(slots.len(), "slot", "slots")
+        );
         for slot in slots {
             let pages: Vec<String> = slot
                 .pages
@@ -268,6 +282,14 @@ impl Dump {
     }
 
     fn write_bytes(&self, out: &mut String, selection: &Selection) {
+        for &pfn in &selection.frames {
+            if !self.frame_bytes.iter().any(|stored| stored.pfn == pfn) {
+                let _ = writeln!(
+                    out,
+                    "\nbytes of PFN {pfn}: not in this dump; take the dump with --dump-frame {pfn}"
+                );
+            }
+        }
         for stored in &self.frame_bytes {
             if !selection.shows_frame(stored.pfn) {
                 continue;
@@ -285,6 +307,11 @@ impl Dump {
             out.push_str(&hex_dump(start, &bytes));
         }
     }
+}
+
+/// Formats `n` with the singular or plural noun.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn write_free_run(out: &mut String, (first, last): (u32, u32)) {
