@@ -129,7 +129,11 @@ pub fn run_with_dumps(kernel: &mut Kernel, plan: &DumpPlan) -> std::io::Result<R
         dumps.extend(kernel.take_exit_dumps());
         match progress {
             RunProgress::Paused => {
-                dumps.push(dump::capture(kernel, DumpPoint::Tick { tick }, &plan.frames));
+                dumps.push(dump::capture(
+                    kernel,
+                    DumpPoint::Tick { tick },
+                    &plan.frames,
+                ));
             }
             RunProgress::Finished => {
                 finished = true;
@@ -174,7 +178,8 @@ pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
             path.display()
         );
     }
-    let invalid = |message: String| anyhow::anyhow!("invalid dump file {}: {message}", path.display());
+    let invalid =
+        |message: String| anyhow::anyhow!("invalid dump file {}: {message}", path.display());
 
     let value: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|error| invalid(format!("not JSON: {error}")))?;
@@ -224,16 +229,25 @@ pub fn select_dump<'a>(
         .filter(|dump| match (at, dump.point) {
             (None, _) => true,
             (Some(Point::Tick(wanted)), DumpPoint::Tick { tick }) => wanted == tick,
-            (Some(Point::Exit), DumpPoint::Exit { pid: ended }) => pid.is_none_or(|pid| pid == ended),
+            (Some(Point::Exit), DumpPoint::Exit { pid: ended }) => {
+                pid.is_none_or(|pid| pid == ended)
+            }
             _ => false,
         })
         .collect();
     match (matches.as_slice(), at) {
         ([dump], _) => Ok(dump),
         ([], Some(Point::Tick(tick))) => {
-            bail!("the file has no dump at tick {tick}; it holds: {}", points())
+            bail!(
+                "the file has no dump at tick {tick}; it holds: {}",
+                points()
+            )
         }
-        ([], _) => bail!("the file has no exit dump{}; it holds: {}", pid.map_or(String::new(), |pid| format!(" of pid {pid}")), points()),
+        ([], _) => bail!(
+            "the file has no exit dump{}; it holds: {}",
+            pid.map_or(String::new(), |pid| format!(" of pid {pid}")),
+            points()
+        ),
         (_, None) => bail!(
             "the file holds {} dumps ({}); choose one with --at TICK or --at exit",
             matches.len(),

@@ -107,7 +107,11 @@ fn check_selection(dumps: &[&Dump], selection: &Selection) -> anyhow::Result<()>
             let list: Vec<String> = pids.iter().map(u32::to_string).collect();
             bail!(
                 "pid {pid} is not in the chosen dumps; they hold pids {}",
-                if list.is_empty() { "none".to_string() } else { list.join(", ") }
+                if list.is_empty() {
+                    "none".to_string()
+                } else {
+                    list.join(", ")
+                }
             );
         }
     }
@@ -116,8 +120,8 @@ fn check_selection(dumps: &[&Dump], selection: &Selection) -> anyhow::Result<()>
             let total = dump.machine.total_frames();
             if pfn as u64 >= total {
                 bail!(
-                    "frame {pfn} is not in the machine of the dump at {}: its PFNs go from 0 to {}",
-                    dump.point,
+                    "frame {pfn} is not in the machine of {}: its PFNs go from 0 to {}",
+                    dump.point.describe_dump(),
                     total - 1
                 );
             }
@@ -132,12 +136,15 @@ fn filter(dump: &Dump, selection: &Selection) -> Dump {
     let shows_pid = |pid: u32| selection.pid.is_none_or(|wanted| wanted == pid);
     let shows_frame = |pfn: u32| selection.frames.is_empty() || selection.frames.contains(&pfn);
     let mut copy = dump.clone();
-    copy.processes.retain(|process| shows(Section::PageTable) && shows_pid(process.pid));
+    copy.processes
+        .retain(|process| shows(Section::PageTable) && shows_pid(process.pid));
     copy.frames.retain(|frame| {
         let owned = match &frame.content {
             FrameUse::Free => selection.pid.is_none(),
             FrameUse::PageTable { pid, .. } => shows_pid(*pid),
-            FrameUse::Page { mappings, .. } => mappings.iter().any(|mapping| shows_pid(mapping.pid)),
+            FrameUse::Page { mappings, .. } => {
+                mappings.iter().any(|mapping| shows_pid(mapping.pid))
+            }
         };
         shows(Section::Frames) && shows_frame(frame.pfn) && owned
     });
@@ -146,9 +153,8 @@ fn filter(dump: &Dump, selection: &Selection) -> Dump {
         .map(|pid| dump.process(pid).map_or(pid, |process| process.asid));
     copy.tlb
         .retain(|entry| shows(Section::Tlb) && asid.is_none_or(|asid| asid == entry.asid));
-    copy.swap.retain(|slot| {
-        shows(Section::Swap) && slot.pages.iter().any(|page| shows_pid(page.pid))
-    });
+    copy.swap
+        .retain(|slot| shows(Section::Swap) && slot.pages.iter().any(|page| shows_pid(page.pid)));
     copy.frame_bytes
         .retain(|stored| shows(Section::Bytes) && shows_frame(stored.pfn));
     copy

@@ -127,9 +127,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
 fn parse_va(text: &str) -> anyhow::Result<u32> {
     match parse_u32(text) {
         Some(va) => Ok(va),
-        None => bail!(
-            "invalid --va {text:?}: give a 32-bit address in hex (0x00401000) or decimal"
-        ),
+        None => {
+            bail!("invalid --va {text:?}: give a 32-bit address in hex (0x00401000) or decimal")
+        }
     }
 }
 
@@ -207,17 +207,20 @@ fn choose_process(dump: &Dump, pid: Option<u32>) -> anyhow::Result<&ProcessDump>
     match wanted {
         Some(pid) => dump.process(pid).ok_or_else(|| {
             anyhow::anyhow!(
-                "pid {pid} has no page table in the dump at {}; it holds pids {}",
-                dump.point,
+                "pid {pid} has no page table in {}; it holds pids {}",
+                dump.point.describe_dump(),
                 pids()
             )
         }),
         None => match dump.processes.as_slice() {
             [process] => Ok(process),
-            [] => bail!("the dump at {} holds no process with memory", dump.point),
+            [] => bail!(
+                "{} holds no process with memory",
+                dump.point.describe_dump()
+            ),
             _ => bail!(
-                "the dump at {} holds pids {}; choose one with --pid",
-                dump.point,
+                "{} holds pids {}; choose one with --pid",
+                dump.point.describe_dump(),
                 pids()
             ),
         },
@@ -268,8 +271,10 @@ fn render(dump: &Dump, geometry: &Geometry, process: &ProcessDump, walk: &Walk) 
     let va = walk.va;
     let _ = writeln!(
         out,
-        "translate 0x{va:08x} ({}) for pid {} in the dump at {}",
-        walk.access, process.pid, dump.point
+        "translate 0x{va:08x} ({}) for pid {} in {}",
+        walk.access,
+        process.pid,
+        dump.point.describe_dump()
     );
     if !geometry.contains(va) {
         let fault = walk.result.err().map(|fault| fault.describe());

@@ -348,7 +348,12 @@ fn frame_table(dump: &Dump) -> Vec<FrameDump> {
                     level: table.level,
                 },
             );
-            stack.extend(table.entries.iter().filter_map(|entry| entry.table.as_deref()));
+            stack.extend(
+                table
+                    .entries
+                    .iter()
+                    .filter_map(|entry| entry.table.as_deref()),
+            );
         }
     }
     for process in &dump.processes {

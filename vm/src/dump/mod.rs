@@ -95,6 +95,16 @@ pub enum DumpPoint {
     Description,
 }
 
+impl DumpPoint {
+    /// Names the dump taken at this point, as in "the dump at tick 40".
+    pub fn describe_dump(&self) -> String {
+        match self {
+            DumpPoint::Description => "the machine description".to_string(),
+            point => format!("the dump at {point}"),
+        }
+    }
+}
+
 impl std::fmt::Display for DumpPoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -718,8 +728,8 @@ fn check_table(
             return Err(format!("{at}: entries are not in increasing index order"));
         }
         previous = Some(entry.index);
-        let expected_addr = table.pfn as u64 * geometry.page_size as u64
-            + entry.index as u64 * PTE_BYTES as u64;
+        let expected_addr =
+            table.pfn as u64 * geometry.page_size as u64 + entry.index as u64 * PTE_BYTES as u64;
         if entry.pte_addr as u64 != expected_addr {
             return Err(format!(
                 "{at}: pte_addr is 0x{:08x}, but PFN {} × {} + 4 × {} is 0x{expected_addr:08x}",
@@ -727,7 +737,9 @@ fn check_table(
             ));
         }
         if entry.pte == 0 {
-            return Err(format!("{at}: the entry is empty (0), so it must be left out"));
+            return Err(format!(
+                "{at}: the entry is empty (0), so it must be left out"
+            ));
         }
         if entry.bits != PteBits::decode(entry.pte) {
             return Err(format!(
@@ -777,7 +789,9 @@ fn check_table(
                 ));
             }
             (Some(_), false) => {
-                return Err(format!("{at}: a non-present entry cannot have a table below it"));
+                return Err(format!(
+                    "{at}: a non-present entry cannot have a table below it"
+                ));
             }
             (None, false) => {}
         }

@@ -1,7 +1,7 @@
 //! The text form of a dump, for people. `docs/inspection.md` documents the
 //! layout line by line; change both together.
 
-use super::{flag_letters, Dump, FrameUse, TableDump};
+use super::{flag_letters, Dump, DumpPoint, FrameUse, TableDump};
 use std::fmt::Write as _;
 
 /// A part of a dump that the text output can be limited to.
@@ -88,7 +88,14 @@ impl Dump {
         let machine = &self.machine;
         let split: Vec<String> = machine.split.iter().map(u32::to_string).collect();
         let offset_bits = machine.page_size.trailing_zeros();
-        let _ = writeln!(out, "dump at {} (clock {})", self.point, self.clock);
+        match self.point {
+            DumpPoint::Description => {
+                let _ = writeln!(out, "machine description");
+            }
+            point => {
+                let _ = writeln!(out, "dump at {point} (clock {})", self.clock);
+            }
+        }
         let _ = writeln!(
             out,
             "machine: {}-bit virtual addresses, {}-byte pages, split {}+{offset_bits} ({} levels)",
@@ -222,8 +229,8 @@ impl Dump {
             .collect();
         let _ = writeln!(
             out,
-            "\ntlb: {} valid",
-            count(entries.len(), "entry", "entries")
+            "\ntlb: {}",
+            count(entries.len(), "valid entry", "valid entries")
         );
         if entries.is_empty() {
             return;

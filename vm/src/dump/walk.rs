@@ -57,9 +57,9 @@ impl WalkFault {
     /// Describes the fault in one line.
     pub fn describe(&self) -> String {
         match self {
-            WalkFault::OutOfRange { va_bits } => format!(
-                "out of range: the address does not fit in the {va_bits}-bit address space"
-            ),
+            WalkFault::OutOfRange { va_bits } => {
+                format!("out of range: the address does not fit in the {va_bits}-bit address space")
+            }
             WalkFault::NotPresent { level } => {
                 format!("page fault: the level-{level} PTE is not present")
             }
@@ -68,8 +68,7 @@ impl WalkFault {
             }
             WalkFault::ReadOnly => "protection fault: store to a read-only page".to_string(),
             WalkFault::CopyOnWrite => {
-                "protection fault: store to a copy-on-write page (the kernel copies it)"
-                    .to_string()
+                "protection fault: store to a copy-on-write page (the kernel copies it)".to_string()
             }
         }
     }
@@ -93,7 +92,13 @@ pub struct Walk {
 /// Walks the page table of `table` (a process's root) in `dump` for an
 /// access of kind `access` to `va`, in the MMU's order: the range check,
 /// then one PTE per level, then the leaf's write permission.
-pub fn walk(dump: &Dump, geometry: &Geometry, root: &TableDump, va: u32, access: AccessKind) -> Walk {
+pub fn walk(
+    dump: &Dump,
+    geometry: &Geometry,
+    root: &TableDump,
+    va: u32,
+    access: AccessKind,
+) -> Walk {
     let mut walk = Walk {
         va,
         access,
