@@ -187,7 +187,11 @@ pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
     match format {
         Some(dump::FORMAT) => {
             let file: DumpFile = serde_json::from_slice(&bytes).map_err(|error| invalid(error.to_string()))?;
-            file.validate().map_err(invalid)?;
+            file.validate().map_err(|message| {
+                invalid(format!(
+                    "{message}; the file was edited or damaged, so write it again with `pagelab run --dump-json`"
+                ))
+            })?;
             Ok(file)
         }
         Some(dump::exercise::FORMAT) => {
