@@ -215,11 +215,7 @@ pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
 ///
 /// Fails when no dump or more than one dump matches; the message lists
 /// the dumps the file holds.
-pub fn select_dump<'a>(
-    file: &'a DumpFile,
-    at: Option<Point>,
-    pid: Option<u32>,
-) -> anyhow::Result<&'a Dump> {
+pub fn select_dump(file: &DumpFile, at: Option<Point>, pid: Option<u32>) -> anyhow::Result<&Dump> {
     let points = || {
         file.dumps
             .iter()

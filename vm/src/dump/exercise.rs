@@ -234,7 +234,7 @@ impl Description {
             swap: Vec::new(),
             frame_bytes: Vec::new(),
         };
-        dump.frames = frame_table(&dump);
+        dump.frames = frame_table(&dump)?;
         dump.swap = swap_table(&dump);
         dump.validate()?;
         Ok(dump)
@@ -336,7 +336,11 @@ fn build_table(
 
 /// Derives the frame table of a description: page tables, pages mapped
 /// by present leaves, and free frames.
-fn frame_table(dump: &Dump) -> Vec<FrameDump> {
+///
+/// # Errors
+///
+/// Fails when a page is mapped to a frame that holds a page table.
+fn frame_table(dump: &Dump) -> Result<Vec<FrameDump>, String> {
     let mut uses: BTreeMap<u32, FrameUse> = BTreeMap::new();
     for process in &dump.processes {
         let mut stack = vec![&process.page_table];
@@ -364,11 +368,12 @@ fn frame_table(dump: &Dump) -> Vec<FrameDump> {
                 vpn,
                 pte: entry.pte,
             };
-            match uses.entry(pfn).or_insert(FrameUse::Page {
+            let content = uses.entry(pfn).or_insert(FrameUse::Page {
                 mappings: Vec::new(),
                 references: 0,
                 swap_copy: None,
-            }) {
+            });
+            match content {
                 FrameUse::Page {
                     mappings,
                     references,
@@ -377,18 +382,22 @@ fn frame_table(dump: &Dump) -> Vec<FrameDump> {
                     mappings.push(mapping);
                     *references += 1;
                 }
-                // A leaf that maps a page-table frame is a description
-                // error the frame table cannot show; the table wins.
-                _ => {}
+                FrameUse::PageTable { pid, .. } => {
+                    return Err(format!(
+                        "pid {}: vpn 0x{vpn:x} maps PFN {pfn}, which holds a page table of pid {pid}; map the page to another frame",
+                        process.pid
+                    ));
+                }
+                FrameUse::Free => unreachable!("free frames are not in the map"),
             }
         }
     }
-    (0..dump.machine.user_frames)
+    Ok((0..dump.machine.user_frames)
         .map(|pfn| FrameDump {
             pfn,
             content: uses.remove(&pfn).unwrap_or(FrameUse::Free),
         })
-        .collect()
+        .collect())
 }
 
 /// Derives the swap slots of a description from its swapped leaves.

@@ -11,6 +11,9 @@ pub mod exercise;
 mod text;
 pub mod walk;
 
+#[cfg(test)]
+mod tests;
+
 use crate::hw::page_table::{Geometry, Pte, PTE_BYTES};
 use crate::kernel::vmm::FrameOwner;
 use crate::kernel::Kernel;
