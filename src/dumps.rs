@@ -164,7 +164,7 @@ pub fn unreached_message(unreached: &[u64], end: u64) -> String {
 ///
 /// Fails when the file cannot be read, is larger than
 /// [`MAX_DUMP_FILE_BYTES`], is not JSON, is neither form, or breaks a
-/// rule of the form; the message names the file and the broken value.
+/// rule of the form. The message names the file and the broken value.
 pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
     let context = || format!("cannot read dump file {}", path.display());
     let file = std::fs::File::open(path).with_context(context)?;
@@ -214,7 +214,7 @@ pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
 /// # Errors
 ///
 /// Fails when no dump or more than one dump matches; the message lists
-/// the dumps the file holds.
+/// the dumps the file contains.
 pub fn select_dump(file: &DumpFile, at: Option<Point>, pid: Option<u32>) -> anyhow::Result<&Dump> {
     let points = || {
         file.dumps
@@ -239,22 +239,22 @@ pub fn select_dump(file: &DumpFile, at: Option<Point>, pid: Option<u32>) -> anyh
         ([dump], _) => Ok(dump),
         ([], Some(Point::Tick(tick))) => {
             bail!(
-                "the file has no dump at tick {tick}; it holds: {}",
+                "the file has no dump at tick {tick}; it contains: {}",
                 points()
             )
         }
         ([], _) => bail!(
-            "the file has no exit dump{}; it holds: {}",
+            "the file has no exit dump{}; it contains: {}",
             pid.map_or(String::new(), |pid| format!(" of pid {pid}")),
             points()
         ),
         (_, None) => bail!(
-            "the file holds {} dumps ({}); choose one with --at TICK or --at exit",
+            "the file contains {} dumps ({}); choose one with --at TICK or --at exit",
             matches.len(),
             points()
         ),
         (_, _) => bail!(
-            "the file holds several exit dumps ({}); choose one with --pid",
+            "the file contains several exit dumps ({}); choose one with --pid",
             points()
         ),
     }

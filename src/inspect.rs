@@ -94,7 +94,7 @@ fn exit_dumps(file: &DumpFile, pid: Option<u32>) -> Vec<&Dump> {
         .collect()
 }
 
-/// Rejects a pid that no chosen dump holds and a frame outside the machine.
+/// Rejects a pid missing from every chosen dump and a frame outside the machine.
 fn check_selection(dumps: &[&Dump], selection: &Selection) -> anyhow::Result<()> {
     if let Some(pid) = selection.pid {
         if !dumps.iter().any(|dump| dump.process(pid).is_some()) {
@@ -106,7 +106,7 @@ fn check_selection(dumps: &[&Dump], selection: &Selection) -> anyhow::Result<()>
             pids.dedup();
             let list: Vec<String> = pids.iter().map(u32::to_string).collect();
             bail!(
-                "pid {pid} is not in the chosen dumps; they hold pids {}",
+                "pid {pid} is not in the chosen dumps; they contain pids {}",
                 if list.is_empty() {
                     "none".to_string()
                 } else {

@@ -58,7 +58,7 @@ pub struct Args {
 
     /// The dump point: a tick, or `exit` for the moment --pid ends, before
     /// its memory is released. Required with PROGRAM; with --dump, needed
-    /// only when the file holds several dumps.
+    /// only when the file contains several dumps.
     #[arg(long, value_name = "TICK|exit")]
     at: Option<String>,
 
@@ -199,15 +199,15 @@ fn choose_process(dump: &Dump, pid: Option<u32>) -> anyhow::Result<&ProcessDump>
             list.join(", ")
         }
     };
-    let wanted = match (pid, dump.point) {
+    let requested = match (pid, dump.point) {
         (Some(pid), _) => Some(pid),
         (None, DumpPoint::Exit { pid }) => Some(pid),
         (None, _) => None,
     };
-    match wanted {
+    match requested {
         Some(pid) => dump.process(pid).ok_or_else(|| {
             anyhow::anyhow!(
-                "pid {pid} has no page table in {}; it holds pids {}",
+                "pid {pid} has no page table in {}; it contains pids {}",
                 dump.point.describe_dump(),
                 pids()
             )
@@ -215,11 +215,11 @@ fn choose_process(dump: &Dump, pid: Option<u32>) -> anyhow::Result<&ProcessDump>
         None => match dump.processes.as_slice() {
             [process] => Ok(process),
             [] => bail!(
-                "{} holds no process with memory",
+                "{} contains no process with memory",
                 dump.point.describe_dump()
             ),
             _ => bail!(
-                "{} holds pids {}; choose one with --pid",
+                "{} contains pids {}; choose one with --pid",
                 dump.point.describe_dump(),
                 pids()
             ),

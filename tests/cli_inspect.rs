@@ -304,7 +304,11 @@ fn dumps_leave_the_run_unchanged() {
         assert_eq!(dumped_stats, stats, "{program}: statistics");
         assert_eq!(dumped_trace, trace, "{program}: trace");
         assert_eq!(dumped_refs, refs, "{program}: reference string");
-        assert!(!trace.is_empty() && !refs.is_empty());
+        assert!(!trace.is_empty(), "{program}: the trace has events");
+        assert!(
+            !refs.is_empty(),
+            "{program}: the reference string has pages"
+        );
     }
 }
 

@@ -1,6 +1,6 @@
-//! The walk over a dump must agree with the real MMU: for random programs,
+//! The walk over a dump must agree with the real MMU. For random programs,
 //! geometries and pause ticks, every mapped page (and some unmapped
-//! addresses) translates to the same physical address or fault, through
+//! addresses) must translate to the same physical address or fault, through
 //! the same PTE reads, as `hw::mmu::Mmu` reading physical memory.
 
 use pagelab_vm::config::MachineConfig;
@@ -172,8 +172,8 @@ fn count_leaves(snapshot: &dump::Dump, test: impl Fn(&pagelab_vm::dump::PteBits)
         .sum()
 }
 
-/// Every mapped leaf appears in the frame table with its PTE, and every
-/// page frame's reference count is its number of mappings.
+/// Checks that every mapped leaf appears in the frame table with its PTE,
+/// and that every page frame's reference count is its number of mappings.
 fn check_frame_table(snapshot: &dump::Dump) {
     for process in &snapshot.processes {
         for (vpn, entry) in leaves(&process.page_table) {

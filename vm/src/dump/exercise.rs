@@ -55,7 +55,7 @@ pub struct ProcessDescription {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableDescription {
-    /// The frame that holds the table.
+    /// The frame that contains the table.
     pub pfn: u32,
     /// Its non-empty entries.
     pub entries: Vec<EntryDescription>,
@@ -339,7 +339,7 @@ fn build_table(
 ///
 /// # Errors
 ///
-/// Fails when a page is mapped to a frame that holds a page table.
+/// Fails when a page is mapped to a frame that contains a page table.
 fn frame_table(dump: &Dump) -> Result<Vec<FrameDump>, String> {
     let mut uses: BTreeMap<u32, FrameUse> = BTreeMap::new();
     for process in &dump.processes {
@@ -384,7 +384,7 @@ fn frame_table(dump: &Dump) -> Result<Vec<FrameDump>, String> {
                 }
                 FrameUse::PageTable { pid, .. } => {
                     return Err(format!(
-                        "pid {}: vpn 0x{vpn:x} maps PFN {pfn}, which holds a page table of pid {pid}; map the page to another frame",
+                        "pid {}: vpn 0x{vpn:x} maps PFN {pfn}, which contains a page table of pid {pid}; map the page to another frame",
                         process.pid
                     ));
                 }

@@ -70,7 +70,7 @@ impl DumpFile {
             ));
         }
         if self.dumps.is_empty() {
-            return Err("the file holds no dump (\"dumps\" is empty)".to_string());
+            return Err("the file contains no dump (\"dumps\" is empty)".to_string());
         }
         for (number, dump) in self.dumps.iter().enumerate() {
             dump.validate()
@@ -217,7 +217,7 @@ pub fn flag_letters(pte: u32) -> String {
 pub struct TableDump {
     /// Level of the table, 0 being the root.
     pub level: u32,
-    /// The frame that holds the table.
+    /// The frame that contains the table.
     pub pfn: u32,
     /// Every entry whose value is not 0, by index.
     pub entries: Vec<EntryDump>,
@@ -268,7 +268,7 @@ pub struct FrameMapping {
     pub pte: u32,
 }
 
-/// What a physical frame holds.
+/// Contents of a physical frame.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "use", rename_all = "snake_case")]
 pub enum FrameUse {
@@ -287,7 +287,7 @@ pub enum FrameUse {
         mappings: Vec<FrameMapping>,
         /// Reference count: the number of mappings.
         references: u32,
-        /// The swap slot that still holds a copy of the page, if any.
+        /// The swap slot that still contains a copy of the page, if any.
         swap_copy: Option<u32>,
     },
 }
@@ -297,7 +297,7 @@ pub enum FrameUse {
 pub struct FrameDump {
     /// Physical frame number.
     pub pfn: u32,
-    /// What the frame holds.
+    /// Contents of the frame.
     #[serde(flatten)]
     pub content: FrameUse,
 }
@@ -321,7 +321,7 @@ pub struct TlbEntryDump {
     pub dirty: bool,
 }
 
-/// One page that holds a swap slot.
+/// One page that keeps a swap slot in use.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwapHolder {
     /// The process of the page.
@@ -622,15 +622,15 @@ fn collect_leaves<'a>(table: &'a TableDump, found: &mut Vec<(u32, &'a EntryDump)
 }
 
 impl Dump {
-    /// Returns the process `pid`, if the dump holds it.
+    /// Returns the process `pid`, if the dump contains it.
     pub fn process(&self, pid: u32) -> Option<&ProcessDump> {
         self.processes.iter().find(|process| process.pid == pid)
     }
 
     /// Checks that the dump is self-consistent, so that the text output
-    /// and the walk can trust it: a valid geometry, frame numbers inside
-    /// physical memory, and page tables whose levels, indices, addresses,
-    /// decoded bits and VPNs agree with their raw values.
+    /// and the walk can trust it. The geometry must be valid and every
+    /// frame number inside physical memory. Each page-table entry's level,
+    /// index, address, decoded bits and VPN must agree with its raw value.
     ///
     /// # Errors
     ///

@@ -3,8 +3,8 @@ use super::walk::{walk, WalkFault};
 use super::*;
 use crate::hw::mmu::AccessKind;
 
-/// A 16-bit machine of 256-byte pages split 4+4+8: root at PFN 1, one
-/// level-1 table at PFN 2 mapping vpn 0x01 to PFN 10 (writable), vpn 0x02
+/// Builds a 16-bit machine of 256-byte pages split 4+4+8: root at PFN 1,
+/// one level-1 table at PFN 2 mapping vpn 0x01 to PFN 10 (writable), vpn 0x02
 /// to PFN 12 (copy-on-write) and vpn 0x05 to swap slot 7.
 fn description() -> Dump {
     let text = r#"{
@@ -81,7 +81,7 @@ fn description_derives_frames_and_swap() {
         ..
     } = &dump.frames[12].content
     else {
-        panic!("PFN 12 holds a page");
+        panic!("PFN 12 contains a page");
     };
     assert_eq!((mappings[0].vpn, *references), (2, 1));
     assert_eq!(dump.swap.len(), 1);

@@ -19,7 +19,7 @@ pub struct Step {
     pub index_bits: u32,
     /// Index into the table.
     pub index: u32,
-    /// The frame that holds the table.
+    /// The frame that contains the table.
     pub table_pfn: u32,
     /// Physical address of the PTE read.
     pub pte_addr: u32,
@@ -27,7 +27,7 @@ pub struct Step {
     pub pte: u32,
 }
 
-/// Why a translation failed.
+/// Cause of a failed translation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WalkFault {
@@ -42,7 +42,7 @@ pub enum WalkFault {
         /// Level of the PTE.
         level: u32,
     },
-    /// The leaf PTE is not present and names the swap slot that holds the page.
+    /// The leaf PTE is not present and names the swap slot that contains the page.
     SwappedOut {
         /// The swap slot.
         slot: u32,
