@@ -90,7 +90,8 @@ fn description_derives_frames_and_swap() {
 
 #[test]
 fn validation_catches_edited_entries() {
-    let edits: [(&str, fn(&mut EntryDump)); 4] = [
+    type Edit = fn(&mut EntryDump);
+    let edits: [(&str, Edit); 4] = [
         ("pte_addr", |entry| entry.pte_addr += 4),
         ("decoded bits", |entry| entry.pte |= 0b1000),
         ("vpn field", |entry| entry.vpn = Some(9)),
