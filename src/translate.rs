@@ -312,12 +312,14 @@ fn render(dump: &Dump, geometry: &Geometry, process: &ProcessDump, walk: &Walk) 
         };
         let _ = writeln!(
             out,
-            "level {}: table at PFN {}, index {} -> pte@0x{:08x} = 0x{pte:08x} {} -> {target}",
+            "level {}: index {:0width$b} = {}, table at PFN {} -> pte@0x{:08x} = 0x{pte:08x} {} -> {target}",
             step.level,
-            step.table_pfn,
             step.index,
+            step.index,
+            step.table_pfn,
             step.pte_addr,
-            flag_letters(pte)
+            flag_letters(pte),
+            width = step.index_bits as usize
         );
     }
 
