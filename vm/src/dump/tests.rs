@@ -156,3 +156,73 @@ fn hex_dump_stars_repeated_lines() {
     assert!(lines[1].starts_with("  00000110  00"));
     assert_eq!(lines[2], "  *");
 }
+
+/// Returns the JSON pointers of every number in `value`.
+fn number_pointers(value: &serde_json::Value, path: String, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Number(_) => found.push(path),
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                number_pointers(item, format!("{path}/{index}"), found);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, item) in fields {
+                number_pointers(item, format!("{path}/{key}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn case_count(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(default)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(case_count(256)))]
+
+    /// A dump edited by hand is either rejected by validation or printed
+    /// and walked without a panic.
+    #[test]
+    fn edited_dumps_never_panic(
+        edits in proptest::collection::vec(
+            (
+                proptest::prelude::any::<proptest::sample::Index>(),
+                // Small numbers often keep the dump valid, so the text and
+                // the walk run on them; large ones test the limits.
+                proptest::prop_oneof![0u32..300, proptest::prelude::any::<u32>()],
+            ),
+            1..6,
+        ),
+        vas in proptest::collection::vec(proptest::prelude::any::<u32>(), 1..8),
+    ) {
+        let mut dump = description();
+        dump.frame_bytes.push(FrameBytes { pfn: 10, hex: "00".repeat(256) });
+        dump.tlb.push(TlbEntryDump { set: 0, way: 0, asid: 1, vpn: 1, pfn: 10, writable: true, dirty: false });
+        let mut value = serde_json::to_value(&dump).unwrap();
+        let mut pointers = Vec::new();
+        number_pointers(&value, String::new(), &mut pointers);
+        for (index, number) in edits {
+            let pointer = index.get(&pointers);
+            *value.pointer_mut(pointer).unwrap() = number.into();
+        }
+
+        let Ok(edited) = serde_json::from_value::<Dump>(value) else { return Ok(()) };
+        if edited.validate().is_err() {
+            return Ok(());
+        }
+        let _ = edited.to_text(&Selection::default());
+        let geometry = edited.machine.geometry().unwrap();
+        for process in &edited.processes {
+            for &va in &vas {
+                for access in [AccessKind::Load, AccessKind::Store] {
+                    let _ = walk(&edited, &geometry, &process.page_table, va, access);
+                }
+            }
+        }
+    }
+}
