@@ -52,7 +52,8 @@ pub struct Args {
     #[arg(long)]
     fetch: bool,
 
-    /// Dump file or machine description to translate against.
+    /// Dump file or machine description to translate against. The machine
+    /// options are ignored with it, because the file describes the machine.
     #[arg(long, value_name = "DUMP.json")]
     dump: Option<PathBuf>,
 
