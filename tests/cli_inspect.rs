@@ -249,41 +249,51 @@ fn json_dump_round_trips() {
 
 #[test]
 fn dumps_leave_the_run_unchanged() {
-    for (program, machine) in [
-        ("programs/fork_cow.asm", vec![]),
+    let cases: [(&str, &[&str]); 3] = [
+        ("fork_cow", &["programs/fork_cow.asm"]),
         (
-            "programs/thrash.asm",
-            vec!["--frames", "3", "--page-size", "256"],
+            "thrash",
+            &["programs/thrash.asm", "--frames", "3", "--page-size", "256"],
         ),
-    ] {
-        let dir = scratch_dir(&format!("dumps_unchanged_{}", program.len()));
+        // Time slices and idle time, so pauses fall inside both.
+        (
+            "round_robin",
+            &[
+                "programs/fork_cow.asm",
+                "programs/hello.asm",
+                "--sched",
+                "rr",
+                "--quantum",
+                "50",
+            ],
+        ),
+    ];
+    for (name, run_args) in cases {
+        let dir = scratch_dir(&format!("dumps_unchanged_{name}"));
+        let path = |file: &str| dir.join(file).to_string_lossy().into_owned();
         let outputs = |with_dumps: bool| {
-            let trace = dir
-                .join(format!("trace{with_dumps}"))
-                .to_string_lossy()
-                .into_owned();
-            let refs = dir
-                .join(format!("refs{with_dumps}"))
-                .to_string_lossy()
-                .into_owned();
-            let dumps = dir.join("dumps").to_string_lossy().into_owned();
-            let mut args = vec![
-                "run",
-                program,
+            let trace = path(&format!("trace_{with_dumps}"));
+            let refs = path(&format!("refs_{with_dumps}"));
+            let gantt = path(&format!("gantt_{with_dumps}.svg"));
+            let dumps = path("dumps");
+            let mut args = vec!["run"];
+            args.extend_from_slice(run_args);
+            args.extend_from_slice(&[
                 "--stats",
                 "json",
                 "--trace",
                 &trace,
                 "--refs-out",
                 &refs,
-            ];
-            args.extend_from_slice(&machine);
+                "--gantt-svg",
+                &gantt,
+            ]);
             if with_dumps {
                 args.extend_from_slice(&[
                     "--dump-at",
                     "1",
                     "--dump-at",
-                    "150",
+                    "100",
                     "--dump-at",
                     "333",
                     "--dump-at",
@@ -295,20 +305,17 @@ fn dumps_leave_the_run_unchanged() {
                 ]);
             }
             let stats = stdout_of(&args);
-            let trace = std::fs::read_to_string(&trace).unwrap();
-            let refs = std::fs::read_to_string(&refs).unwrap();
-            (stats, trace, refs)
+            let read = |file: &str| std::fs::read_to_string(file).unwrap();
+            (stats, read(&trace), read(&refs), read(&gantt))
         };
-        let (stats, trace, refs) = outputs(false);
-        let (dumped_stats, dumped_trace, dumped_refs) = outputs(true);
-        assert_eq!(dumped_stats, stats, "{program}: statistics");
-        assert_eq!(dumped_trace, trace, "{program}: trace");
-        assert_eq!(dumped_refs, refs, "{program}: reference string");
-        assert!(!trace.is_empty(), "{program}: the trace has events");
-        assert!(
-            !refs.is_empty(),
-            "{program}: the reference string has pages"
-        );
+        let (stats, trace, refs, gantt) = outputs(false);
+        let (dumped_stats, dumped_trace, dumped_refs, dumped_gantt) = outputs(true);
+        assert_eq!(dumped_stats, stats, "{name}: statistics");
+        assert_eq!(dumped_trace, trace, "{name}: trace");
+        assert_eq!(dumped_refs, refs, "{name}: reference string");
+        assert_eq!(dumped_gantt, gantt, "{name}: Gantt chart");
+        assert!(!trace.is_empty(), "{name}: the trace has events");
+        assert!(!refs.is_empty(), "{name}: the reference string has pages");
     }
 }
 
