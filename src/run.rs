@@ -429,10 +429,14 @@ fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Res
     if let Some(path) = dump_out {
         let taken = programs.iter().any(|program| same_file(path, program))
             || trace.is_some_and(|trace| same_file(path, trace))
-            || refs_out.is_some_and(|refs_out| same_file(path, refs_out));
+            || refs_out.is_some_and(|refs_out| same_file(path, refs_out))
+            || args
+                .gantt_svg
+                .as_deref()
+                .is_some_and(|svg| same_file(path, svg));
         if taken {
             bail!(
-                "--dump-out {} names the program, the trace or the reference file; give the dumps their own file",
+                "--dump-out {} names the program, the trace, the reference file or the Gantt chart; give the dumps their own file",
                 path.display()
             );
         }
