@@ -5,6 +5,8 @@
 mod asm;
 mod config;
 mod disasm;
+mod dumps;
+mod inspect;
 mod load;
 mod machine_args;
 mod mounts;
@@ -14,6 +16,7 @@ mod run;
 mod sched;
 mod sweep;
 mod trace_input;
+mod translate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -45,6 +48,10 @@ enum Command {
     Sched(sched::Args),
     /// Print the effective machine configuration.
     Config(config::Args),
+    /// Print parts of a dump file: page tables, frames, TLB, swap, frame bytes.
+    Inspect(inspect::Args),
+    /// Translate a virtual address step by step, from a dump or a run.
+    Translate(translate::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +64,8 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::execute(args),
         Command::Sched(args) => sched::execute(args),
         Command::Config(args) => config::execute(args),
+        Command::Inspect(args) => inspect::execute(args),
+        Command::Translate(args) => translate::execute(args),
     };
     match result {
         Ok(code) => code,

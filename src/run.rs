@@ -1,12 +1,14 @@
 //! `pagelab run`: load programs, run them as processes on the paging VM,
 //! report.
 
+use crate::dumps::{check_frames, run_with_dumps, unreached_message, DumpPlan};
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
 use crate::mounts::open_mounts;
 use crate::output::{same_file, NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
 use pagelab_vm::config::MachineConfig;
+use pagelab_vm::dump::{Dump, DumpFile, Selection};
 use pagelab_vm::gantt;
 use pagelab_vm::kernel::mount::Mount;
 use pagelab_vm::kernel::Kernel;
@@ -98,6 +100,26 @@ pub struct Args {
     /// of at most 64 MiB. No other host file is reachable from a guest.
     #[arg(long = "mount", value_name = "NAME=HOSTPATH[:rw]", value_parser = crate::mounts::parse_mount)]
     mounts: Vec<crate::mounts::MountSpec>,
+
+    /// Take a dump of page tables, frames, TLB and swap when the clock
+    /// reaches TICK (between two instructions), or with `exit` each time a
+    /// process ends, just before its memory is released. Repeatable.
+    #[arg(long, value_name = "TICK|exit")]
+    dump_at: Vec<String>,
+
+    /// Write the dumps to FILE instead of stdout (where they follow the
+    /// guest's output).
+    #[arg(long, value_name = "FILE", requires = "dump_at")]
+    dump_out: Option<PathBuf>,
+
+    /// Write the dumps as one JSON object, the file `pagelab inspect` and
+    /// `pagelab translate --dump` read.
+    #[arg(long, requires = "dump_at")]
+    dump_json: bool,
+
+    /// Copy the bytes of physical frame PFN into every dump. Repeatable.
+    #[arg(long, value_name = "PFN", requires = "dump_at")]
+    dump_frame: Vec<u32>,
 }
 
 /// The online policy of OPT's first pass. Any policy gives the same
@@ -204,6 +226,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         Some(text) => Filter::parse(text)?,
         None => Filter::ALL,
     };
+    let dump_plan = DumpPlan::parse(&args.dump_at, &args.dump_frame)?;
+    check_frames(&config, &dump_plan.frames)?;
+    if json_stats && !dump_plan.is_empty() && args.dump_out.is_none() {
+        bail!("--dump-at writes to stdout, which --stats json reserves for the statistics; send the dumps to a file with --dump-out FILE");
+    }
     let mut specs = Vec::new();
     for text in &args.files {
         specs.push(parse_program_spec(text)?);
@@ -327,7 +354,15 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
             .spawn_with_priority(object, priority)
             .with_context(|| format!("cannot start {}", path.display()))?;
     }
-    kernel.run()?;
+    // Created before the run, so a bad path fails at once.
+    let dump_out = match &args.dump_out {
+        Some(path) => Some(
+            File::create(path)
+                .with_context(|| format!("cannot create dump file {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let run_dumps = run_with_dumps(&mut kernel, &dump_plan)?;
 
     // The guest's output comes before anything the run reports on stderr.
     stdout.clone().flush()?;
@@ -367,12 +402,55 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         writeln!(stderr, "{}", kernel.config().describe_briefly())?;
         stats.write_table(&mut stderr)?;
     }
+    if !dump_plan.is_empty() {
+        write_dumps(&args, run_dumps.dumps, dump_out, stdout.clone())?;
+    }
+    if !run_dumps.unreached.is_empty() {
+        bail!(unreached_message(
+            &run_dumps.unreached,
+            kernel.system().clock
+        ));
+    }
 
     if kernel.processes().iter().all(|process| process.succeeded()) {
         Ok(ExitCode::SUCCESS)
     } else {
         Ok(ExitCode::from(EXIT_GUEST_FAILED))
     }
+}
+
+/// Writes the dumps as text or JSON to the `--dump-out` file, or else to stdout.
+fn write_dumps(
+    args: &Args,
+    dumps: Vec<Dump>,
+    file: Option<File>,
+    stdout: SharedStdout,
+) -> anyhow::Result<()> {
+    let text = if args.dump_json {
+        let mut json = serde_json::to_string_pretty(&DumpFile::new(dumps))?;
+        json.push('\n');
+        json
+    } else {
+        let texts: Vec<String> = dumps
+            .iter()
+            .map(|dump| dump.to_text(&Selection::default()))
+            .collect();
+        texts.join("\n")
+    };
+    match (file, &args.dump_out) {
+        (Some(file), Some(path)) => {
+            let description = format!("dump file {}", path.display());
+            let mut out = NamedWriter::new(file, description);
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+        _ => {
+            let mut out = stdout;
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
 }
 
 /// Rejects `--refs-out -`, a trace or reference file that would overwrite
@@ -384,6 +462,22 @@ fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Res
         .as_deref()
         .filter(|path| *path != std::path::Path::new("-"));
     let refs_out = args.refs_out.as_deref();
+    let dump_out = args.dump_out.as_deref();
+    if let Some(path) = dump_out {
+        let taken = programs.iter().any(|program| same_file(path, program))
+            || trace.is_some_and(|trace| same_file(path, trace))
+            || refs_out.is_some_and(|refs_out| same_file(path, refs_out))
+            || args
+                .gantt_svg
+                .as_deref()
+                .is_some_and(|svg| same_file(path, svg));
+        if taken {
+            bail!(
+                "--dump-out {} names the program, the trace, the reference file or the Gantt chart; give the dumps their own file",
+                path.display()
+            );
+        }
+    }
     if refs_out == Some(std::path::Path::new("-")) {
         bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
     }

@@ -57,9 +57,12 @@
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
 //! - [`config`]: the machine configuration and its defaults.
+//! - [`dump`]: snapshots of page tables, frames, TLB and swap, and the
+//!   page walk done by hand on them.
 //! - [`zipf`]: a seeded Zipf-like reference generator for benchmarks.
 
 pub mod config;
+pub mod dump;
 pub mod gantt;
 pub mod hw;
 pub mod isa;

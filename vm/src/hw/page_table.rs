@@ -228,8 +228,10 @@ impl Geometry {
             .map(u32::to_string)
             .collect::<Vec<_>>()
             .join(",");
-        let sum: u32 = split.iter().sum();
-        if split.is_empty() || sum != vpn_bits {
+        // Summed as u64 so that huge values from the command line or a
+        // dump file cannot overflow.
+        let sum: u64 = split.iter().map(|&bits| u64::from(bits)).sum();
+        if split.is_empty() || sum != u64::from(vpn_bits) {
             return Err(format!(
                 "split {text} adds up to {sum} bits, but {va_bits} address bits minus {offset_bits} offset bits leave {vpn_bits}"
             ));
@@ -363,6 +365,10 @@ mod tests {
             "split 8,12 has a level of 12 bits, but every level needs 1 to 10 bits so that its table fits in one 4096-byte page of 4-byte entries"
         );
         assert!(Geometry::with_split(4096, 32, &[0, 10, 10]).is_err());
+        assert_eq!(
+            Geometry::with_split(4096, 32, &[u32::MAX, 1]).unwrap_err(),
+            "split 4294967295,1 adds up to 4294967296 bits, but 32 address bits minus 12 offset bits leave 20"
+        );
     }
 
     #[test]

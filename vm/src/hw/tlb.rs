@@ -256,6 +256,21 @@ impl Tlb {
         valid.iter().map(|slot| slot.entry.vpn).collect()
     }
 
+    /// Returns the number of entries per set.
+    pub fn ways(&self) -> usize {
+        self.ways
+    }
+
+    /// Returns every valid entry as `(set, way, entry)`, in slot order.
+    pub fn valid_entries(&self) -> Vec<(usize, usize, TlbEntry)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.valid)
+            .map(|(index, slot)| (index / self.ways, index % self.ways, slot.entry))
+            .collect()
+    }
+
     /// Returns the cached VPNs of `asid` in slot order.
     pub fn cached_vpns(&self, asid: Asid) -> Vec<u32> {
         self.slots

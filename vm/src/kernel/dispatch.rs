@@ -56,7 +56,12 @@ impl Kernel {
     ///
     /// As for [`Kernel::run`].
     pub fn run_until(&mut self, tick: u64) -> io::Result<RunProgress> {
-        self.sys.refs_tagged = self.processes.len() > 1;
+        // Decided once, from the processes started before the run: a
+        // resumed run must keep the format even after a fork added one.
+        // No instruction has run while the clock is 0, so no fork either.
+        if self.sys.clock == 0 {
+            self.sys.refs_tagged = self.processes.len() > 1;
+        }
         loop {
             self.complete_device_requests();
             self.wake_due_timers();
@@ -554,6 +559,9 @@ impl Kernel {
         process.exit = Some(status);
         process.state = ThreadState::Terminated;
         process.timing.finish = Some(sys.clock);
+        self.capture_exit_dump(pid);
+        let sys = &mut self.sys;
+        let process = &mut self.processes[pid as usize - 1];
         super::mmap::write_back_on_exit(sys, &process.space, pid, process.asid, &mut process.stats);
         release_address_space(sys, &mut process.space, process.asid);
         self.mutexes.remove_process(pid);

@@ -266,6 +266,9 @@ pub struct Kernel {
     pending_syscall: Option<(u32, [u32; 3])>,
     /// The tick at which [`Kernel::run_until`] pauses.
     pause_at: u64,
+    /// Dumps taken when a process ends, just before its memory is
+    /// released, with the frames whose bytes they copy; `None` when off.
+    exit_dumps: Option<(Vec<u32>, Vec<crate::dump::Dump>)>,
 }
 
 /// Where [`Kernel::run_until`] stopped.
@@ -337,6 +340,7 @@ impl Kernel {
             last_stop: None,
             pending_syscall: None,
             pause_at: u64::MAX,
+            exit_dumps: None,
         })
     }
 
@@ -459,6 +463,32 @@ impl Kernel {
     /// slices, so the Gantt chart shows only the start of the run.
     pub fn timeline_truncated(&self) -> bool {
         self.timeline_truncated
+    }
+
+    /// Makes the kernel take a dump each time a process ends, after its
+    /// threads stopped and just before its memory is released, copying
+    /// the bytes of the frames `byte_frames`. Collect them with
+    /// [`Kernel::take_exit_dumps`]. Taking dumps does not change the run.
+    pub fn dump_at_exits(&mut self, byte_frames: Vec<u32>) {
+        self.exit_dumps = Some((byte_frames, Vec::new()));
+    }
+
+    /// Removes and returns the exit dumps taken so far, oldest first.
+    pub fn take_exit_dumps(&mut self) -> Vec<crate::dump::Dump> {
+        self.exit_dumps
+            .as_mut()
+            .map(|(_, dumps)| std::mem::take(dumps))
+            .unwrap_or_default()
+    }
+
+    /// Takes the exit dump of `pid`, when exit dumps are on.
+    pub(crate) fn capture_exit_dump(&mut self, pid: u32) {
+        if let Some((frames, _)) = &self.exit_dumps {
+            let dump = crate::dump::capture(self, crate::dump::DumpPoint::Exit { pid }, frames);
+            if let Some((_, dumps)) = &mut self.exit_dumps {
+                dumps.push(dump);
+            }
+        }
     }
 
     /// Returns the thread table, in tid order.
