@@ -56,10 +56,12 @@
 //!   din, CSV, oracleGeneral, plain numbers, refs; gzip and zstd).
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
+//! - [`eat`]: the effective memory-access time, by formula and as measured.
 //! - [`config`]: the machine configuration and its defaults.
 //! - [`zipf`]: a seeded Zipf-like reference generator for benchmarks.
 
 pub mod config;
+pub mod eat;
 pub mod gantt;
 pub mod hw;
 pub mod isa;
