@@ -276,7 +276,7 @@ fn stack_overflow_detail(bus: &KernelBus<'_>, va: u32) -> Option<String> {
         )
     } else {
         format!(
-            "the address is just below the lowest of {n_stacks} thread stacks, each limited to {} bytes (all {n_stacks} at 0x{stack_bottom:08x}..0x{STACK_TOP:08x}); raise --stack-limit or recurse less deeply",
+            "the address is just below the lowest of {n_stacks} thread stacks, each limited to {} bytes (the stacks span 0x{stack_bottom:08x}..0x{STACK_TOP:08x}); raise --stack-limit or recurse less deeply",
             (STACK_TOP - stack_bottom) / n_stacks
         )
     };
