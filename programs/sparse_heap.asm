@@ -23,6 +23,11 @@
 ;   cargo run --release -- run programs/sparse_heap.asm
 ;   cargo run --release -- run programs/sparse_heap.asm --page-table-frames 32
 ;   cargo run --release -- run programs/sparse_heap.asm --trace - --trace-filter walk,fault
+;
+; With --page-tables-in-pool, where the build has it, the tables take their
+; frames from --frames like the data pages, so the 33 tables and the data
+; compete for the same 8 frames. docs/machine.md ("Physical memory") has
+; more.
 
         .equ    SPACING, 4*1024*1024    ; the span of one second-level table
         .equ    TOUCHES, 32

@@ -29,7 +29,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a program (.asm or .pbc) on the paging VM.
-    Run(run::Args),
+    // Boxed because its many options make it far larger than the others.
+    Run(Box<run::Args>),
     /// Assemble a .asm file into a .pbc object file.
     Asm(asm::Args),
     /// Print a .pbc (or .asm) file as assembly with labels.
@@ -49,7 +50,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run(args) => run::execute(args),
+        Command::Run(args) => run::execute(*args),
         Command::Asm(args) => asm::execute(args),
         Command::Disasm(args) => disasm::execute(args),
         Command::Replay(args) => replay::execute(args),

@@ -119,11 +119,9 @@ impl Args {
         Some(AccessCosts {
             tlb_cost: self.tlb_cost.unwrap_or(0),
             mem_cost: self.mem_cost.unwrap_or(config.walk_cost_per_level),
-            disk_cost: self.disk_cost.unwrap_or(
-                config
-                    .fault_cost
-                    .saturating_add(config.swap_read_latency),
-            ),
+            disk_cost: self
+                .disk_cost
+                .unwrap_or(config.fault_cost.saturating_add(config.swap_read_latency)),
         })
     }
 }

@@ -49,12 +49,14 @@ fn summary_shows_both_figures_with_costs() {
     // Formula: (114·11 + 30·31 + 26·1000) / 144 = 28184 / 144.
     // Measured: (144 + 10·(144 + 111) + 26·1000) / 144 = 28694 / 144.
     assert!(
-        run.stderr.contains("eat_formula        195.7222     195.7222"),
+        run.stderr
+            .contains("eat_formula        195.7222     195.7222"),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("eat_measured       199.2639     199.2639"),
+        run.stderr
+            .contains("eat_measured       199.2639     199.2639"),
         "{}",
         run.stderr
     );
@@ -91,7 +93,10 @@ fn json_gives_inputs_and_figures() {
     assert_eq!(eat["fault_rate"], 0.1806);
     assert_eq!(eat["formula"], 195.7222);
     assert_eq!(eat["measured"], 199.2639);
-    assert_eq!(stats["processes"][0]["eat"], *eat, "one process: the same figures");
+    assert_eq!(
+        stats["processes"][0]["eat"], *eat,
+        "one process: the same figures"
+    );
 }
 
 #[test]
@@ -107,7 +112,10 @@ fn unset_costs_come_from_the_machine() {
     ]);
     assert_eq!(stats["eat"]["tlb_cost"], 0);
     assert_eq!(stats["eat"]["mem_cost"], 7);
-    assert_eq!(stats["eat"]["disk_cost"], 230, "--fault-cost + --swap-read-latency");
+    assert_eq!(
+        stats["eat"]["disk_cost"], 230,
+        "--fault-cost + --swap-read-latency"
+    );
 
     let stats = stats_json(&["programs/hello.asm", "--tlb-cost", "2", "--walk-cost", "3"]);
     assert_eq!(stats["eat"]["mem_cost"], 3, "--walk-cost");
@@ -168,21 +176,36 @@ fn matrix_rows_miss_far_less_than_columns() {
 
     // The same elements are read and written either way.
     let accesses = (count(&rows, "accesses"), count(&columns, "accesses"));
-    assert!(accesses.0.abs_diff(accesses.1) * 50 < accesses.0, "{accesses:?}");
+    assert!(
+        accesses.0.abs_diff(accesses.1) * 50 < accesses.0,
+        "{accesses:?}"
+    );
 
     let misses = (count(&rows, "tlb_misses"), count(&columns, "tlb_misses"));
-    assert!(misses.1 >= 4 * misses.0, "TLB misses rows, columns: {misses:?}");
-    assert!(misses.1 >= 32 * 1024, "every column step misses: {misses:?}");
+    assert!(
+        misses.1 >= 4 * misses.0,
+        "TLB misses rows, columns: {misses:?}"
+    );
+    assert!(
+        misses.1 >= 32 * 1024,
+        "every column step misses: {misses:?}"
+    );
     let faults = (count(&rows, "page_faults"), count(&columns, "page_faults"));
-    assert!(faults.1 >= 4 * faults.0, "page faults rows, columns: {faults:?}");
+    assert!(
+        faults.1 >= 4 * faults.0,
+        "page faults rows, columns: {faults:?}"
+    );
 }
 
 #[test]
-fn matrix_columns_fit_in_memory_but_not_in_the_tlb() {
+fn matrix_columns_miss_with_all_resident() {
     // With 40 frames the 32 rows stay resident, so the column pass faults
     // only once per page, yet it still misses the TLB at every step.
-    let dir = scratch_dir("matrix_columns_fit_in_memory_but_not_in_the_tlb");
+    let dir = scratch_dir("matrix_columns_miss_with_all_resident");
     let columns = stats_json(&[MATRIX, "--stdin", &stdin_file(&dir, "c"), "--frames", "40"]);
     assert!(columns["page_faults"].as_u64().unwrap() < 40, "{columns}");
-    assert!(columns["tlb_misses"].as_u64().unwrap() >= 32 * 1024, "{columns}");
+    assert!(
+        columns["tlb_misses"].as_u64().unwrap() >= 32 * 1024,
+        "{columns}"
+    );
 }

@@ -49,7 +49,7 @@ pub struct EffectiveAccessTime {
     pub costs: AccessCosts,
     /// `L`: page-table levels of the machine.
     pub levels: u32,
-    /// Whether the machine has a TLB; without one, `T` counts as 0.
+    /// Whether the machine has a TLB. Without one, `T` counts as 0.
     pub tlb_enabled: bool,
     /// `h`: completed accesses that hit in the TLB, divided by accesses.
     pub tlb_hit_ratio: Option<f64>,
@@ -57,8 +57,8 @@ pub struct EffectiveAccessTime {
     pub fault_rate: Option<f64>,
     /// The textbook formula with `h` and `p`, in ticks per access.
     pub formula: Option<f64>,
-    /// The costs applied to the counted TLB lookups, page-table reads,
-    /// data accesses and page faults, in ticks per access.
+    /// The costs applied to the run's completed accesses, page-table
+    /// entry reads and page faults, in ticks per access.
     pub measured: Option<f64>,
 }
 

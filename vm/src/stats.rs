@@ -319,7 +319,7 @@ impl RunStats {
         for (index, (name, total)) in eat.rows().iter().enumerate() {
             let mut line = label_column(name, &format_value(*total));
             for process in &self.processes {
-                let value = process.eat.map_or(None, |eat| eat.rows()[index].1);
+                let value = process.eat.and_then(|eat| eat.rows()[index].1);
                 line.push_str(&format!(" {:>12}", format_value(value)));
             }
             writeln!(out, "{line}")?;
@@ -418,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn table_shows_access_time_when_costs_are_given() {
+    fn table_shows_access_time() {
         let mut stats = sample();
         let costs = AccessCosts {
             tlb_cost: 1,
@@ -443,7 +443,7 @@ mod tests {
     }
 
     #[test]
-    fn json_has_access_time_only_when_costs_are_given() {
+    fn json_access_time_needs_costs() {
         let mut stats = sample();
         assert!(!stats.to_json().contains("\"eat\""));
         let costs = AccessCosts {

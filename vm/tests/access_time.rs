@@ -21,7 +21,12 @@ const COSTS: AccessCosts = AccessCosts {
 
 #[test]
 fn golden_two_loads_of_one_data_page() {
-    let program = [li(1, DATA as i32), lw(2, 1, 0), lw(3, 1, 4), Instruction::Halt];
+    let program = [
+        li(1, DATA as i32),
+        lw(2, 1, 0),
+        lw(3, 1, 4),
+        Instruction::Halt,
+    ];
     let outcome = run(
         config("fifo", 8),
         object("two_loads.asm", &program, &[1, 0, 0, 0, 2, 0, 0, 0], 0),
@@ -66,8 +71,8 @@ fn golden_on_a_single_level_table() {
     assert_eq!(eat.measured, Some(115.0));
 }
 
-/// A program that loads from `pages` (page indices into a bss of 16
-/// pages) in order, `rounds` times, then halts.
+/// Builds a program that loads from `pages` (page indices into a bss of
+/// 16 pages) in order, `rounds` times, then halts.
 fn loads_program(pages: &[u32], rounds: u32) -> Vec<Instruction> {
     let mut program = vec![li(9, 0), li(10, rounds as i32)];
     let loop_start = program.len() as u32;
@@ -112,9 +117,9 @@ proptest! {
             "measured {measured}, formula {formula}");
     }
 
-    /// On the machine, walks of faulting accesses add PTE reads the formula
-    /// does not see, so measured exceeds the formula by exactly
-    /// M · (pte_reads − L · tlb_misses) / accesses, and by more than 0
+    /// On the machine, walks of faulting accesses add PTE reads that the
+    /// formula does not see. So measured exceeds the formula by exactly
+    /// M · (pte_reads − L · tlb_misses) / accesses, which is more than 0
     /// whenever a page fault was handled.
     #[test]
     fn machine_measured_exceeds_formula_by_extra_walks(

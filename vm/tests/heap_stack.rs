@@ -77,7 +77,10 @@ fn sbrk_shrink_frees_frames_and_swap_slots() {
 
     let (frames, slots) = before_shrink.expect("the run paused between the writes and the shrink");
     assert_eq!(frames, 4, "all frames held heap or text pages");
-    assert!(slots >= HEAP_PAGES as u32 - 4, "dirty heap pages went to swap");
+    assert!(
+        slots >= HEAP_PAGES as u32 - 4,
+        "dirty heap pages went to swap"
+    );
 
     // After the shrink only the text page may stay resident, and no heap
     // page keeps a swap slot.
@@ -91,7 +94,7 @@ fn sbrk_shrink_frees_frames_and_swap_slots() {
 #[test]
 fn heap_limit_stops_short_of_the_stack_gap() {
     // Grows the heap to its limit in two steps (an increment is a signed
-    // 32-bit number), then asks for one more byte and exits with that
+    // 32-bit number), then requests one more byte and exits with that
     // result. It is -1 only if the two steps succeeded, because otherwise
     // one more byte would fit.
     let config = config("fifo", 4);
@@ -110,10 +113,8 @@ fn heap_limit_stops_short_of_the_stack_gap() {
         Instruction::Mov { rd: r(1), rs: r(0) },
         sys(SYS_EXIT),
     ];
-    let (_, exit, message) = run_quiet(
-        config.clone(),
-        object("limit.asm", &grow_to_limit, &[1], 0),
-    );
+    let (_, exit, message) =
+        run_quiet(config.clone(), object("limit.asm", &grow_to_limit, &[1], 0));
     assert_eq!(exit, Some(ExitStatus::Exited(-1)), "{message}");
 
     // At the limit, the last heap byte is writable and the first byte of

@@ -259,7 +259,7 @@ pub const STACK_OVERFLOW_CAUSE: &str = "stack overflow";
 /// Stacks grow on demand down to their limit, and the heap's limit stays
 /// [`vmm::HEAP_STACK_GAP`] bytes below them, so an access in that gap is
 /// almost always a stack that outgrew its limit, such as runaway
-/// recursion. With threads the stack region holds one stack of
+/// recursion. With threads the stack region contains one stack of
 /// `--stack-limit` bytes per thread, and only the lowest one can overflow
 /// into the gap.
 fn stack_overflow_detail(bus: &KernelBus<'_>, va: u32) -> Option<String> {
