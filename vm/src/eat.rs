@@ -20,9 +20,10 @@
 //! page-fault term `p·D` for the fault service time. `T` is 0 when the TLB
 //! is off, because no lookup happens. Both figures count `T` and `D`
 //! alike, so they differ only in the page-table reads. The formula assumes
-//! that a miss reads all `L` levels. The run also reads the levels of walks
-//! that fault, of the walks that retry them, and of the access that killed
-//! a process. So `measured >= formula`, and the two are equal exactly when
+//! that a miss reads all `L` levels once. The run also reads entries on
+//! each walk that ends in a fault, before the retried access walks again,
+//! and on the walk of an access that killed its process. So
+//! `measured >= formula`, and the two are equal exactly when
 //! `pte_reads == L · tlb_misses`, which holds when no fault was handled.
 
 use crate::stats::Counters;
