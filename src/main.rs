@@ -33,6 +33,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a program (.asm or .pbc) on the paging VM.
+    // Boxed because its many options make it far larger than the others.
     Run(Box<run::Args>),
     /// Assemble a .asm file into a .pbc object file.
     Asm(asm::Args),

@@ -9,6 +9,7 @@ use crate::output::{same_file, NamedWriter, EXIT_GUEST_FAILED};
 use anyhow::{bail, Context};
 use pagelab_vm::config::MachineConfig;
 use pagelab_vm::dump::{Dump, DumpFile, Selection};
+use pagelab_vm::eat::AccessCosts;
 use pagelab_vm::gantt;
 use pagelab_vm::kernel::mount::Mount;
 use pagelab_vm::kernel::Kernel;
@@ -120,6 +121,39 @@ pub struct Args {
     /// Copy the bytes of physical frame PFN into every dump. Repeatable.
     #[arg(long, value_name = "PFN", requires = "dump_at")]
     dump_frame: Vec<u32>,
+    /// Ticks of one TLB lookup (T) for the effective access time. Giving
+    /// any of --tlb-cost, --mem-cost and --disk-cost adds the effective
+    /// access time to the summary; the costs never change the run.
+    /// Default: 0, because the machine charges nothing for a lookup.
+    #[arg(long, value_name = "TICKS")]
+    tlb_cost: Option<u64>,
+
+    /// Ticks of one memory access (M), a page-table entry read or the
+    /// data access, for the effective access time. Default: --walk-cost.
+    #[arg(long, value_name = "TICKS")]
+    mem_cost: Option<u64>,
+
+    /// Ticks to service one page fault (D) for the effective access time.
+    /// Default: --fault-cost plus --swap-read-latency.
+    #[arg(long, value_name = "TICKS")]
+    disk_cost: Option<u64>,
+}
+
+impl Args {
+    /// Returns the costs of the effective access time when any was given,
+    /// with the others taken from the machine's own costs.
+    fn access_costs(&self, config: &MachineConfig) -> Option<AccessCosts> {
+        if self.tlb_cost.is_none() && self.mem_cost.is_none() && self.disk_cost.is_none() {
+            return None;
+        }
+        Some(AccessCosts {
+            tlb_cost: self.tlb_cost.unwrap_or(0),
+            mem_cost: self.mem_cost.unwrap_or(config.walk_cost_per_level),
+            disk_cost: self
+                .disk_cost
+                .unwrap_or(config.fault_cost.saturating_add(config.swap_read_latency)),
+        })
+    }
 }
 
 /// The online policy of OPT's first pass. Any policy gives the same
@@ -366,7 +400,11 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
 
     // The guest's output comes before anything the run reports on stderr.
     stdout.clone().flush()?;
-    let stats = kernel.stats();
+    let mut stats = kernel.stats();
+    if let Some(costs) = args.access_costs(kernel.config()) {
+        let levels = kernel.system().geometry.levels;
+        stats.add_access_time(costs, levels, kernel.config().tlb_entries > 0);
+    }
     let mut stderr = io::stderr().lock();
     for process in kernel.processes() {
         if !json_stats || !process.succeeded() {

@@ -215,8 +215,12 @@ worker: push r1
     assert_eq!(run.status, Some(1), "{}", run.stderr);
     let first = run.stderr.lines().next().unwrap_or_default();
     assert!(
+        first.contains("killed: stack overflow: store at"),
+        "{first}"
+    );
+    assert!(
         first.ends_with(
-            "the address is just below the lowest of 3 thread stacks, each limited to 4096 bytes: raise --stack-limit or recurse less deeply"
+            "the address is just below the lowest of 3 thread stacks, each limited to 4096 bytes (the stacks span 0xbfffd000..0xc0000000); raise --stack-limit or recurse less deeply"
         ),
         "{first}"
     );

@@ -56,6 +56,7 @@
 //!   din, CSV, oracleGeneral, plain numbers, refs; gzip and zstd).
 //! - [`rng`]: the seeded random-number generator behind every random choice.
 //! - [`trace`], [`stats`] and [`gantt`]: what a run reports.
+//! - [`eat`]: the effective memory-access time, by formula and as measured.
 //! - [`config`]: the machine configuration and its defaults.
 //! - [`dump`]: snapshots of page tables, frames, TLB and swap, and the
 //!   page walk done by hand on them.
@@ -63,6 +64,7 @@
 
 pub mod config;
 pub mod dump;
+pub mod eat;
 pub mod gantt;
 pub mod hw;
 pub mod isa;

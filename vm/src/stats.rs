@@ -3,6 +3,7 @@
 //!
 //! Counters are kept per process only; totals are summed when a run ends.
 
+use crate::eat::{AccessCosts, EffectiveAccessTime};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -42,6 +43,12 @@ pub struct Counters {
     /// Dirty pages of mounted files written back to their file: on
     /// eviction, `munmap` and process exit.
     pub file_page_outs: u64,
+    /// Page-table entries the MMU read during walks: one per level reached,
+    /// including walks that ended in a fault and the walks that retried them.
+    pub pte_reads: u64,
+    /// Segmentation faults in the unmapped gap just below the stack: a
+    /// stack that outgrew `--stack-limit`. Also counted in `segfaults`.
+    pub stack_overflows: u64,
 }
 
 impl Counters {
@@ -62,10 +69,12 @@ impl Counters {
         self.cow_faults += other.cow_faults;
         self.file_page_ins += other.file_page_ins;
         self.file_page_outs += other.file_page_outs;
+        self.pte_reads += other.pte_reads;
+        self.stack_overflows += other.stack_overflows;
     }
 
     /// Returns `(name, value)` pairs in key order.
-    pub fn rows(&self) -> [(&'static str, u64); 15] {
+    pub fn rows(&self) -> [(&'static str, u64); 17] {
         [
             ("instructions", self.instructions),
             ("ticks", self.ticks),
@@ -82,6 +91,8 @@ impl Counters {
             ("cow_faults", self.cow_faults),
             ("file_page_ins", self.file_page_ins),
             ("file_page_outs", self.file_page_outs),
+            ("pte_reads", self.pte_reads),
+            ("stack_overflows", self.stack_overflows),
         ]
     }
 }
@@ -101,7 +112,7 @@ pub enum EndKind {
 }
 
 /// Statistics of one process.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProcessStats {
     /// Process id.
     pub pid: u32,
@@ -119,6 +130,9 @@ pub struct ProcessStats {
     /// The process's scheduling times.
     #[serde(flatten)]
     pub timing: Timing,
+    /// Effective access time, present when access costs were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eat: Option<EffectiveAccessTime>,
 }
 
 /// Scheduling times of one process, in ticks, as textbooks define them.
@@ -188,6 +202,10 @@ pub struct RunStats {
     pub cpu_utilization: f64,
     /// Every process, in pid order.
     pub processes: Vec<ProcessStats>,
+    /// Effective access time over all processes, present when access
+    /// costs were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eat: Option<EffectiveAccessTime>,
 }
 
 impl RunStats {
@@ -218,6 +236,20 @@ impl RunStats {
             idle_ticks,
             cpu_utilization,
             processes,
+            eat: None,
+        }
+    }
+
+    /// Adds the effective access time, rounded to 4 decimals, to the
+    /// totals and to every process. `levels` is the machine's number of
+    /// page-table levels.
+    pub fn add_access_time(&mut self, costs: AccessCosts, levels: u32, tlb_enabled: bool) {
+        let compute = |counters: &Counters| {
+            EffectiveAccessTime::compute(costs, levels, tlb_enabled, counters).rounded()
+        };
+        self.eat = Some(compute(&self.totals));
+        for process in &mut self.processes {
+            process.eat = Some(compute(&process.counters));
         }
     }
 
@@ -239,7 +271,7 @@ impl RunStats {
         }
         writeln!(out, "{header}")?;
         for (index, (name, total)) in self.totals.rows().iter().enumerate() {
-            let mut line = format!("{name:<14} {total:>12}");
+            let mut line = label_column(name, &total.to_string());
             for process in &self.processes {
                 line.push_str(&format!(" {:>12}", process.counters.rows()[index].1));
             }
@@ -264,8 +296,52 @@ impl RunStats {
             "{:<15} {:>11.4}",
             "cpu_utilization", self.cpu_utilization
         )?;
+        if let Some(eat) = &self.eat {
+            self.write_access_time(out, eat)?;
+        }
         Ok(())
     }
+
+    /// Writes the inputs of the effective access time and one row per
+    /// ratio and figure, with the same columns as the counters.
+    fn write_access_time(&self, out: &mut dyn Write, eat: &EffectiveAccessTime) -> io::Result<()> {
+        let costs = eat.costs;
+        let tlb = if eat.tlb_enabled {
+            format!("T={}", costs.tlb_cost)
+        } else {
+            format!("T=0 (no TLB, --tlb-cost {} unused)", costs.tlb_cost)
+        };
+        writeln!(
+            out,
+            "effective access time in ticks per access: {tlb} M={} D={} L={}",
+            costs.mem_cost, costs.disk_cost, eat.levels
+        )?;
+        writeln!(out, "  formula  h(T+M) + (1-h)(T+(L+1)M) + pD")?;
+        writeln!(
+            out,
+            "  measured (T*accesses + M*(accesses+pte_reads) + D*page_faults) / accesses"
+        )?;
+        let format_value = |value: Option<f64>| match value {
+            Some(value) => format!("{value:.4}"),
+            None => "-".to_string(),
+        };
+        for (index, (name, total)) in eat.rows().iter().enumerate() {
+            let mut line = label_column(name, &format_value(*total));
+            for process in &self.processes {
+                let value = process.eat.and_then(|eat| eat.rows()[index].1);
+                line.push_str(&format!(" {:>12}", format_value(value)));
+            }
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Formats a row's name and its total column, 27 characters wide, so a
+/// name longer than 14 characters narrows the total's field.
+fn label_column(name: &str, total: &str) -> String {
+    let width = 26usize.saturating_sub(name.len()).max(total.len());
+    format!("{name} {total:>width$}")
 }
 
 #[cfg(test)]
@@ -302,6 +378,7 @@ mod tests {
                     cpu_ticks: 30,
                     context_switches: 0,
                 },
+                eat: None,
             }],
             ClockTotals {
                 elapsed_ticks: 40,
@@ -319,14 +396,16 @@ mod tests {
                 r#"{"instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
                 r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"file_page_ins":0,"#,
-                r#""file_page_outs":0,"elapsed_ticks":40,"switch_ticks":4,"#,
+                r#""file_page_outs":0,"pte_reads":0,"stack_overflows":0,"#,
+                r#""elapsed_ticks":40,"switch_ticks":4,"#,
                 r#""idle_ticks":6,"#,
                 r#""cpu_utilization":0.75,"processes":[{"pid":1,"#,
                 r#""name":"a.asm","exit_code":0,"status":"exited","reason":null,"#,
                 r#""instructions":3,"ticks":40,"accesses":5,"tlb_hits":2,"tlb_misses":3,"#,
                 r#""page_faults":2,"major_faults":1,"minor_faults":1,"segfaults":0,"#,
                 r#""evictions":0,"swap_ins":0,"swap_outs":0,"cow_faults":0,"file_page_ins":0,"#,
-                r#""file_page_outs":0,"arrival":0,"first_run":0,"#,
+                r#""file_page_outs":0,"pte_reads":0,"stack_overflows":0,"#,
+                r#""arrival":0,"first_run":0,"#,
                 r#""finish":40,"turnaround":40,"waiting":0,"response":0,"cpu_ticks":30,"#,
                 r#""context_switches":0}]}"#
             )
@@ -339,14 +418,56 @@ mod tests {
         sample().write_table(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 28);
+        assert_eq!(lines.len(), 30);
         assert_eq!(lines[0], "counter               total        pid 1");
         assert_eq!(lines[1], "instructions              3            3");
         assert_eq!(lines[14], "file_page_ins             0            0");
         assert_eq!(lines[15], "file_page_outs            0            0");
-        assert_eq!(lines[17], "first_run                              0");
-        assert_eq!(lines[24], "elapsed_ticks            40");
-        assert_eq!(lines[25], "switch_ticks              4");
-        assert_eq!(lines[27], "cpu_utilization      0.7500");
+        assert_eq!(lines[17], "stack_overflows           0            0");
+        assert_eq!(lines[19], "first_run                              0");
+        assert_eq!(lines[26], "elapsed_ticks            40");
+        assert_eq!(lines[27], "switch_ticks              4");
+        assert_eq!(lines[29], "cpu_utilization      0.7500");
+    }
+
+    #[test]
+    fn table_shows_access_time() {
+        let mut stats = sample();
+        let costs = AccessCosts {
+            tlb_cost: 1,
+            mem_cost: 10,
+            disk_cost: 100,
+        };
+        stats.add_access_time(costs, 2, true);
+        let mut out = Vec::new();
+        stats.write_table(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 37);
+        assert_eq!(
+            lines[30],
+            "effective access time in ticks per access: T=1 M=10 D=100 L=2"
+        );
+        // h = 2/5, p = 2/5: 0.4·11 + 0.6·31 + 0.4·100 = 63.
+        assert_eq!(lines[33], "tlb_hit_ratio        0.4000       0.4000");
+        assert_eq!(lines[35], "eat_formula         63.0000      63.0000");
+        // No page-table read was counted, so measured is (5 + 50 + 200) / 5.
+        assert_eq!(lines[36], "eat_measured        51.0000      51.0000");
+    }
+
+    #[test]
+    fn json_access_time_needs_costs() {
+        let mut stats = sample();
+        assert!(!stats.to_json().contains("\"eat\""));
+        let costs = AccessCosts {
+            tlb_cost: 1,
+            mem_cost: 10,
+            disk_cost: 100,
+        };
+        stats.add_access_time(costs, 2, true);
+        let json: serde_json::Value = serde_json::from_str(&stats.to_json()).unwrap();
+        assert_eq!(json["eat"]["formula"], 63.0);
+        assert_eq!(json["eat"]["levels"], 2);
+        assert_eq!(json["processes"][0]["eat"]["measured"], 51.0);
     }
 }

@@ -228,7 +228,7 @@ fn stack_limit_is_enforced() {
     let below = STACK_TOP - 2 * PAGE as u32 - 4;
     assert_eq!(
         message,
-        format!("process 1 (deep.asm) killed: segmentation fault: store at 0x{below:08x} (not mapped) at pc 0x00010000 (deep.asm:1); the address is just below the stack, which reached its limit of 8192 bytes: raise --stack-limit or recurse less deeply")
+        format!("process 1 (deep.asm) killed: stack overflow: store at 0x{below:08x} at pc 0x00010000 (deep.asm:1): the address is just below the stack, which reached its limit of 8192 bytes (0xbfffe000..0xc0000000); raise --stack-limit or recurse less deeply")
     );
 }
 

@@ -58,6 +58,7 @@ impl KernelBus<'_> {
             Ok(translation) => (translation, false),
             Err(fault) => {
                 self.sys.charge_walk(fault.levels_walked);
+                self.stats.pte_reads += u64::from(fault.levels_walked);
                 self.trace_walk(va, access, None);
                 let resolution = fault::handle(self, fault)?;
 
@@ -84,6 +85,7 @@ impl KernelBus<'_> {
             self.stats.tlb_hits += 1;
         } else {
             self.stats.tlb_misses += 1;
+            self.stats.pte_reads += u64::from(translation.levels_walked);
             self.sys.charge_walk(translation.levels_walked);
         }
         if self.sys.tracer.is_on() {

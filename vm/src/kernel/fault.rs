@@ -261,9 +261,20 @@ pub(super) fn submit_file_io(bus: &mut KernelBus<'_>, transfer: Transfer, file_p
     trace_queued(bus, request);
 }
 
-/// Counts and traces a segmentation fault and kills the process.
+/// Counts and traces a segmentation fault and kills the process. An
+/// access in the unmapped gap just below the stack is reported as a stack
+/// overflow instead.
 fn segfault(bus: &mut KernelBus<'_>, fault: Fault, vpn: u32, cause: &str) -> Killed {
+    let overflow = stack_overflow_detail(bus, fault.va);
+    let cause = if overflow.is_some() {
+        STACK_OVERFLOW_CAUSE
+    } else {
+        cause
+    };
     bus.stats.segfaults += 1;
+    if overflow.is_some() {
+        bus.stats.stack_overflows += 1;
+    }
     if bus.sys.tracer.wants(trace::kind::FAULT) {
         bus.sys.emit(
             bus.pid,
@@ -278,31 +289,50 @@ fn segfault(bus: &mut KernelBus<'_>, fault: Fault, vpn: u32, cause: &str) -> Kil
         );
     }
     let location = describe_location(bus.pc, &bus.space.object);
+    let message = match overflow {
+        Some(detail) => format!(
+            "stack overflow: {} at 0x{:08x} {location}: {detail}",
+            fault.access, fault.va
+        ),
+        None => format!(
+            "segmentation fault: {} at 0x{:08x} ({cause}) {location}",
+            fault.access, fault.va
+        ),
+    };
+    bus.die(message)
+}
 
-    // An access in the unmapped gap just below the stack is almost always
-    // a stack that outgrew its limit, such as runaway recursion.
-    // With threads the region holds one stack of --stack-limit bytes per
-    // thread, and only the lowest one can overflow into the gap.
+/// Cause of a segmentation fault in the gap below the stack, in the trace.
+pub const STACK_OVERFLOW_CAUSE: &str = "stack overflow";
+
+/// Returns the limit and the fix when `va` lies in the unmapped gap just
+/// below the lowest stack, or `None` for any other address.
+///
+/// Stacks grow on demand down to their limit, and the heap's limit stays
+/// [`vmm::HEAP_STACK_GAP`] bytes below them, so an access in that gap is
+/// almost always a stack that outgrew its limit, such as runaway
+/// recursion. With threads the stack region contains one stack of
+/// `--stack-limit` bytes per thread, and only the lowest one can overflow
+/// into the gap.
+fn stack_overflow_detail(bus: &KernelBus<'_>, va: u32) -> Option<String> {
     let stack_bottom = bus.space.stack_bottom;
     let gap_start = stack_bottom.saturating_sub(vmm::HEAP_STACK_GAP);
+    if !(gap_start..stack_bottom).contains(&va) {
+        return None;
+    }
     let n_stacks = bus.space.thread_stacks + 1;
-    let hint = if !(gap_start..stack_bottom).contains(&fault.va) {
-        String::new()
-    } else if n_stacks == 1 {
+    let detail = if n_stacks == 1 {
         format!(
-            "; the address is just below the stack, which reached its limit of {} bytes: raise --stack-limit or recurse less deeply",
+            "the address is just below the stack, which reached its limit of {} bytes (0x{stack_bottom:08x}..0x{STACK_TOP:08x}); raise --stack-limit or recurse less deeply",
             STACK_TOP - stack_bottom
         )
     } else {
         format!(
-            "; the address is just below the lowest of {n_stacks} thread stacks, each limited to {} bytes: raise --stack-limit or recurse less deeply",
+            "the address is just below the lowest of {n_stacks} thread stacks, each limited to {} bytes (the stacks span 0x{stack_bottom:08x}..0x{STACK_TOP:08x}); raise --stack-limit or recurse less deeply",
             (STACK_TOP - stack_bottom) / n_stacks
         )
     };
-    bus.die(format!(
-        "segmentation fault: {} at 0x{:08x} ({cause}) {location}{hint}",
-        fault.access, fault.va
-    ))
+    Some(detail)
 }
 
 /// Evicts the page the policy chooses and returns its now free frame.

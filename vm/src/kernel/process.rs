@@ -122,6 +122,7 @@ impl Process {
                 cpu_ticks: t.cpu_ticks,
                 context_switches: t.context_switches,
             },
+            eat: None,
         }
     }
 }
