@@ -68,7 +68,9 @@ class PolicyPair:
     counts must lie between OPT and the reference count). `exact_from`
     limits "exact" to frame counts at or above it. `min_frames` is the
     smallest frame count both tools accept: pagelab rejects `lirs` with one
-    frame, and libCacheSim's S3FIFO aborts the process below 10.
+    frame, and libCacheSim's S3FIFO aborts the process below 10. Mismatches
+    are shrunk only at `shrink_from` frames or more, above the frame
+    counts where libCacheSim admits no page at all.
     """
 
     pagelab_spec: str
@@ -78,6 +80,7 @@ class PolicyPair:
     note: str
     exact_from: int = 1
     min_frames: int = 1
+    shrink_from: int = 1
 
 
 @dataclasses.dataclass
@@ -88,6 +91,9 @@ class PairResult:
     matches: int = 0
     must_match_failures: int = 0
     out_of_range: int = 0
+    pagelab_bound_failures: int = 0
+    lcs_bound_failures: int = 0
+    first_lcs_bound_failure: tuple[str, int, int] | None = None
     pagelab_total: int = 0
     lcs_total: int = 0
     first_mismatch: tuple[str, int, int, int] | None = None
@@ -147,19 +153,20 @@ def policy_pairs() -> list[PolicyPair]:
         PolicyPair("s3fifo:variant=libcachesim",
                    "S3FIFO", core_cache(c.S3FIFO_init), "exact",
                    "libCacheSim admits nothing below 20 frames", exact_from=20,
-                   min_frames=10),
+                   min_frames=10, shrink_from=20),
         PolicyPair("s3fifo", "S3FIFO", core_cache(c.S3FIFO_init),
                    "deviation", "paper's Algorithm 1 against libCacheSim's rules",
-                   min_frames=10),
+                   min_frames=10, shrink_from=20),
         PolicyPair("lfu", "LFU", core_cache(c.LFU_init), "exact",
                    "in-cache counts, least recently used among equal counts"),
         PolicyPair("opt", "Belady", core_cache(c.Belady_init), "exact",
                    "next use from the oracleGeneral field"),
-        PolicyPair("2q", "TwoQ", core_cache(c.TwoQ_init), "deviation",
-                   "TwoQ: static Am of k - Kin, nothing below 4 frames"),
+        PolicyPair("2q", "TwoQ", core_cache(c.TwoQ_init), "exact",
+                   "libCacheSim admits nothing below 4 frames (Kin = 0)",
+                   exact_from=4, shrink_from=4),
         PolicyPair("lirs", "LIRS", core_cache(c.LIRS_init),
                    "deviation", "libCacheSim demotes a LIR page on a Q hit",
-                   min_frames=2),
+                   min_frames=2, shrink_from=2),
         PolicyPair("clock-pro", "ClockPro",
                    core_cache(c.ClockPro_init), "deviation",
                    "C default init-ratio-cold=1: refuses new pages"),
@@ -248,6 +255,23 @@ def short_cases(rng: random.Random, count: int) -> list[Case]:
     return cases
 
 
+def medium_cases(rng: random.Random, count: int) -> list[Case]:
+    """Make strings of 100 to 400 references at 20 to 30 frames.
+
+    libCacheSim's S3FIFO admits pages only from 20 frames up, so these are
+    the shortest strings on which its definition can be compared.
+    """
+    cases = []
+    for index in range(count):
+        pages = rng.randint(22, 60)
+        length = rng.randint(100, 400)
+        refs = tuple(rng.randint(1, pages) for _ in range(length))
+        distinct = len(set(refs))
+        frames = frame_counts_for(distinct, (20, 21, 25, 30))
+        cases.append(Case(f"medium-{index}", refs, frames))
+    return cases
+
+
 def long_cases(rng: random.Random) -> list[Case]:
     """Make uniform, Zipf, loop and scan strings with small to large caches."""
     frames = (1, 2, 3, 5, 8, 10, 19, 20, 21, 25, 33, 57, 100, 256, 1000,
@@ -331,10 +355,29 @@ def compare_case(binary: Path, trace: Path, case: Case,
                   theirs, opt_faults)
 
 
+def within_bounds(faults: int, case: Case, frames: int,
+                  opt_faults: int) -> bool:
+    """Check the bounds every demand-paging policy meets.
+
+    OPT <= faults, distinct pages <= faults <= references, and faults equal
+    the distinct pages when the frames can hold them all.
+    """
+    distinct = len(set(case.refs))
+    if frames >= distinct:
+        return faults == distinct
+    return max(opt_faults, distinct) <= faults <= len(case.refs)
+
+
 def tally(result: PairResult, pair: PolicyPair, case: Case, frames: int,
           ours: int, theirs: int, opt_faults: int) -> None:
     """Record one comparison of pagelab's and libCacheSim's miss counts."""
     result.runs += 1
+    if not within_bounds(ours, case, frames, opt_faults):
+        result.pagelab_bound_failures += 1
+    if not within_bounds(theirs, case, frames, opt_faults):
+        result.lcs_bound_failures += 1
+        if result.first_lcs_bound_failure is None:
+            result.first_lcs_bound_failure = (case.name, frames, theirs)
     result.pagelab_total += ours
     result.lcs_total += theirs
     n_refs = len(case.refs)
@@ -348,7 +391,8 @@ def tally(result: PairResult, pair: PolicyPair, case: Case, frames: int,
     if result.first_mismatch is None:
         result.first_mismatch = (case.name, frames, ours, theirs)
     smallest = result.smallest_mismatch
-    if smallest is None or len(case.refs) < len(smallest[0]):
+    shorter = smallest is None or len(case.refs) < len(smallest[0])
+    if frames >= pair.shrink_from and shorter:
         result.smallest_mismatch = (case.refs, frames, ours, theirs)
     if must_match(pair, frames):
         result.must_match_failures += 1
@@ -384,8 +428,7 @@ def shrink(binary: Path, work_dir: Path, pair: PolicyPair,
     the two counts still differ (a greedy delta-debugging pass), then
     renumbers the pages. The result is minimal against single deletions.
     """
-    lowest = pair.exact_from if pair.expect == "exact" else pair.min_frames
-    for fewer in range(lowest, frames):
+    for fewer in range(pair.shrink_from, frames):
         if mismatches(binary, work_dir, pair, refs, fewer):
             frames = fewer
             break
@@ -428,6 +471,7 @@ def print_table(pairs: list[PolicyPair], results: dict[str, PairResult],
               f"{result.runs:>6} {result.matches:>6} "
               f"{result.runs - result.matches:>6} {required:>8}")
     print()
+    print_bound_failures(pairs, results)
     for pair in pairs:
         result = results[pair.pagelab_spec]
         if result.first_mismatch is None:
@@ -442,6 +486,22 @@ def print_table(pairs: list[PolicyPair], results: dict[str, PairResult],
                   f"libCacheSim {result.lcs_total}")
 
 
+def print_bound_failures(pairs: list[PolicyPair],
+                         results: dict[str, PairResult]) -> None:
+    """Print the pairs whose counts broke a bound every policy meets."""
+    for pair in pairs:
+        result = results[pair.pagelab_spec]
+        if result.pagelab_bound_failures:
+            print(f"{pair.pagelab_spec}: pagelab broke the fault bounds in "
+                  f"{result.pagelab_bound_failures} runs")
+        if result.first_lcs_bound_failure is not None:
+            name, frames, theirs = result.first_lcs_bound_failure
+            print(f"{pair.lcs_name}: libCacheSim broke the fault bounds in "
+                  f"{result.lcs_bound_failures} runs, first in {name} at "
+                  f"{frames} frames with {theirs} misses")
+    print()
+
+
 def print_shrunk(binary: Path, work_dir: Path, pairs: list[PolicyPair],
                  results: dict[str, PairResult]) -> None:
     """Shrink the shortest mismatch of each deterministic pair and print it."""
@@ -453,8 +513,6 @@ def print_shrunk(binary: Path, work_dir: Path, pairs: list[PolicyPair],
         if len(refs) > SHRINK_MAX_REFS:
             print(f"{pair.pagelab_spec}: shortest difference has {len(refs)} "
                   "references, too long to shrink")
-            continue
-        if pair.expect == "exact" and frames < pair.exact_from:
             continue
         small_refs, small_frames = shrink(binary, work_dir, pair, refs, frames)
         counts = mismatches(binary, work_dir, pair, small_refs, small_frames)
@@ -481,6 +539,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--short-cases", type=int, default=300,
                         help="number of short random strings replayed at "
                              "1 to 7 frames (default: 300)")
+    parser.add_argument("--medium-cases", type=int, default=60,
+                        help="number of random strings of 100 to 400 "
+                             "references replayed at 20 to 30 frames "
+                             "(default: 60)")
     parser.add_argument("--no-long", action="store_true",
                         help="skip the long uniform, Zipf, loop and scan cases")
     parser.add_argument("--only", default=None,
@@ -520,6 +582,7 @@ def main(argv: list[str]) -> int:
 
     rng = random.Random(args.seed)
     cases = short_cases(rng, args.short_cases)
+    cases.extend(medium_cases(rng, args.medium_cases))
     if not args.no_long:
         cases.extend(long_cases(rng))
 
@@ -542,12 +605,29 @@ def main(argv: list[str]) -> int:
         print("shortest differences found, shrunk:")
         print_shrunk(args.pagelab, cases_dir, pairs, results)
 
-    failed = [pair.pagelab_spec for pair in pairs
-              if results[pair.pagelab_spec].must_match_failures > 0]
-    if failed:
-        print(f"\nFAILED: required exact match broken for {', '.join(failed)}")
+    return report_status(pairs, results)
+
+
+def report_status(pairs: list[PolicyPair],
+                  results: dict[str, PairResult]) -> int:
+    """Print the verdict and return the exit status.
+
+    The run fails when a pair required to match differed, or when pagelab
+    itself broke a bound that every policy meets.
+    """
+    unmatched = [pair.pagelab_spec for pair in pairs
+                 if results[pair.pagelab_spec].must_match_failures > 0]
+    out_of_bounds = [pair.pagelab_spec for pair in pairs
+                     if results[pair.pagelab_spec].pagelab_bound_failures > 0]
+    print()
+    if unmatched:
+        print(f"FAILED: required exact match broken for {', '.join(unmatched)}")
+    if out_of_bounds:
+        print(f"FAILED: pagelab broke the fault bounds for "
+              f"{', '.join(out_of_bounds)}")
+    if unmatched or out_of_bounds:
         return 1
-    print("\nall required exact matches hold")
+    print("all required exact matches hold, and pagelab kept every bound")
     return 0
 
 
