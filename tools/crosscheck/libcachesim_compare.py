@@ -5,7 +5,8 @@ The script writes seeded reference strings as libCacheSim oracleGeneral
 traces (unit-size objects, so a cache of N objects is N frames), replays
 each through `pagelab replay --json` and through libCacheSim's Python
 bindings, and compares miss counts policy by policy. It exits with status 1
-when a pair marked "exact" disagrees on a case where it must match.
+when a pair marked "exact" disagrees on a case where it must match, or
+when a pagelab count breaks a bound that every demand-paging policy meets.
 
 Needs the `libcachesim` package (PyPI) and a built pagelab binary. See
 README.md beside this file.
@@ -40,9 +41,9 @@ except ImportError as error:  # pragma: no cover - depends on the machine
 ORACLE_RECORD = struct.Struct("<IQIq")
 
 # libCacheSim allocates a hash table of 2^hashpower buckets per cache. The
-# default of 24 costs 128 MiB and much time per cache, while the cases here
-# hold at most a few tens of thousands of objects. Hashing does not change
-# any policy decision.
+# default of 24 is 2^24 pointers (128 MiB) per cache, while the cases here
+# have at most a few tens of thousands of objects. The table size changes
+# no policy decision.
 HASHPOWER = 16
 
 # A mismatch on a string longer than this is not shrunk, so a shrink never
@@ -558,13 +559,13 @@ def select_pairs(only: str | None) -> list[PolicyPair]:
     pairs = policy_pairs()
     if only is None:
         return pairs
-    wanted = {label.strip() for label in only.split(",")}
+    requested = {spec.strip() for spec in only.split(",")}
     known = {pair.pagelab_spec for pair in pairs}
-    unknown = sorted(wanted - known)
+    unknown = sorted(requested - known)
     if unknown:
         sys.exit(f"error: unknown pair {', '.join(unknown)} in --only; "
                  f"choose from {', '.join(sorted(known))}")
-    return [pair for pair in pairs if pair.pagelab_spec in wanted]
+    return [pair for pair in pairs if pair.pagelab_spec in requested]
 
 
 def main(argv: list[str]) -> int:
