@@ -163,7 +163,7 @@ def policy_pairs() -> list[PolicyPair]:
         PolicyPair("opt", "Belady", core_cache(c.Belady_init), "exact",
                    "next use from the oracleGeneral field"),
         PolicyPair("2q", "TwoQ", core_cache(c.TwoQ_init), "exact",
-                   "libCacheSim admits nothing below 4 frames (Kin = 0)",
+                   "libCacheSim admits nothing below 4 frames, where Kin = 0",
                    exact_from=4, shrink_from=4),
         PolicyPair("lirs", "LIRS", core_cache(c.LIRS_init),
                    "deviation", "libCacheSim demotes a LIR page on a Q hit",
@@ -312,7 +312,7 @@ def run_pagelab(binary: Path, trace: Path, specs: list[str],
     if completed.returncode != 0:
         raise RuntimeError(
             f"pagelab failed with exit code {completed.returncode} on "
-            f"{trace} at {frames} frames: {completed.stderr.strip()}"
+            f"{trace} at {count_frames(frames)}: {completed.stderr.strip()}"
         )
     lines = completed.stdout.splitlines()
     if len(lines) != len(specs):
@@ -453,6 +453,11 @@ def shrink(binary: Path, work_dir: Path, pair: PolicyPair,
     return refs, frames
 
 
+def count_frames(frames: int) -> str:
+    """Write a frame count with its noun, as "1 frame" or "3 frames"."""
+    return "1 frame" if frames == 1 else f"{frames} frames"
+
+
 def format_refs(refs: tuple[int, ...]) -> str:
     """Write a reference string as pagelab's `--refs` takes it."""
     return " ".join(str(page) for page in refs)
@@ -478,7 +483,8 @@ def print_table(pairs: list[PolicyPair], results: dict[str, PairResult],
         if result.first_mismatch is None:
             continue
         name, frames, ours, theirs = result.first_mismatch
-        print(f"{pair.pagelab_spec}: first difference in {name} at {frames} frames: "
+        print(f"{pair.pagelab_spec}: first difference in {name} at "
+              f"{count_frames(frames)}: "
               f"pagelab {ours}, libCacheSim {theirs} ({pair.note})")
         if pair.expect == "range":
             print(f"{pair.pagelab_spec}: {result.out_of_range} runs outside "
@@ -499,7 +505,7 @@ def print_bound_failures(pairs: list[PolicyPair],
             name, frames, theirs = result.first_lcs_bound_failure
             print(f"{pair.lcs_name}: libCacheSim broke the fault bounds in "
                   f"{result.lcs_bound_failures} runs, first in {name} at "
-                  f"{frames} frames with {theirs} misses")
+                  f"{count_frames(frames)} with {theirs} misses")
     print()
 
 
@@ -519,7 +525,7 @@ def print_shrunk(binary: Path, work_dir: Path, pairs: list[PolicyPair],
         counts = mismatches(binary, work_dir, pair, small_refs, small_frames)
         if counts is None:
             continue
-        print(f"{pair.pagelab_spec}: {small_frames} frames, refs "
+        print(f"{pair.pagelab_spec}: {count_frames(small_frames)}, refs "
               f"\"{format_refs(small_refs)}\": pagelab {counts[0]}, "
               f"libCacheSim {counts[1]}")
 
@@ -554,6 +560,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def usage_error(message: str) -> None:
+    """Print `message` and exit with status 2, as argparse does."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def select_pairs(only: str | None) -> list[PolicyPair]:
     """Return the pairs named by --only, or every pair."""
     pairs = policy_pairs()
@@ -563,8 +575,8 @@ def select_pairs(only: str | None) -> list[PolicyPair]:
     known = {pair.pagelab_spec for pair in pairs}
     unknown = sorted(requested - known)
     if unknown:
-        sys.exit(f"error: unknown pair {', '.join(unknown)} in --only; "
-                 f"choose from {', '.join(sorted(known))}")
+        usage_error(f"unknown pair {', '.join(unknown)} in --only; "
+                    f"choose from {', '.join(sorted(known))}")
     return [pair for pair in pairs if pair.pagelab_spec in requested]
 
 
@@ -572,8 +584,8 @@ def main(argv: list[str]) -> int:
     """Generate the cases, compare every pair, print the results."""
     args = parse_args(argv)
     if not args.pagelab.is_file():
-        sys.exit(f"error: pagelab binary {args.pagelab} not found; build it "
-                 "with `cargo build --release` or pass --pagelab PATH")
+        usage_error(f"pagelab binary {args.pagelab} not found; build it "
+                    "with `cargo build --release` or pass --pagelab PATH")
     pairs = select_pairs(args.only)
     if args.cases_dir is None:
         cases_dir = Path(tempfile.mkdtemp(prefix="pagelab-crosscheck-"))
