@@ -20,17 +20,20 @@
 //! Belady's anomaly. For MFU the same combination keeps set inclusion in
 //! the random tests here, which is evidence, not a proof.
 //!
-//! Cost: O(log k) per reference with k frames: the occupied frames sit in
-//! an ordered set keyed by (count, tie-break key, frame), the cost of the
-//! heap the literature gives. With `keep=1`, a hash map stores the counts
-//! of evicted pages, so memory grows with the number of distinct pages.
+//! Cost: O(log k) per reference with k frames, the cost of the heap the
+//! literature gives: a tournament tree (`frame_tree.rs`) keeps the
+//! occupied frames ordered by (count, tie-break key, frame). A hit changes
+//! one key in one direction, so its update stops at the first match the
+//! frame does not win, which makes most hits far cheaper than log k. With
+//! `keep=1`, a hash map stores the counts of evicted pages, so memory
+//! grows with the number of distinct pages.
 // NOTE: frequency buckets (Shah, Mitra and Matani, 2010) give O(1) for the
 // `lru` tie-break; the `fifo` and `lowest` orders within a bucket do not
-// fit them, so one ordered set serves all three.
+// fit them, so one tree serves all three.
 
+use super::frame_tree::FrameTree;
 use super::page_map::PageMap;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
-use std::collections::BTreeSet;
 
 /// The order among pages with equal counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,48 +61,25 @@ impl TieBreak {
     }
 }
 
-/// Use counts per frame and the victim rule shared by LFU and MFU.
+/// The eviction key of every frame: frames with smaller keys go first.
 #[derive(Debug, Clone)]
-pub(crate) struct UseCounts {
+struct EvictionKeys {
     /// Evict the largest count (MFU) instead of the smallest (LFU).
     evict_most: bool,
     tie: TieBreak,
-    /// Whether counts survive eviction (`keep=1`).
-    keep: bool,
-    /// The page in each frame.
-    page: Vec<PageKey>,
     /// The use count of the page in each frame.
     count: Vec<u64>,
     /// The reference number of the last reference to each frame's page.
     last_use: Vec<u64>,
     /// The reference number of the load of each frame's page.
     loaded_at: Vec<u64>,
-    /// References so far.
-    now: u64,
-    /// Counts of evicted pages, when `keep` is set.
-    evicted_counts: PageMap<u64>,
-    /// The occupied frames by eviction order: the first entry is the victim.
-    order: BTreeSet<(u64, u64, FrameIdx)>,
 }
 
-impl UseCounts {
-    pub(crate) fn new(n_frames: usize, evict_most: bool, tie: TieBreak, keep: bool) -> UseCounts {
-        UseCounts {
-            evict_most,
-            tie,
-            keep,
-            page: vec![0; n_frames],
-            count: vec![0; n_frames],
-            last_use: vec![0; n_frames],
-            loaded_at: vec![0; n_frames],
-            now: 0,
-            evicted_counts: PageMap::default(),
-            order: BTreeSet::new(),
-        }
-    }
-
-    /// Returns the key of `frame` in `order`; smaller keys are evicted first.
-    fn key(&self, frame: FrameIdx) -> (u64, u64, FrameIdx) {
+impl EvictionKeys {
+    /// Returns the key of `frame` without the frame number, which the
+    /// tree compares itself.
+    #[inline]
+    fn key(&self, frame: FrameIdx) -> (u64, u64) {
         // MFU inverts the count so that the largest count comes first.
         let count = if self.evict_most {
             u64::MAX - self.count[frame]
@@ -111,15 +91,62 @@ impl UseCounts {
             TieBreak::Fifo => self.loaded_at[frame],
             TieBreak::Lowest => 0,
         };
-        (count, tie, frame)
+        (count, tie)
+    }
+
+    /// Returns whether `a` has a strictly smaller key than `b`.
+    #[inline]
+    fn before(&self, a: FrameIdx, b: FrameIdx) -> bool {
+        self.key(a) < self.key(b)
+    }
+}
+
+/// Use counts per frame and the victim rule shared by LFU and MFU.
+#[derive(Debug, Clone)]
+pub(crate) struct UseCounts {
+    /// Whether counts survive eviction (`keep=1`).
+    keep: bool,
+    /// The page in each frame.
+    page: Vec<PageKey>,
+    keys: EvictionKeys,
+    /// References so far.
+    now: u64,
+    /// Counts of evicted pages, when `keep` is set.
+    evicted_counts: PageMap<u64>,
+    /// The occupied frames by eviction key: the first is the victim.
+    order: FrameTree,
+}
+
+impl UseCounts {
+    pub(crate) fn new(n_frames: usize, evict_most: bool, tie: TieBreak, keep: bool) -> UseCounts {
+        UseCounts {
+            keep,
+            page: vec![0; n_frames],
+            keys: EvictionKeys {
+                evict_most,
+                tie,
+                count: vec![0; n_frames],
+                last_use: vec![0; n_frames],
+                loaded_at: vec![0; n_frames],
+            },
+            now: 0,
+            evicted_counts: PageMap::default(),
+            order: FrameTree::new(n_frames),
+        }
     }
 
     pub(crate) fn on_hit(&mut self, frame: FrameIdx) {
-        self.order.remove(&self.key(frame));
         self.now += 1;
-        self.count[frame] += 1;
-        self.last_use[frame] = self.now;
-        self.order.insert(self.key(frame));
+        self.keys.count[frame] += 1;
+        self.keys.last_use[frame] = self.now;
+        // A larger count and a later last use both move an LFU key up. For
+        // MFU the inverted count falls, and it outranks the tie-break key.
+        let keys = &self.keys;
+        if keys.evict_most {
+            self.order.key_decreased(frame, |a, b| keys.before(a, b));
+        } else {
+            self.order.key_increased(frame, |a, b| keys.before(a, b));
+        }
     }
 
     pub(crate) fn on_load(&mut self, frame: FrameIdx, page: PageKey) {
@@ -130,26 +157,27 @@ impl UseCounts {
             0
         };
         self.page[frame] = page;
-        self.count[frame] = earlier + 1;
-        self.last_use[frame] = self.now;
-        self.loaded_at[frame] = self.now;
-        self.order.insert(self.key(frame));
+        self.keys.count[frame] = earlier + 1;
+        self.keys.last_use[frame] = self.now;
+        self.keys.loaded_at[frame] = self.now;
+        let keys = &self.keys;
+        self.order.insert(frame, |a, b| keys.before(a, b));
     }
 
     pub(crate) fn on_free(&mut self, frame: FrameIdx) {
-        self.order.remove(&self.key(frame));
+        let keys = &self.keys;
+        self.order.remove(frame, |a, b| keys.before(a, b));
         if self.keep {
             self.evicted_counts
-                .insert(self.page[frame], self.count[frame]);
+                .insert(self.page[frame], self.keys.count[frame]);
         }
     }
 
-    /// Returns the frame to evict: every frame is occupied when this is called.
+    /// Returns the occupied frame to evict.
     pub(crate) fn choose_victim(&self) -> FrameIdx {
         self.order
             .first()
-            .map(|&(_, _, frame)| frame)
-            .expect("choose_victim is called only when every frame is occupied")
+            .expect("choose_victim is called only while some frame is occupied")
     }
 }
 
@@ -235,7 +263,23 @@ mod tests {
         lfu.on_load(1, 11, false);
         // Page 11 is back with count 4, above the others' 2.
         assert_eq!(lfu.choose_victim(&mut NoBits), 0);
-        assert_eq!(lfu.counts.count[1], 4);
+        assert_eq!(lfu.counts.keys.count[1], 4);
+    }
+
+    #[test]
+    fn victim_is_occupied_when_some_frames_are_free() {
+        for tie in [TieBreak::Lru, TieBreak::Fifo, TieBreak::Lowest] {
+            let mut lfu = Lfu::new(6, tie, false);
+            // Frames 0, 2 and 5 never hold a page; frame 4 is freed.
+            for frame in [1, 3, 4] {
+                lfu.on_load(frame, frame as PageKey, false);
+            }
+            lfu.on_hit(1, false);
+            lfu.on_free(4);
+            assert_eq!(lfu.choose_victim(&mut NoBits), 3, "{tie:?}");
+            lfu.on_free(3);
+            assert_eq!(lfu.choose_victim(&mut NoBits), 1, "{tie:?}");
+        }
     }
 
     #[test]

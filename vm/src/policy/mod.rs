@@ -17,6 +17,8 @@ mod clock;
 mod counters;
 mod fifo;
 mod frame_list;
+mod frame_set;
+mod frame_tree;
 mod lfu;
 mod lru;
 mod mfu;
