@@ -1,13 +1,13 @@
 //! A tournament tree over frames: every internal node stores the winner of
 //! its two subtrees, so the root is the occupied frame that goes first.
 //!
-//! The policy owns the keys and passes `before(a, b)`, "the key of frame
-//! `a` is strictly smaller than the key of frame `b`", to every update.
+//! Each occupied frame has a `u128` key, and the smallest key goes first.
 //! Equal keys go to the lower-numbered frame, because a left subtree holds
 //! only frames numbered below those of its right sibling. A key change
 //! costs O(log k) with k frames, and often less: an update stops at the
-//! first node whose winner it cannot change. Memory is two `u32` per leaf,
-//! with the leaf count rounded up to a power of two.
+//! first node whose winner it cannot change. Memory is a `u128` key per
+//! frame and two `u32` per leaf, with the leaf count rounded up to a power
+//! of two.
 
 use super::FrameIdx;
 
@@ -23,6 +23,8 @@ pub(crate) struct FrameTree {
     /// leaf `f` is node `leaves + f`. Each node stores its winning frame,
     /// or `NONE`.
     winner: Vec<u32>,
+    /// The key of each occupied frame.
+    key: Vec<u128>,
 }
 
 impl FrameTree {
@@ -36,6 +38,7 @@ impl FrameTree {
         FrameTree {
             leaves,
             winner: vec![NONE; 2 * leaves],
+            key: vec![0; n_frames],
         }
     }
 
@@ -47,85 +50,79 @@ impl FrameTree {
         (root != NONE).then_some(root as FrameIdx)
     }
 
-    /// Adds the free `frame` with its key already set.
+    /// Adds the free `frame` with `key`.
     #[inline]
-    pub fn insert(&mut self, frame: FrameIdx, before: impl Fn(FrameIdx, FrameIdx) -> bool) {
+    pub fn insert(&mut self, frame: FrameIdx, key: u128) {
+        self.key[frame] = key;
         let leaf = self.leaves + frame;
         self.winner[leaf] = frame as u32;
-        self.climb_smaller(leaf, frame, before);
+        self.climb_smaller(leaf, frame);
     }
 
     /// Removes the occupied `frame`.
     #[inline]
-    pub fn remove(&mut self, frame: FrameIdx, before: impl Fn(FrameIdx, FrameIdx) -> bool) {
+    pub fn remove(&mut self, frame: FrameIdx) {
         let leaf = self.leaves + frame;
         self.winner[leaf] = NONE;
-        self.climb_larger(leaf, frame, before);
+        self.climb_larger(leaf, frame);
     }
 
-    /// Records that the key of the occupied `frame` grew (or stayed).
+    /// Gives the occupied `frame` a new key.
     #[inline]
-    pub fn key_increased(&mut self, frame: FrameIdx, before: impl Fn(FrameIdx, FrameIdx) -> bool) {
-        self.climb_larger(self.leaves + frame, frame, before);
+    pub fn update(&mut self, frame: FrameIdx, key: u128) {
+        let old = std::mem::replace(&mut self.key[frame], key);
+        let leaf = self.leaves + frame;
+        if key < old {
+            self.climb_smaller(leaf, frame);
+        } else if key > old {
+            self.climb_larger(leaf, frame);
+        }
     }
 
-    /// Records that the key of the occupied `frame` shrank (or stayed).
+    /// Returns whether frame `a` goes before `b`, which is an occupied
+    /// frame or `NONE`.
     #[inline]
-    pub fn key_decreased(&mut self, frame: FrameIdx, before: impl Fn(FrameIdx, FrameIdx) -> bool) {
-        self.climb_smaller(self.leaves + frame, frame, before);
+    fn beats(&self, a: u32, b: u32) -> bool {
+        b == NONE || {
+            let (key_a, key_b) = (self.key[a as usize], self.key[b as usize]);
+            key_a < key_b || (key_a == key_b && a < b)
+        }
     }
 
     /// Replays the matches above `leaf` after `frame` got a larger key or
     /// left. Only nodes that `frame` used to win can change, and they form
     /// a path from the leaf, so the walk stops at the first other winner.
-    fn climb_larger(
-        &mut self,
-        leaf: usize,
-        frame: FrameIdx,
-        before: impl Fn(FrameIdx, FrameIdx) -> bool,
-    ) {
+    #[inline]
+    fn climb_larger(&mut self, leaf: usize, frame: FrameIdx) {
         let mut node = leaf >> 1;
         while node >= 1 && self.winner[node] == frame as u32 {
             let left = self.winner[2 * node];
             let right = self.winner[2 * node + 1];
-            self.winner[node] = play(left, right, &before);
+            self.winner[node] = if right != NONE && self.beats(right, left) {
+                right
+            } else {
+                left
+            };
             node >>= 1;
         }
     }
 
     /// Carries `frame` up after it got a smaller key or arrived. Where it
     /// loses to another winner, every node above keeps its winner too.
-    fn climb_smaller(
-        &mut self,
-        leaf: usize,
-        frame: FrameIdx,
-        before: impl Fn(FrameIdx, FrameIdx) -> bool,
-    ) {
+    #[inline]
+    fn climb_smaller(&mut self, leaf: usize, frame: FrameIdx) {
+        let frame = frame as u32;
         let mut node = leaf >> 1;
         while node >= 1 {
             let current = self.winner[node];
-            if current != frame as u32 {
-                let wins = current == NONE
-                    || before(frame, current as FrameIdx)
-                    || (frame < current as FrameIdx && !before(current as FrameIdx, frame));
-                if !wins {
+            if current != frame {
+                if !self.beats(frame, current) {
                     return;
                 }
-                self.winner[node] = frame as u32;
+                self.winner[node] = frame;
             }
             node >>= 1;
         }
-    }
-}
-
-/// Returns the winner of a match between the winners of two sibling
-/// subtrees; `left` has the lower frame number, so it wins ties.
-#[inline]
-fn play(left: u32, right: u32, before: impl Fn(FrameIdx, FrameIdx) -> bool) -> u32 {
-    if right != NONE && (left == NONE || before(right as FrameIdx, left as FrameIdx)) {
-        right
-    } else {
-        left
     }
 }
 
@@ -134,7 +131,7 @@ mod tests {
     use super::*;
 
     /// Returns the first occupied frame by (key, frame), by a full scan.
-    fn scan(keys: &[Option<u64>]) -> Option<FrameIdx> {
+    fn scan(keys: &[Option<u128>]) -> Option<FrameIdx> {
         (0..keys.len())
             .filter(|&frame| keys[frame].is_some())
             .min_by_key(|&frame| (keys[frame], frame))
@@ -148,25 +145,27 @@ mod tests {
 
     #[test]
     fn single_frame_tree() {
-        let keys = [7u64];
-        let before = |a: FrameIdx, b: FrameIdx| keys[a] < keys[b];
         let mut tree = FrameTree::new(1);
-        tree.insert(0, before);
+        tree.insert(0, 7);
         assert_eq!(tree.first(), Some(0));
-        tree.remove(0, before);
+        tree.update(0, 3);
+        assert_eq!(tree.first(), Some(0));
+        tree.remove(0);
         assert_eq!(tree.first(), None);
     }
 
     #[test]
     fn equal_keys_go_to_lowest_frame() {
-        let keys = [3u64; 6];
-        let before = |a: FrameIdx, b: FrameIdx| keys[a] < keys[b];
         let mut tree = FrameTree::new(6);
         for frame in [4, 2, 5, 3] {
-            tree.insert(frame, before);
+            tree.insert(frame, 3);
         }
         assert_eq!(tree.first(), Some(2));
-        tree.remove(2, before);
+        tree.remove(2);
+        assert_eq!(tree.first(), Some(3));
+        tree.update(5, 2);
+        assert_eq!(tree.first(), Some(5));
+        tree.update(5, 3);
         assert_eq!(tree.first(), Some(3));
     }
 
@@ -175,7 +174,7 @@ mod tests {
     #[test]
     fn matches_scan_under_random_updates() {
         let n_frames = 37;
-        let mut keys: Vec<Option<u64>> = vec![None; n_frames];
+        let mut keys: Vec<Option<u128>> = vec![None; n_frames];
         let mut tree = FrameTree::new(n_frames);
         // A fixed 64-bit linear congruential sequence.
         let mut state: u64 = 0x2545_F491_4F6C_DD1D;
@@ -184,28 +183,19 @@ mod tests {
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
             let frame = (state >> 33) as usize % n_frames;
-            let value = (state >> 20) % 8;
-            let snapshot = keys.clone();
-            let before_old = |a: FrameIdx, b: FrameIdx| snapshot[a] < snapshot[b];
+            let value = u128::from((state >> 20) % 8) << 64 | u128::from((state >> 40) % 3);
             match keys[frame] {
                 None => {
                     keys[frame] = Some(value);
-                    let current = keys.clone();
-                    tree.insert(frame, |a, b| current[a] < current[b]);
+                    tree.insert(frame, value);
                 }
-                Some(_) if value == 0 => {
+                Some(_) if value < 1 << 64 => {
                     keys[frame] = None;
-                    tree.remove(frame, before_old);
+                    tree.remove(frame);
                 }
-                Some(old) => {
+                Some(_) => {
                     keys[frame] = Some(value);
-                    let current = keys.clone();
-                    let before = |a: FrameIdx, b: FrameIdx| current[a] < current[b];
-                    if value >= old {
-                        tree.key_increased(frame, before);
-                    } else {
-                        tree.key_decreased(frame, before);
-                    }
+                    tree.update(frame, value);
                 }
             }
             assert_eq!(tree.first(), scan(&keys), "keys {keys:?}");

@@ -61,54 +61,20 @@ impl TieBreak {
     }
 }
 
-/// The eviction key of every frame: frames with smaller keys go first.
-#[derive(Debug, Clone)]
-struct EvictionKeys {
-    /// Evict the largest count (MFU) instead of the smallest (LFU).
-    evict_most: bool,
-    tie: TieBreak,
-    /// The use count of the page in each frame.
-    count: Vec<u64>,
-    /// The reference number of the last reference to each frame's page.
-    last_use: Vec<u64>,
-    /// The reference number of the load of each frame's page.
-    loaded_at: Vec<u64>,
-}
-
-impl EvictionKeys {
-    /// Returns the key of `frame` without the frame number, which the
-    /// tree compares itself.
-    #[inline]
-    fn key(&self, frame: FrameIdx) -> (u64, u64) {
-        // MFU inverts the count so that the largest count comes first.
-        let count = if self.evict_most {
-            u64::MAX - self.count[frame]
-        } else {
-            self.count[frame]
-        };
-        let tie = match self.tie {
-            TieBreak::Lru => self.last_use[frame],
-            TieBreak::Fifo => self.loaded_at[frame],
-            TieBreak::Lowest => 0,
-        };
-        (count, tie)
-    }
-
-    /// Returns whether `a` has a strictly smaller key than `b`.
-    #[inline]
-    fn before(&self, a: FrameIdx, b: FrameIdx) -> bool {
-        self.key(a) < self.key(b)
-    }
-}
-
 /// Use counts per frame and the victim rule shared by LFU and MFU.
 #[derive(Debug, Clone)]
 pub(crate) struct UseCounts {
+    /// Evict the largest count (MFU) instead of the smallest (LFU).
+    evict_most: bool,
+    tie: TieBreak,
     /// Whether counts survive eviction (`keep=1`).
     keep: bool,
     /// The page in each frame.
     page: Vec<PageKey>,
-    keys: EvictionKeys,
+    /// The use count of the page in each frame.
+    count: Vec<u64>,
+    /// The reference number of the load of each frame's page.
+    loaded_at: Vec<u64>,
     /// References so far.
     now: u64,
     /// Counts of evicted pages, when `keep` is set.
@@ -120,33 +86,41 @@ pub(crate) struct UseCounts {
 impl UseCounts {
     pub(crate) fn new(n_frames: usize, evict_most: bool, tie: TieBreak, keep: bool) -> UseCounts {
         UseCounts {
+            evict_most,
+            tie,
             keep,
             page: vec![0; n_frames],
-            keys: EvictionKeys {
-                evict_most,
-                tie,
-                count: vec![0; n_frames],
-                last_use: vec![0; n_frames],
-                loaded_at: vec![0; n_frames],
-            },
+            count: vec![0; n_frames],
+            loaded_at: vec![0; n_frames],
             now: 0,
             evicted_counts: PageMap::default(),
             order: FrameTree::new(n_frames),
         }
     }
 
+    /// Returns the eviction key of `frame`, just referenced: the count in
+    /// the high 64 bits and the tie-break key in the low ones. The tree
+    /// breaks the remaining ties by frame number.
+    #[inline]
+    fn key(&self, frame: FrameIdx) -> u128 {
+        // MFU inverts the count so that the largest count comes first.
+        let count = if self.evict_most {
+            u64::MAX - self.count[frame]
+        } else {
+            self.count[frame]
+        };
+        let tie = match self.tie {
+            TieBreak::Lru => self.now,
+            TieBreak::Fifo => self.loaded_at[frame],
+            TieBreak::Lowest => 0,
+        };
+        (u128::from(count) << 64) | u128::from(tie)
+    }
+
     pub(crate) fn on_hit(&mut self, frame: FrameIdx) {
         self.now += 1;
-        self.keys.count[frame] += 1;
-        self.keys.last_use[frame] = self.now;
-        // A larger count and a later last use both move an LFU key up. For
-        // MFU the inverted count falls, and it outranks the tie-break key.
-        let keys = &self.keys;
-        if keys.evict_most {
-            self.order.key_decreased(frame, |a, b| keys.before(a, b));
-        } else {
-            self.order.key_increased(frame, |a, b| keys.before(a, b));
-        }
+        self.count[frame] += 1;
+        self.order.update(frame, self.key(frame));
     }
 
     pub(crate) fn on_load(&mut self, frame: FrameIdx, page: PageKey) {
@@ -157,19 +131,16 @@ impl UseCounts {
             0
         };
         self.page[frame] = page;
-        self.keys.count[frame] = earlier + 1;
-        self.keys.last_use[frame] = self.now;
-        self.keys.loaded_at[frame] = self.now;
-        let keys = &self.keys;
-        self.order.insert(frame, |a, b| keys.before(a, b));
+        self.count[frame] = earlier + 1;
+        self.loaded_at[frame] = self.now;
+        self.order.insert(frame, self.key(frame));
     }
 
     pub(crate) fn on_free(&mut self, frame: FrameIdx) {
-        let keys = &self.keys;
-        self.order.remove(frame, |a, b| keys.before(a, b));
+        self.order.remove(frame);
         if self.keep {
             self.evicted_counts
-                .insert(self.page[frame], self.keys.count[frame]);
+                .insert(self.page[frame], self.count[frame]);
         }
     }
 
@@ -263,7 +234,7 @@ mod tests {
         lfu.on_load(1, 11, false);
         // Page 11 is back with count 4, above the others' 2.
         assert_eq!(lfu.choose_victim(&mut NoBits), 0);
-        assert_eq!(lfu.counts.keys.count[1], 4);
+        assert_eq!(lfu.counts.count[1], 4);
     }
 
     #[test]

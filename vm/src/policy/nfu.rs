@@ -70,15 +70,13 @@ impl ReplacementPolicy for Nfu {
     fn on_load(&mut self, frame: FrameIdx, _page: PageKey, _write: bool) {
         self.counter[frame] = 0;
         self.occupied[frame] = true;
-        let counter = &self.counter;
-        self.order.insert(frame, |a, b| counter[a] < counter[b]);
+        self.order.insert(frame, 0);
         self.touched.touch(frame);
     }
 
     fn on_free(&mut self, frame: FrameIdx) {
         self.occupied[frame] = false;
-        let counter = &self.counter;
-        self.order.remove(frame, |a, b| counter[a] < counter[b]);
+        self.order.remove(frame);
     }
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
@@ -104,7 +102,7 @@ impl ReplacementPolicy for Nfu {
                 return;
             }
             counter[frame] = counter[frame].saturating_add(1);
-            order.key_increased(frame, |a, b| counter[a] < counter[b]);
+            order.update(frame, u128::from(counter[frame]));
             bits.clear_referenced(frame);
         });
     }
