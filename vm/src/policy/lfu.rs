@@ -20,18 +20,18 @@
 //! Belady's anomaly. For MFU the same combination keeps set inclusion in
 //! the random tests here, which is evidence, not a proof.
 //!
-//! Cost: O(log k) per reference with k frames, the cost of the heap the
-//! literature gives: a tournament tree (`frame_tree.rs`) keeps the
-//! occupied frames ordered by (count, tie-break key, frame). A hit changes
-//! one key in one direction, so its update stops at the first match the
-//! frame does not win, which makes most hits far cheaper than log k. With
-//! `keep=1`, a hash map stores the counts of evicted pages, so memory
-//! grows with the number of distinct pages.
-// NOTE: frequency buckets (Shah, Mitra and Matani, 2010) give O(1) for the
-// `lru` tie-break; the `fifo` and `lowest` orders within a bucket do not
-// fit them, so one tree serves all three.
+//! Cost: O(1) per reference with the defaults (`keep=0`, `tie=lru`),
+//! whose frames sit in frequency buckets (`frequency_buckets.rs`). The
+//! other combinations cost O(log k) per reference with k frames, the cost
+//! of the heap the literature gives: a tournament tree (`frame_tree.rs`)
+//! keeps the occupied frames ordered by (count, tie-break key, frame). A
+//! hit changes one key in one direction, so its update stops at the first
+//! match the frame does not win. With `keep=1`, a hash map stores the
+//! counts of evicted pages, so memory grows with the number of distinct
+//! pages.
 
 use super::frame_tree::FrameTree;
+use super::frequency_buckets::FrequencyBuckets;
 use super::page_map::PageMap;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
@@ -79,8 +79,17 @@ pub(crate) struct UseCounts {
     now: u64,
     /// Counts of evicted pages, when `keep` is set.
     evicted_counts: PageMap<u64>,
-    /// The occupied frames by eviction key: the first is the victim.
-    order: FrameTree,
+    /// The occupied frames in eviction order.
+    order: EvictionOrder,
+}
+
+/// The structure that orders the occupied frames for eviction.
+#[derive(Debug, Clone)]
+enum EvictionOrder {
+    /// For in-cache counts with the `lru` tie-break.
+    Buckets(FrequencyBuckets),
+    /// For every other combination, keyed by [`UseCounts::key`].
+    Tree(FrameTree),
 }
 
 impl UseCounts {
@@ -94,7 +103,11 @@ impl UseCounts {
             loaded_at: vec![0; n_frames],
             now: 0,
             evicted_counts: PageMap::default(),
-            order: FrameTree::new(n_frames),
+            order: if tie == TieBreak::Lru && !keep {
+                EvictionOrder::Buckets(FrequencyBuckets::new(n_frames))
+            } else {
+                EvictionOrder::Tree(FrameTree::new(n_frames))
+            },
         }
     }
 
@@ -120,7 +133,14 @@ impl UseCounts {
     pub(crate) fn on_hit(&mut self, frame: FrameIdx) {
         self.now += 1;
         self.count[frame] += 1;
-        self.order.update(frame, self.key(frame));
+        if let EvictionOrder::Buckets(buckets) = &mut self.order {
+            buckets.increment(frame);
+            return;
+        }
+        let key = self.key(frame);
+        if let EvictionOrder::Tree(tree) = &mut self.order {
+            tree.update(frame, key);
+        }
     }
 
     pub(crate) fn on_load(&mut self, frame: FrameIdx, page: PageKey) {
@@ -133,11 +153,18 @@ impl UseCounts {
         self.page[frame] = page;
         self.count[frame] = earlier + 1;
         self.loaded_at[frame] = self.now;
-        self.order.insert(frame, self.key(frame));
+        let key = self.key(frame);
+        match &mut self.order {
+            EvictionOrder::Buckets(buckets) => buckets.insert(frame),
+            EvictionOrder::Tree(tree) => tree.insert(frame, key),
+        }
     }
 
     pub(crate) fn on_free(&mut self, frame: FrameIdx) {
-        self.order.remove(frame);
+        match &mut self.order {
+            EvictionOrder::Buckets(buckets) => buckets.remove(frame),
+            EvictionOrder::Tree(tree) => tree.remove(frame),
+        }
         if self.keep {
             self.evicted_counts
                 .insert(self.page[frame], self.count[frame]);
@@ -146,9 +173,12 @@ impl UseCounts {
 
     /// Returns the occupied frame to evict.
     pub(crate) fn choose_victim(&self) -> FrameIdx {
-        self.order
-            .first()
-            .expect("choose_victim is called only while some frame is occupied")
+        let victim = match &self.order {
+            EvictionOrder::Buckets(buckets) if self.evict_most => buckets.most_frequent(),
+            EvictionOrder::Buckets(buckets) => buckets.least_frequent(),
+            EvictionOrder::Tree(tree) => tree.first(),
+        };
+        victim.expect("choose_victim is called only while some frame is occupied")
     }
 }
 

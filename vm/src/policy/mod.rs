@@ -19,6 +19,7 @@ mod fifo;
 mod frame_list;
 mod frame_set;
 mod frame_tree;
+mod frequency_buckets;
 mod lfu;
 mod lru;
 mod mfu;
