@@ -17,18 +17,21 @@
 //! sample follows the reference that completes the interval, after its
 //! reference bit is set.
 //!
-//! Cost: O(1) per hit, O(1) amortized per sample and per fault. Counters
-//! are updated lazily: a page not referenced since its last update at
-//! sample `t` has counter `c >> (now - t)`, so a sample visits only the
-//! frames referenced since the previous one (`counters.rs`). The counter of
-//! a page last referenced at sample `t`, `bits` or fewer samples ago, has
-//! its highest set bit at `bits - 1 - (now - t)`, so the pages with the
-//! oldest such `t` hold the smallest nonzero counters. The frames wait in
-//! one list per `t`, at most 64 lists; a list moves into a bitmap of
-//! zero-counter frames when its `t` falls out of the counter width. The
-//! victim is the lowest frame in that bitmap or, when it is empty, the
-//! smallest counter in the oldest list, which holds at most the frames
-//! referenced in one interval.
+//! Cost: O(1) per hit, and O(1) per reference amortized over the samples.
+//! A fault costs O(1) while some counter is 0, and otherwise at most
+//! min(k, `interval`) steps with k frames.
+//!
+//! Counters are updated lazily: a page not referenced since its last
+//! update at sample `t` has counter `c >> (now - t)`, so a sample visits
+//! only the frames referenced since the previous one (`counters.rs`). The
+//! counter of a page last referenced at sample `t`, fewer than `bits`
+//! samples ago, has its highest set bit at `bits - 1 - (now - t)`, so the
+//! pages with the oldest such `t` have the smallest nonzero counters. The
+//! frames wait in one list per `t`, at most 64 lists. A list moves into a
+//! bitmap of zero-counter frames when its `t` falls out of the counter
+//! width. The victim is the lowest frame in that bitmap or, when it is
+//! empty, the smallest counter in the oldest list, which contains only
+//! frames referenced during one interval.
 
 use super::counters::TouchedFrames;
 use super::frame_set::FrameSet;
@@ -55,7 +58,7 @@ pub struct Aging {
     /// Samples taken so far.
     samples: u64,
     /// Each frame's counter as of sample `updated_at`, for frames in a
-    /// list; frames in `zero` have counter 0 whatever this holds.
+    /// list. Frames in `zero` have counter 0 whatever is stored here.
     counter: Vec<u64>,
     /// The sample that last found each frame's page referenced.
     updated_at: Vec<u64>,
@@ -172,8 +175,8 @@ impl Aging {
     /// Returns the frame with the smallest nonzero counter, the lowest on
     /// a tie, or `None` when no frame is listed.
     fn smallest_listed(&self) -> Option<FrameIdx> {
-        // Lists hold the samples `samples - bits + 1 ..= samples`; the
-        // oldest nonempty one comes first after rotating its slot to bit 0.
+        // Lists contain the samples `samples - bits + 1 ..= samples`, and
+        // rotating the oldest one's slot to bit 0 puts them in age order.
         let oldest_slot = (self.samples + 65 - self.bits) % 64;
         let rotated = self.nonempty.rotate_right(oldest_slot as u32);
         if rotated == 0 {
@@ -182,7 +185,7 @@ impl Aging {
         let slot = ((oldest_slot + u64::from(rotated.trailing_zeros())) % 64) as usize;
 
         // Every frame in the list was updated at the same sample, so one
-        // shift applies to all; it may make different counters equal.
+        // shift applies to all. It may make different counters equal.
         let mut best = self.head[slot] as usize;
         let shift = self.samples - self.updated_at[best];
         let mut frame = self.next[best];

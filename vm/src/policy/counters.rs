@@ -1,8 +1,8 @@
 //! The frames that NFU and aging must sample at their next timer tick.
 //!
 //! A sample reads and clears the reference bit of every occupied frame, but
-//! it can skip a frame whose page nobody referenced since the last sample:
-//! that bit is clear, because the last sample cleared it (or the page was
+//! it can skip a frame whose page was not referenced since the last sample.
+//! That bit is clear, because the last sample cleared it (or the page was
 //! loaded since, and `on_load` lists the frame). So the policies list each
 //! frame the first time `on_hit` or `on_load` reports it after a sample,
 //! and a sample visits the list instead of every frame. This relies on the

@@ -1,7 +1,7 @@
 //! A set of frame numbers as a hierarchy of bitmaps, for the policies that
 //! need the lowest-numbered frame of a changing set.
 //!
-//! Level 0 has one bit per frame; each bit of level `i + 1` says whether
+//! Level 0 has one bit per frame, and each bit of level `i + 1` is set when
 //! the matching 64-bit word of level `i` has any bit set. The top level is
 //! one word, so insert, remove and `first` cost O(log_64 k) word
 //! operations with k frames: two levels up to 4,096 frames, three up to

@@ -19,9 +19,9 @@ const NONE: u32 = u32::MAX;
 pub(crate) struct FrameTree {
     /// The number of leaves, a power of two at least `n_frames`.
     leaves: usize,
-    /// Node `i` has children `2i` and `2i + 1`; node 1 is the root and
-    /// leaf `f` is node `leaves + f`. Each node stores its winning frame,
-    /// or `NONE`.
+    /// The winning frame of each node, or `NONE`. Node `i` has children
+    /// `2i` and `2i + 1`, node 1 is the root, and leaf `f` is node
+    /// `leaves + f`.
     winner: Vec<u32>,
     /// The key of each occupied frame.
     key: Vec<u128>,

@@ -4,7 +4,7 @@
 //! scheme" (2010).
 //!
 //! A doubly linked list of buckets runs in increasing count order, and each
-//! bucket holds a doubly linked list of its frames. A frame enters a bucket
+//! bucket contains a doubly linked list of its frames. A frame enters a bucket
 //! only at the reference that gives it that count, so appending it at the
 //! tail keeps every bucket ordered from least to most recently referenced.
 //! The LFU victim is the first frame of the first bucket, and the MFU
@@ -27,8 +27,8 @@ pub(crate) struct FrequencyBuckets {
     /// The first and last frame of each bucket.
     first_frame: Vec<u32>,
     last_frame: Vec<u32>,
-    /// The neighbour buckets in count order, or `NONE`; the next free
-    /// bucket for a bucket in the free list.
+    /// The neighbour buckets in count order, or `NONE`. In a bucket on the
+    /// free list, `next_bucket` links the next free bucket.
     prev_bucket: Vec<u32>,
     next_bucket: Vec<u32>,
     /// The buckets with the smallest and largest count, or `NONE`.
@@ -235,7 +235,8 @@ mod tests {
         }
         buckets.increment(0);
         buckets.increment(2);
-        // Counts: frame 0 and 2 have 2, frame 3 has 1; 0 went to 2 first.
+        // Frames 0 and 2 have count 2 and frame 3 has 1. Frame 0 reached
+        // count 2 first.
         assert_eq!(buckets.least_frequent(), Some(3));
         assert_eq!(buckets.most_frequent(), Some(0));
         buckets.remove(3);

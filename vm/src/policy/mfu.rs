@@ -12,8 +12,8 @@
 //! Not proven a stack algorithm in any combination. With `keep=1` and
 //! `tie=lru` the random tests here find set inclusion holding, which is
 //! evidence only; in-cache counts and the other tie-breaks depend on the
-//! frame count. Cost: O(log k) per reference with k frames, in the same
-//! tournament tree as LFU.
+//! frame count. Cost: as for LFU, O(1) per reference with the defaults and
+//! O(log k) with k frames otherwise.
 
 use super::lfu::{TieBreak, UseCounts};
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
