@@ -267,7 +267,7 @@ mod tests {
                     model[frame] = Some((1, now));
                     buckets.insert(frame);
                 }
-                Some(_) if (state >> 20) % 4 == 0 => {
+                Some(_) if (state >> 20).is_multiple_of(4) => {
                     model[frame] = None;
                     buckets.remove(frame);
                 }
