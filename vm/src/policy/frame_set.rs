@@ -12,7 +12,8 @@ use super::FrameIdx;
 /// A set of frames `0..n_frames`.
 #[derive(Debug, Clone)]
 pub(crate) struct FrameSet {
-    /// `levels[0]` has a bit per frame; the last level is a single word.
+    /// The bitmaps, from one bit per frame in `levels[0]` up to a single
+    /// word in the last level.
     levels: Vec<Vec<u64>>,
 }
 

@@ -10,9 +10,9 @@
 //! The LFU victim is the first frame of the first bucket, and the MFU
 //! victim the first frame of the last bucket. Every operation is O(1).
 //!
-//! A page loaded with count 1 belongs in the first bucket, which is what
-//! makes loads O(1); counts kept across evictions (`keep=1`) would need a
-//! search for the bucket of an arbitrary count, so they use `frame_tree.rs`.
+//! A page loaded with count 1 belongs in the first bucket, which makes
+//! loads O(1). Counts kept across evictions (`keep=1`) would need a search
+//! for the bucket of an arbitrary count, so they use `frame_tree.rs`.
 
 use super::FrameIdx;
 
