@@ -794,3 +794,72 @@ proptest! {
         check_model("wsclock", &references, |k, s| wsclock_model(k, s, 16))?;
     }
 }
+
+/// Reference strings of 1,000 to 2,000 references over three times as many
+/// pages as frames, with 150 to 300 frames. Pages are drawn as the square
+/// of a uniform number, scaled, so low pages are referenced far more often
+/// and a replay has both long runs of hits and many evictions.
+fn large_cases() -> impl Strategy<Value = (usize, Vec<Reference>)> {
+    (150usize..300).prop_flat_map(|n_frames| {
+        let pages = 3 * n_frames as u64;
+        let references = prop::collection::vec((0u64..1000, prop::bool::weighted(0.3)), 1000..2000)
+            .prop_map(move |draws| {
+                draws
+                    .into_iter()
+                    .map(|(draw, write)| Reference {
+                        page: draw * draw * pages / 1_000_000,
+                        write,
+                    })
+                    .collect::<Vec<_>>()
+            });
+        (Just(n_frames), references)
+    })
+}
+
+/// Checks that the policy's faults and victims equal the model's at one
+/// frame count.
+fn check_model_at(
+    spec: &str,
+    n_frames: usize,
+    references: &[Reference],
+    model: impl Fn(usize, &[Reference]) -> Decisions,
+) -> Result<(), TestCaseError> {
+    let actual = decisions(&run(spec, n_frames, references));
+    let expected = model(n_frames, references);
+    prop_assert!(
+        actual == expected,
+        "{} with {} frames differs from the model at reference {:?}",
+        spec,
+        n_frames,
+        actual.iter().zip(&expected).position(|(a, e)| a != e)
+    );
+    Ok(())
+}
+
+proptest! {
+    // Each case replays long strings through naive O(frames) models, so
+    // the default case count is small.
+    #![proptest_config(ProptestConfig::with_cases(case_count(3)))]
+
+    /// The counting and sampling policies at hundreds of frames, where
+    /// their trees, lists and bitmaps span several levels and words.
+    #[test]
+    fn counting_policies_match_models_at_many_frames((n_frames, references) in large_cases()) {
+        for (name, most) in [("lfu", false), ("mfu", true)] {
+            for tie in ["lru", "fifo", "lowest"] {
+                for keep in [false, true] {
+                    let spec = format!("{name}:tie={tie},keep={}", keep as u8);
+                    check_model_at(&spec, n_frames, &references, |k, s| count_model(k, s, most, tie, keep))?;
+                }
+            }
+        }
+        for interval in [1, 4] {
+            let spec = format!("nfu:interval={interval}");
+            check_model_at(&spec, n_frames, &references, |k, s| sampling_model(k, s, None, interval))?;
+            for bits in [1, 8, 64] {
+                let spec = format!("aging:bits={bits},interval={interval}");
+                check_model_at(&spec, n_frames, &references, |k, s| sampling_model(k, s, Some(bits), interval))?;
+            }
+        }
+    }
+}

@@ -1,62 +1,56 @@
-//! The per-frame software counters that NFU and aging keep, sampled from
-//! the reference bits every `interval` references. The two policies differ
-//! only in how a sample updates a counter.
+//! The frames that NFU and aging must sample at their next timer tick.
+//!
+//! A sample reads and clears the reference bit of every occupied frame, but
+//! it can skip a frame whose page was not referenced since the last sample.
+//! That bit is clear, because the last sample cleared it (or the page was
+//! loaded since, and `on_load` lists the frame). So the policies list each
+//! frame the first time `on_hit` or `on_load` reports it after a sample,
+//! and a sample visits the list instead of every frame. This relies on the
+//! caller's contract that every reference is reported and that the
+//! reference bit is set only by a reference: the replay driver and the
+//! VM's MMU both keep it. A sample then reads the same bits and changes
+//! the same counters as a visit of every frame, in a different frame order,
+//! which does not matter because reading or clearing one frame's bit does
+//! not change another's.
 
-use super::{FrameIdx, ReferenceBits};
+use super::FrameIdx;
 
-/// A counter per frame, sampled periodically; the victim is the occupied
-/// frame with the smallest counter, the lowest-numbered one on a tie.
+/// The frames referenced since the last sample, each listed once.
 #[derive(Debug, Clone)]
-pub(super) struct SampledCounters {
-    /// References between samples, at least 1.
-    pub interval: u64,
-    /// The counter of each frame's page.
-    pub counter: Vec<u64>,
-    /// Whether each frame is occupied.
-    pub occupied: Vec<bool>,
+pub(super) struct TouchedFrames {
+    /// The listed frames, in the order of their first reference.
+    frames: Vec<u32>,
+    /// Whether each frame is in `frames`.
+    listed: Vec<bool>,
 }
 
-impl SampledCounters {
-    /// Creates counters for `n_frames` free frames, sampled every
-    /// `interval` references (at least 1).
-    pub fn new(n_frames: usize, interval: u64) -> SampledCounters {
-        SampledCounters {
-            interval: interval.max(1),
-            counter: vec![0; n_frames],
-            occupied: vec![false; n_frames],
+impl TouchedFrames {
+    /// Creates an empty list for `n_frames` frames.
+    pub fn new(n_frames: usize) -> TouchedFrames {
+        TouchedFrames {
+            frames: Vec::new(),
+            listed: vec![false; n_frames],
         }
     }
 
-    /// Starts the counter of a page just loaded into `frame` at 0.
-    pub fn load(&mut self, frame: FrameIdx) {
-        self.counter[frame] = 0;
-        self.occupied[frame] = true;
-    }
-
-    /// Marks `frame` free.
-    pub fn free(&mut self, frame: FrameIdx) {
-        self.occupied[frame] = false;
-    }
-
-    /// Returns the frame with the smallest counter, the lowest on a tie.
-    pub fn victim(&self) -> FrameIdx {
-        (0..self.counter.len())
-            .min_by_key(|&frame| (self.counter[frame], frame))
-            .expect("choose_victim is called only when every frame is occupied")
-    }
-
-    /// Samples every occupied frame: replaces its counter with
-    /// `update(counter, referenced)` and clears its reference bit.
-    pub fn sample(&mut self, bits: &mut dyn ReferenceBits, update: impl Fn(u64, bool) -> u64) {
-        for frame in 0..self.counter.len() {
-            if !self.occupied[frame] {
-                continue;
-            }
-            let referenced = bits.is_referenced(frame);
-            self.counter[frame] = update(self.counter[frame], referenced);
-            if referenced {
-                bits.clear_referenced(frame);
-            }
+    /// Lists `frame` unless it is already listed.
+    #[inline]
+    pub fn touch(&mut self, frame: FrameIdx) {
+        if !self.listed[frame] {
+            self.listed[frame] = true;
+            self.frames.push(frame as u32);
         }
+    }
+
+    /// Calls `visit` for every listed frame and empties the list. A frame
+    /// may have been freed since it was listed, so `visit` must check that
+    /// the frame is still occupied.
+    #[inline]
+    pub fn drain(&mut self, mut visit: impl FnMut(FrameIdx)) {
+        for &frame in &self.frames {
+            self.listed[frame as usize] = false;
+            visit(frame as FrameIdx);
+        }
+        self.frames.clear();
     }
 }

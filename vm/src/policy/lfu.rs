@@ -20,17 +20,20 @@
 //! Belady's anomaly. For MFU the same combination keeps set inclusion in
 //! the random tests here, which is evidence, not a proof.
 //!
-//! Cost: O(log k) per reference with k frames: the occupied frames sit in
-//! an ordered set keyed by (count, tie-break key, frame), the cost of the
-//! heap the literature gives. With `keep=1`, a hash map stores the counts
-//! of evicted pages, so memory grows with the number of distinct pages.
-// NOTE: frequency buckets (Shah, Mitra and Matani, 2010) give O(1) for the
-// `lru` tie-break; the `fifo` and `lowest` orders within a bucket do not
-// fit them, so one ordered set serves all three.
+//! Cost: O(1) per reference with the defaults (`keep=0`, `tie=lru`),
+//! whose frames sit in frequency buckets (`frequency_buckets.rs`). The
+//! other combinations cost O(log k) per reference with k frames, the cost
+//! of the heap the literature gives: a tournament tree (`frame_tree.rs`)
+//! keeps the occupied frames ordered by (count, tie-break key, frame). A
+//! hit changes one key in one direction, so its update stops at the first
+//! match the frame does not win. With `keep=1`, a hash map stores the
+//! counts of evicted pages, so memory grows with the number of distinct
+//! pages.
 
+use super::frame_tree::FrameTree;
+use super::frequency_buckets::FrequencyBuckets;
 use super::page_map::PageMap;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
-use std::collections::BTreeSet;
 
 /// The order among pages with equal counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,16 +73,23 @@ pub(crate) struct UseCounts {
     page: Vec<PageKey>,
     /// The use count of the page in each frame.
     count: Vec<u64>,
-    /// The reference number of the last reference to each frame's page.
-    last_use: Vec<u64>,
     /// The reference number of the load of each frame's page.
     loaded_at: Vec<u64>,
     /// References so far.
     now: u64,
     /// Counts of evicted pages, when `keep` is set.
     evicted_counts: PageMap<u64>,
-    /// The occupied frames by eviction order: the first entry is the victim.
-    order: BTreeSet<(u64, u64, FrameIdx)>,
+    /// The occupied frames in eviction order.
+    order: EvictionOrder,
+}
+
+/// The structure that orders the occupied frames for eviction.
+#[derive(Debug, Clone)]
+enum EvictionOrder {
+    /// For in-cache counts with the `lru` tie-break.
+    Buckets(FrequencyBuckets),
+    /// For every other combination, keyed by [`UseCounts::key`].
+    Tree(FrameTree),
 }
 
 impl UseCounts {
@@ -90,16 +100,22 @@ impl UseCounts {
             keep,
             page: vec![0; n_frames],
             count: vec![0; n_frames],
-            last_use: vec![0; n_frames],
             loaded_at: vec![0; n_frames],
             now: 0,
             evicted_counts: PageMap::default(),
-            order: BTreeSet::new(),
+            order: if tie == TieBreak::Lru && !keep {
+                EvictionOrder::Buckets(FrequencyBuckets::new(n_frames))
+            } else {
+                EvictionOrder::Tree(FrameTree::new(n_frames))
+            },
         }
     }
 
-    /// Returns the key of `frame` in `order`; smaller keys are evicted first.
-    fn key(&self, frame: FrameIdx) -> (u64, u64, FrameIdx) {
+    /// Returns the eviction key of `frame`, just referenced: the count in
+    /// the high 64 bits and the tie-break key in the low ones. The tree
+    /// breaks the remaining ties by frame number.
+    #[inline]
+    fn key(&self, frame: FrameIdx) -> u128 {
         // MFU inverts the count so that the largest count comes first.
         let count = if self.evict_most {
             u64::MAX - self.count[frame]
@@ -107,19 +123,24 @@ impl UseCounts {
             self.count[frame]
         };
         let tie = match self.tie {
-            TieBreak::Lru => self.last_use[frame],
+            TieBreak::Lru => self.now,
             TieBreak::Fifo => self.loaded_at[frame],
             TieBreak::Lowest => 0,
         };
-        (count, tie, frame)
+        (u128::from(count) << 64) | u128::from(tie)
     }
 
     pub(crate) fn on_hit(&mut self, frame: FrameIdx) {
-        self.order.remove(&self.key(frame));
         self.now += 1;
         self.count[frame] += 1;
-        self.last_use[frame] = self.now;
-        self.order.insert(self.key(frame));
+        if let EvictionOrder::Buckets(buckets) = &mut self.order {
+            buckets.increment(frame);
+            return;
+        }
+        let key = self.key(frame);
+        if let EvictionOrder::Tree(tree) = &mut self.order {
+            tree.update(frame, key);
+        }
     }
 
     pub(crate) fn on_load(&mut self, frame: FrameIdx, page: PageKey) {
@@ -131,25 +152,33 @@ impl UseCounts {
         };
         self.page[frame] = page;
         self.count[frame] = earlier + 1;
-        self.last_use[frame] = self.now;
         self.loaded_at[frame] = self.now;
-        self.order.insert(self.key(frame));
+        let key = self.key(frame);
+        match &mut self.order {
+            EvictionOrder::Buckets(buckets) => buckets.insert(frame),
+            EvictionOrder::Tree(tree) => tree.insert(frame, key),
+        }
     }
 
     pub(crate) fn on_free(&mut self, frame: FrameIdx) {
-        self.order.remove(&self.key(frame));
+        match &mut self.order {
+            EvictionOrder::Buckets(buckets) => buckets.remove(frame),
+            EvictionOrder::Tree(tree) => tree.remove(frame),
+        }
         if self.keep {
             self.evicted_counts
                 .insert(self.page[frame], self.count[frame]);
         }
     }
 
-    /// Returns the frame to evict: every frame is occupied when this is called.
+    /// Returns the occupied frame to evict.
     pub(crate) fn choose_victim(&self) -> FrameIdx {
-        self.order
-            .first()
-            .map(|&(_, _, frame)| frame)
-            .expect("choose_victim is called only when every frame is occupied")
+        let victim = match &self.order {
+            EvictionOrder::Buckets(buckets) if self.evict_most => buckets.most_frequent(),
+            EvictionOrder::Buckets(buckets) => buckets.least_frequent(),
+            EvictionOrder::Tree(tree) => tree.first(),
+        };
+        victim.expect("choose_victim is called only while some frame is occupied")
     }
 }
 
@@ -236,6 +265,22 @@ mod tests {
         // Page 11 is back with count 4, above the others' 2.
         assert_eq!(lfu.choose_victim(&mut NoBits), 0);
         assert_eq!(lfu.counts.count[1], 4);
+    }
+
+    #[test]
+    fn victim_is_occupied_when_some_frames_are_free() {
+        for tie in [TieBreak::Lru, TieBreak::Fifo, TieBreak::Lowest] {
+            let mut lfu = Lfu::new(6, tie, false);
+            // Frames 0, 2 and 5 never hold a page; frame 4 is freed.
+            for frame in [1, 3, 4] {
+                lfu.on_load(frame, frame as PageKey, false);
+            }
+            lfu.on_hit(1, false);
+            lfu.on_free(4);
+            assert_eq!(lfu.choose_victim(&mut NoBits), 3, "{tie:?}");
+            lfu.on_free(3);
+            assert_eq!(lfu.choose_victim(&mut NoBits), 1, "{tie:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! Not proven a stack algorithm in any combination. With `keep=1` and
 //! `tie=lru` the random tests here find set inclusion holding, which is
 //! evidence only; in-cache counts and the other tie-breaks depend on the
-//! frame count. Cost: O(log k) per reference with k frames.
+//! frame count. Cost: as for LFU, O(1) per reference with the defaults and
+//! O(log k) with k frames otherwise.
 
 use super::lfu::{TieBreak, UseCounts};
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
@@ -85,6 +86,23 @@ mod tests {
             mfu.on_hit(2, false);
             mfu.on_hit(0, false);
             assert_eq!(mfu.choose_victim(&mut NoBits), expected, "{tie:?}");
+        }
+    }
+
+    #[test]
+    fn victim_is_occupied_when_some_frames_are_free() {
+        for tie in [TieBreak::Lru, TieBreak::Fifo, TieBreak::Lowest] {
+            let mut mfu = Mfu::new(6, tie, false);
+            // Frames 0, 2 and 5 never hold a page; frame 4 is freed.
+            for frame in [1, 3, 4] {
+                mfu.on_load(frame, frame as PageKey, false);
+            }
+            mfu.on_hit(4, false);
+            mfu.on_hit(3, false);
+            mfu.on_free(4);
+            assert_eq!(mfu.choose_victim(&mut NoBits), 3, "{tie:?}");
+            mfu.on_free(3);
+            assert_eq!(mfu.choose_victim(&mut NoBits), 1, "{tie:?}");
         }
     }
 

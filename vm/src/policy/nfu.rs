@@ -15,10 +15,15 @@
 //! reference is sampled and NFU evicts exactly as in-cache LFU with the
 //! `lowest` tie-break.
 //!
-//! Cost: O(k) per sample and O(k) per fault with k frames, as Tanenbaum
-//! describes it; O(1) per hit.
+//! Cost: O(1) per hit; O(log k) per fault with k frames, and O(log k) per
+//! page referenced since the previous sample, so O(log k) amortized per
+//! reference. A tournament tree (`frame_tree.rs`) keeps the occupied frames
+//! ordered by (counter, frame), and a sample visits only the frames
+//! referenced since the previous one (`counters.rs`), because the bits of
+//! the others are clear and their counters do not change.
 
-use super::counters::SampledCounters;
+use super::counters::TouchedFrames;
+use super::frame_tree::FrameTree;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
 /// The default number of references between samples.
@@ -27,8 +32,16 @@ pub const DEFAULT_INTERVAL: u64 = 4;
 /// Not-frequently-used replacement.
 #[derive(Debug, Clone)]
 pub struct Nfu {
+    /// References between samples, at least 1.
+    interval: u64,
     /// The sample count of each frame's page.
-    counters: SampledCounters,
+    counter: Vec<u64>,
+    /// Whether each frame is occupied.
+    occupied: Vec<bool>,
+    /// The occupied frames by (counter, frame): the first is the victim.
+    order: FrameTree,
+    /// The frames the next sample visits.
+    touched: TouchedFrames,
 }
 
 impl Nfu {
@@ -36,7 +49,11 @@ impl Nfu {
     /// `interval` references (at least 1).
     pub fn new(n_frames: usize, interval: u64) -> Nfu {
         Nfu {
-            counters: SampledCounters::new(n_frames, interval),
+            interval: interval.max(1),
+            counter: vec![0; n_frames],
+            occupied: vec![false; n_frames],
+            order: FrameTree::new(n_frames),
+            touched: TouchedFrames::new(n_frames),
         }
     }
 }
@@ -46,27 +63,47 @@ impl ReplacementPolicy for Nfu {
         "nfu"
     }
 
-    fn on_hit(&mut self, _frame: FrameIdx, _write: bool) {}
+    fn on_hit(&mut self, frame: FrameIdx, _write: bool) {
+        self.touched.touch(frame);
+    }
 
     fn on_load(&mut self, frame: FrameIdx, _page: PageKey, _write: bool) {
-        self.counters.load(frame);
+        self.counter[frame] = 0;
+        self.occupied[frame] = true;
+        self.order.insert(frame, 0);
+        self.touched.touch(frame);
     }
 
     fn on_free(&mut self, frame: FrameIdx) {
-        self.counters.free(frame);
+        self.occupied[frame] = false;
+        self.order.remove(frame);
     }
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
-        self.counters.victim()
+        self.order
+            .first()
+            .expect("choose_victim is called only while some frame is occupied")
     }
 
     fn timer_interval(&self) -> Option<u64> {
-        Some(self.counters.interval)
+        Some(self.interval)
     }
 
     fn on_timer(&mut self, bits: &mut dyn ReferenceBits) {
-        self.counters.sample(bits, |counter, referenced| {
-            counter.saturating_add(u64::from(referenced))
+        let Nfu {
+            counter,
+            occupied,
+            order,
+            touched,
+            ..
+        } = self;
+        touched.drain(|frame| {
+            if !occupied[frame] || !bits.is_referenced(frame) {
+                return;
+            }
+            counter[frame] = counter[frame].saturating_add(1);
+            order.update(frame, u128::from(counter[frame]));
+            bits.clear_referenced(frame);
         });
     }
 }
@@ -76,7 +113,8 @@ mod tests {
     use super::*;
     use crate::policy::test_support::NoBits;
 
-    /// Reference bits as a plain array.
+    /// Reference bits as a plain array, set by the references that
+    /// `load` and `hit` make, as the replay driver sets them.
     struct Bits(Vec<bool>);
 
     impl ReferenceBits for Bits {
@@ -91,16 +129,29 @@ mod tests {
         }
     }
 
+    fn load(nfu: &mut Nfu, bits: &mut Bits, frame: FrameIdx) {
+        nfu.on_load(frame, 100 + frame as PageKey, false);
+        bits.0[frame] = true;
+    }
+
+    fn hit(nfu: &mut Nfu, bits: &mut Bits, frame: FrameIdx) {
+        nfu.on_hit(frame, false);
+        bits.0[frame] = true;
+    }
+
     #[test]
     fn samples_add_reference_bits() {
         let mut nfu = Nfu::new(3, 1);
+        let mut bits = Bits(vec![false; 3]);
         for frame in 0..3 {
-            nfu.on_load(frame, frame as PageKey, false);
+            load(&mut nfu, &mut bits, frame);
         }
-        nfu.on_timer(&mut Bits(vec![true, false, true]));
-        let mut bits = Bits(vec![true, false, false]);
+        bits.0[1] = false;
         nfu.on_timer(&mut bits);
-        assert_eq!(nfu.counters.counter, vec![2, 0, 1]);
+        assert_eq!(nfu.counter, vec![1, 0, 1]);
+        hit(&mut nfu, &mut bits, 0);
+        nfu.on_timer(&mut bits);
+        assert_eq!(nfu.counter, vec![2, 0, 1]);
         assert_eq!(bits.0, vec![false; 3]);
         assert_eq!(nfu.choose_victim(&mut NoBits), 1);
     }
@@ -108,31 +159,58 @@ mod tests {
     #[test]
     fn ties_go_to_lowest_frame() {
         let mut nfu = Nfu::new(3, 1);
+        let mut bits = Bits(vec![false; 3]);
         for frame in 0..3 {
-            nfu.on_load(frame, frame as PageKey, false);
+            load(&mut nfu, &mut bits, frame);
         }
-        nfu.on_timer(&mut Bits(vec![true, false, false]));
+        nfu.on_timer(&mut bits);
+        assert_eq!(nfu.choose_victim(&mut NoBits), 0);
+        hit(&mut nfu, &mut bits, 0);
+        nfu.on_timer(&mut bits);
         assert_eq!(nfu.choose_victim(&mut NoBits), 1);
     }
 
     #[test]
     fn free_frames_are_not_sampled() {
         let mut nfu = Nfu::new(2, 1);
-        nfu.on_load(0, 5, false);
-        let mut bits = Bits(vec![true, true]);
+        let mut bits = Bits(vec![false; 2]);
+        load(&mut nfu, &mut bits, 0);
+        load(&mut nfu, &mut bits, 1);
+        nfu.on_free(1);
         nfu.on_timer(&mut bits);
-        assert_eq!(nfu.counters.counter, vec![1, 0]);
+        assert_eq!(nfu.counter[0], 1);
         assert_eq!(bits.0, vec![false, true]);
     }
 
     #[test]
     fn reload_restarts_counter() {
         let mut nfu = Nfu::new(1, 1);
-        nfu.on_load(0, 5, false);
-        nfu.on_timer(&mut Bits(vec![true]));
+        let mut bits = Bits(vec![false]);
+        load(&mut nfu, &mut bits, 0);
+        nfu.on_timer(&mut bits);
         nfu.on_free(0);
         nfu.on_load(0, 6, false);
-        assert_eq!(nfu.counters.counter, vec![0]);
+        assert_eq!(nfu.counter, vec![0]);
         assert_eq!(nfu.timer_interval(), Some(1));
+    }
+
+    #[test]
+    fn victim_is_occupied_when_some_frames_are_free() {
+        let mut nfu = Nfu::new(8, 2);
+        let mut bits = Bits(vec![false; 8]);
+        // Frames 0, 1, 2 and 6 never hold a page; frame 5 is freed.
+        for frame in [3, 4, 5, 7] {
+            load(&mut nfu, &mut bits, frame);
+        }
+        nfu.on_timer(&mut bits);
+        hit(&mut nfu, &mut bits, 3);
+        nfu.on_timer(&mut bits);
+        nfu.on_free(5);
+        // Counters: frame 3 has 2, frames 4 and 7 have 1.
+        assert_eq!(nfu.choose_victim(&mut NoBits), 4);
+        nfu.on_free(4);
+        assert_eq!(nfu.choose_victim(&mut NoBits), 7);
+        nfu.on_free(7);
+        assert_eq!(nfu.choose_victim(&mut NoBits), 3);
     }
 }
