@@ -554,6 +554,8 @@ impl Kernel {
         process.state = ThreadState::Terminated;
         process.timing.finish = Some(sys.clock);
         release_address_space(sys, &mut process.space, process.asid);
+        sys.replacement.remove_process(pid);
+        self.recompute_frame_limits();
         self.mutexes.remove_process(pid);
         self.settle_family(pid);
     }
