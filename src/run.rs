@@ -223,8 +223,13 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .find(|(&pid, _)| u64::from(pid) > n_processes)
     {
+        let started = if n_processes == 1 {
+            "only process 1".to_string()
+        } else {
+            format!("processes 1 to {n_processes}")
+        };
         bail!(
-            "invalid --frame-limit: {pid}={limit} names no process; the command line starts processes 1 to {n_processes}"
+            "invalid --frame-limit: {pid}={limit} names no process; the command line starts {started}, and forked children follow --allocation"
         );
     }
 
