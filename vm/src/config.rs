@@ -156,10 +156,10 @@ pub struct MachineConfig {
     /// Whether page tables take user frames (pinned while they hold a
     /// table) instead of the reserved pool; `page_table_frames` is then 0.
     pub page_tables_in_pool: bool,
-    /// Which frames a faulting process may take a victim from.
+    /// Replacement scope: the frames a faulting process may take a victim from.
     pub scope: Scope,
-    /// How local scope divides the frames among processes; `None` under
-    /// global scope, where it has no meaning.
+    /// Rule by which local scope divides the frames among processes.
+    /// `None` under global scope, where it has no meaning.
     pub allocation: Option<Allocation>,
     /// Explicit frame limits of processes under local scope, by pid.
     pub frame_limits: BTreeMap<u32, usize>,
@@ -176,7 +176,7 @@ pub enum Scope {
     Local,
 }
 
-/// How local scope sets the frame limit of a process without an explicit one.
+/// Rule that sets the frame limit of a process without an explicit one, under local scope.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Allocation {

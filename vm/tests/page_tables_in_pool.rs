@@ -1,7 +1,7 @@
-//! Page tables taken from the user frames (`--page-tables-in-pool`): they
-//! are pinned and recorded in the frame table, a page may be evicted (and
-//! written back) to make room for one, a sparse address space runs out of
-//! frames for them, and they are freed when they empty and at exit.
+//! Page tables taken from the user frames (`--page-tables-in-pool`). They
+//! are pinned and recorded in the frame table. A page may be evicted, and
+//! written back, to make room for one. A sparse address space runs out of
+//! frames for them. They are freed when they empty and at exit.
 
 mod common;
 

@@ -64,7 +64,7 @@ fn run_all(config: MachineConfig, objects: Vec<Object>) -> (RunStats, Vec<Option
     (kernel.stats(), exits)
 }
 
-/// A thrashing process (12 pages in a loop) and a small one (2 pages).
+/// Returns a thrashing process (12 pages in a loop) and a small one (2 pages).
 fn thrasher_and_small() -> Vec<Object> {
     vec![looper("thrash.asm", 12, 40), looper("small.asm", 2, 400)]
 }
@@ -170,9 +170,9 @@ fn limits_are_recomputed_when_a_process_ends() {
     assert_eq!(kernel.system().frame_limit(2), Some(8));
 }
 
-/// Stores to 3 bss pages, forks; the parent exits at once, and the child
-/// sleeps, then reads the pages in a long loop and exits with the sum of
-/// the first word of each.
+/// Stores to 3 bss pages and forks. The parent exits at once. The child
+/// sleeps, reads the pages in a long loop, and exits with the sum of the
+/// first word of each.
 fn fork_then_parent_exits() -> Object {
     let program = vec![
         li(7, DATA as i32),               // 0

@@ -677,9 +677,9 @@ fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> 
 }
 
 /// Frees everything a terminated process holds: its pages (frames it
-/// shares with no other process, telling the policy; shared frames its
-/// policy instance held go to the instance of another sharer), its swap
-/// slots, its page tables and its TLB entries.
+/// shares with no other process, telling the policy), its swap slots, its
+/// page tables and its TLB entries. Shared frames that its policy instance
+/// held go to the instance of another sharer.
 pub(crate) fn release_address_space(sys: &mut System, space: &mut AddressSpace, asid: Asid) {
     if space.tables.is_empty() {
         return;

@@ -60,7 +60,7 @@ pub struct Replacement {
 }
 
 impl Replacement {
-    /// Creates the instances `config` asks for: the global one, or none yet
+    /// Creates the instances `config` requests: the global one, or none yet
     /// under local scope (each process gets its own when it starts).
     ///
     /// # Panics

@@ -263,8 +263,9 @@ impl FrameOwner {
 /// The user frames: who owns each, and which are free.
 ///
 /// A frame is in one of three states: free, holding a page (with an
-/// owner), or holding a page table of one process (only with
-/// `--page-tables-in-pool`; such a frame is pinned and never a victim).
+/// owner), or holding a page table of one process. The last happens only
+/// with `--page-tables-in-pool`, and such a frame is pinned: it is never a
+/// victim.
 #[derive(Clone, Debug)]
 pub struct FrameTable {
     owners: Vec<Option<FrameOwner>>,
