@@ -274,6 +274,10 @@ pub struct FrameTable {
     table_owners: Vec<Option<u32>>,
     /// Number of page-table frames per pid, for processes that have any.
     tables_per_pid: std::collections::BTreeMap<u32, usize>,
+    /// The largest number of page-table frames each pid had at once.
+    peak_tables_per_pid: std::collections::BTreeMap<u32, usize>,
+    /// The largest number of page-table frames in use at once, all processes together.
+    peak_tables: usize,
 }
 
 impl FrameTable {
@@ -284,6 +288,8 @@ impl FrameTable {
             free: (0..n_frames).collect(),
             table_owners: vec![None; n_frames],
             tables_per_pid: std::collections::BTreeMap::new(),
+            peak_tables_per_pid: std::collections::BTreeMap::new(),
+            peak_tables: 0,
         }
     }
 
@@ -307,7 +313,24 @@ impl FrameTable {
         self.free.remove(&frame);
         self.owners[frame] = None;
         self.table_owners[frame] = Some(pid);
-        *self.tables_per_pid.entry(pid).or_default() += 1;
+        let count = self.tables_per_pid.entry(pid).or_default();
+        *count += 1;
+        let count = *count;
+        let peak = self.peak_tables_per_pid.entry(pid).or_default();
+        *peak = (*peak).max(count);
+        self.peak_tables = self.peak_tables.max(self.table_count());
+    }
+
+    /// Returns the largest number of frames that contained page tables of
+    /// `pid` at once.
+    pub fn peak_tables_of(&self, pid: u32) -> usize {
+        self.peak_tables_per_pid.get(&pid).copied().unwrap_or(0)
+    }
+
+    /// Returns the largest number of frames that contained page tables at
+    /// once, all processes together.
+    pub fn peak_table_count(&self) -> usize {
+        self.peak_tables
     }
 
     /// Frees `frame`, which held a page table.
