@@ -277,8 +277,9 @@ pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str, key: u32) -> Result
         .filter(|&frame| sys.replacement.holder(frame) == Some(key))
         .and_then(|frame| sys.frames.owner(frame).cloned());
     let (Some(frame), Some(owner)) = (chosen, owner) else {
+        let choice = chosen.map_or("no frame".to_string(), |frame| format!("frame {frame}"));
         *bus.kill = Some(format!(
-            "internal error: policy {} chose frame {chosen:?}, which holds no page of its own {location}",
+            "internal error: policy {} chose {choice}, which contains no page it holds, {location}",
             sys.replacement.policy_name()
         ));
         return Err(Killed);
