@@ -243,3 +243,44 @@ fn sparse_tables_kill_with_advice() {
     );
     assert!(run.stderr.contains("raise --frames"), "{}", run.stderr);
 }
+
+/// Returns the page faults of each process of a `--stats json` run.
+fn faults_per_process(options: &[&str]) -> Vec<u64> {
+    let mut args = vec![
+        "run",
+        "programs/thrash.asm*2",
+        "programs/cpu_bound.asm",
+        "--sched",
+        "rr",
+        "--frames",
+        "9",
+        "--stats",
+        "json",
+    ];
+    args.extend_from_slice(options);
+    let run = pagelab(&args);
+    assert_eq!(run.status, Some(0), "{options:?}: {}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    value["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|process| process["page_faults"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn frame_limit_protects_a_working_set() {
+    // The counts docs/machine.md shows.
+    assert_eq!(faults_per_process(&[]), vec![59, 57, 1]);
+    assert_eq!(faults_per_process(&["--scope", "local"]), vec![45, 58, 1]);
+    let limited = [
+        "--scope",
+        "local",
+        "--frame-limit",
+        "1=5",
+        "--frame-limit",
+        "2=2",
+    ];
+    assert_eq!(faults_per_process(&limited), vec![5, 121, 1]);
+}
