@@ -45,15 +45,25 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
+    let (frames_use, pool_use) = if config.page_tables_in_pool {
+        (
+            "for process pages and page tables".to_string(),
+            "no reserved pool: page tables take frames from --frames".to_string(),
+        )
+    } else {
+        (
+            "for process pages".to_string(),
+            format!(
+                "reserved pool, PFNs 0 to {}",
+                config.page_table_frames.saturating_sub(1)
+            ),
+        )
+    };
     let rows: Vec<(&str, String)> = vec![
-        ("frames", format!("{} (for process pages)", config.frames)),
+        ("frames", format!("{} ({frames_use})", config.frames)),
         (
             "page-table-frames",
-            format!(
-                "{} (reserved pool, PFNs 0 to {})",
-                config.page_table_frames,
-                config.page_table_frames - 1
-            ),
+            format!("{} ({pool_use})", config.page_table_frames),
         ),
         ("page-size", format!("{} bytes", config.page_size)),
         ("va-bits", config.va_bits.to_string()),
@@ -134,6 +144,30 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         (
             "console-latency",
             format!("{} ticks per input byte", config.console_latency),
+        ),
+        (
+            "page-tables-in-pool",
+            config.page_tables_in_pool.to_string(),
+        ),
+        ("scope", config.scope.to_string()),
+        (
+            "allocation",
+            config
+                .allocation
+                .map_or("none (global scope)".to_string(), |rule| rule.to_string()),
+        ),
+        (
+            "frame-limits",
+            if config.frame_limits.is_empty() {
+                "none".to_string()
+            } else {
+                config
+                    .frame_limits
+                    .iter()
+                    .map(|(pid, limit)| format!("{pid}={limit}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            },
         ),
     ];
     for (name, value) in rows {

@@ -1,8 +1,9 @@
 //! The machine options shared by `pagelab run` and `pagelab config`, turned
 //! into a validated [`MachineConfig`].
 
-use pagelab_vm::config::{defaults, MachineConfig};
+use pagelab_vm::config::{defaults, Allocation, MachineConfig, Scope};
 use pagelab_vm::hw::tlb::TlbPolicy;
+use std::collections::BTreeMap;
 
 /// Returns the help text of `--policy`, listing every policy.
 fn policy_help() -> String {
@@ -15,7 +16,8 @@ fn policy_help() -> String {
 /// Options that define the emulated machine.
 #[derive(clap::Args, Debug, Clone)]
 pub struct MachineArgs {
-    /// Physical frames for process pages (page tables use a separate pool).
+    /// Physical frames for process pages (page tables use a separate pool
+    /// unless --page-tables-in-pool is given).
     #[arg(long, value_name = "N", default_value_t = defaults::FRAMES)]
     pub frames: usize,
 
@@ -146,6 +148,50 @@ pub struct MachineArgs {
     /// Ticks between two bytes of standard input from the console device.
     #[arg(long, value_name = "TICKS", default_value_t = defaults::CONSOLE_LATENCY)]
     pub console_latency: u64,
+
+    /// Take page tables from --frames, pinned while they hold a table,
+    /// instead of the reserved pool of --page-table-frames.
+    #[arg(long, conflicts_with = "page_table_frames")]
+    pub page_tables_in_pool: bool,
+
+    /// Replacement scope: global (a fault may evict any process's page) or
+    /// local (each process replaces among its own frames, with its own
+    /// policy).
+    #[arg(long, value_name = "SCOPE", default_value = "global")]
+    pub scope: String,
+
+    /// Local scope: how frames are divided among processes, equal or
+    /// proportional (to each process's virtual size). Default: equal.
+    #[arg(long, value_name = "RULE")]
+    pub allocation: Option<String>,
+
+    /// Local scope: at most N frames for process PID; repeat for several
+    /// processes. Others follow --allocation.
+    #[arg(long = "frame-limit", value_name = "PID=N")]
+    pub frame_limits: Vec<String>,
+}
+
+/// Parses the `--frame-limit PID=N` options into a map, rejecting
+/// malformed and repeated pids.
+fn parse_frame_limits(texts: &[String]) -> anyhow::Result<BTreeMap<u32, usize>> {
+    let mut limits = BTreeMap::new();
+    for text in texts {
+        let parsed = text.split_once('=').and_then(|(pid, limit)| {
+            Some((
+                pid.trim().parse::<u32>().ok()?,
+                limit.trim().parse::<usize>().ok()?,
+            ))
+        });
+        let Some((pid, limit)) = parsed else {
+            anyhow::bail!(
+                "invalid --frame-limit: {text:?} is not PID=N with two numbers, as in 1=4"
+            );
+        };
+        if limits.insert(pid, limit).is_some() {
+            anyhow::bail!("invalid --frame-limit: pid {pid} is given more than once; keep one limit per process");
+        }
+    }
+    Ok(limits)
 }
 
 impl MachineArgs {
@@ -177,12 +223,28 @@ impl MachineArgs {
     ///
     /// Returns the first invalid value, naming the option and its limit.
     pub fn to_config(&self) -> anyhow::Result<MachineConfig> {
+        let scope = self
+            .scope
+            .parse::<Scope>()
+            .map_err(|message| anyhow::anyhow!("invalid --scope: {message}"))?;
+        let allocation = match &self.allocation {
+            Some(text) => Some(
+                text.parse::<Allocation>()
+                    .map_err(|message| anyhow::anyhow!("invalid --allocation: {message}"))?,
+            ),
+            None if scope == Scope::Local => Some(Allocation::Equal),
+            None => None,
+        };
         let config = MachineConfig {
             frames: self.frames,
             page_size: self.page_size,
             va_bits: self.va_bits,
             split: self.split_bits()?,
-            page_table_frames: self.page_table_frames,
+            page_table_frames: if self.page_tables_in_pool {
+                0
+            } else {
+                self.page_table_frames
+            },
             tlb_entries: self.tlb_entries,
             policy: self.policy.clone(),
             seed: self.seed,
@@ -209,6 +271,10 @@ impl MachineArgs {
                 .tlb_policy
                 .parse::<TlbPolicy>()
                 .map_err(|message| anyhow::anyhow!("invalid --tlb-policy: {message}"))?,
+            page_tables_in_pool: self.page_tables_in_pool,
+            scope,
+            allocation,
+            frame_limits: parse_frame_limits(&self.frame_limits)?,
         };
         config.validate()?;
         Ok(config)

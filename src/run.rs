@@ -241,6 +241,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     // under an online policy, records the reference string; the second
     // gives it to OPT and checks that it sees the same references.
     let offline_policy = policy::needs_future(&args.machine.policy);
+    if offline_policy && args.machine.scope == "local" {
+        bail!("--policy {} needs each process's future reference string under --scope local, which one recorded run does not give; use --scope global, or replay each process's --refs-out file with `pagelab replay --policy opt`", args.machine.policy);
+    }
     let config = if offline_policy {
         let mut first_pass = args.machine.clone();
         first_pass.policy = FIRST_PASS_POLICY.to_string();
@@ -280,10 +283,32 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|spec| u64::from(spec.count) * u64::from(args.copies))
         .sum();
-    if n_processes > config.page_table_frames as u64 {
+    if config.page_tables_in_pool && n_processes > config.frames as u64 {
+        bail!(
+            "{n_processes} processes need a frame each for their root page tables, but there are {} frames; start fewer processes or raise --frames",
+            config.frames
+        );
+    }
+    if !config.page_tables_in_pool && n_processes > config.page_table_frames as u64 {
         bail!(
             "{n_processes} processes need a page-table frame each, but the pool has {}; start fewer processes or raise --page-table-frames",
             config.page_table_frames
+        );
+    }
+    // Forked children get pids only as they are created, so limits name
+    // the processes started from the command line.
+    if let Some((&pid, &limit)) = config
+        .frame_limits
+        .iter()
+        .find(|(&pid, _)| u64::from(pid) > n_processes)
+    {
+        let started = if n_processes == 1 {
+            "only process 1".to_string()
+        } else {
+            format!("processes 1 to {n_processes}")
+        };
+        bail!(
+            "invalid --frame-limit: {pid}={limit} names no process; the command line starts {started}, and forked children follow --allocation"
         );
     }
 

@@ -8,6 +8,7 @@ use crate::hw::tlb::{Tlb, TlbPolicy};
 use crate::kernel::scheduler;
 use crate::policy;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Default values, shared with the command-line options.
@@ -152,6 +153,83 @@ pub struct MachineConfig {
     pub tlb_ways: Option<usize>,
     /// Replacement within a TLB set.
     pub tlb_policy: TlbPolicy,
+    /// Whether page tables take user frames (pinned while they hold a
+    /// table) instead of the reserved pool; `page_table_frames` is then 0.
+    pub page_tables_in_pool: bool,
+    /// Replacement scope: the frames a faulting process may take a victim from.
+    pub scope: Scope,
+    /// Rule by which local scope divides the frames among processes.
+    /// `None` under global scope, where it has no meaning.
+    pub allocation: Option<Allocation>,
+    /// Explicit frame limits of processes under local scope, by pid.
+    pub frame_limits: BTreeMap<u32, usize>,
+}
+
+/// Replacement scope: whose pages a fault may evict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// One policy over every frame; a fault may evict any process's page.
+    #[default]
+    Global,
+    /// One policy per process; a process at its frame limit evicts only its own pages.
+    Local,
+}
+
+/// Rule that sets the frame limit of a process without an explicit one, under local scope.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Allocation {
+    /// The frames divided evenly among the live processes, the remainder
+    /// going to the lowest pids.
+    #[default]
+    Equal,
+    /// The frames divided in proportion to each process's virtual size.
+    Proportional,
+}
+
+impl std::str::FromStr for Scope {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Scope, String> {
+        match text {
+            "global" => Ok(Scope::Global),
+            "local" => Ok(Scope::Local),
+            _ => Err(format!("{text:?} is not a scope; use global or local")),
+        }
+    }
+}
+
+impl std::str::FromStr for Allocation {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Allocation, String> {
+        match text {
+            "equal" => Ok(Allocation::Equal),
+            "proportional" => Ok(Allocation::Proportional),
+            _ => Err(format!(
+                "{text:?} is not an allocation rule; use equal or proportional"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scope::Global => "global",
+            Scope::Local => "local",
+        })
+    }
+}
+
+impl fmt::Display for Allocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Allocation::Equal => "equal",
+            Allocation::Proportional => "proportional",
+        })
+    }
 }
 
 impl Default for MachineConfig {
@@ -185,6 +263,10 @@ impl Default for MachineConfig {
             console_latency: defaults::CONSOLE_LATENCY,
             tlb_ways: None,
             tlb_policy: TlbPolicy::Lru,
+            page_tables_in_pool: false,
+            scope: Scope::Global,
+            allocation: None,
+            frame_limits: BTreeMap::new(),
         }
     }
 }
@@ -210,10 +292,17 @@ impl MachineConfig {
     /// Returns a one-line summary of the settings that shape fault counts,
     /// printed above the statistics of a run.
     pub fn describe_briefly(&self) -> String {
-        format!(
+        let mut summary = format!(
             "machine: {} frames of {} bytes, policy {}, {} TLB entries, seed {}",
             self.frames, self.page_size, self.policy, self.tlb_entries, self.seed
-        )
+        );
+        if self.page_tables_in_pool {
+            summary.push_str(", page tables in the frames");
+        }
+        if let (Scope::Local, Some(allocation)) = (self.scope, self.allocation) {
+            summary.push_str(&format!(", local scope ({allocation} allocation)"));
+        }
+        summary
     }
 
     /// Returns the parameters the scheduler is built with. The weight of
@@ -297,12 +386,22 @@ impl MachineConfig {
                 return error("levels or --split", message);
             }
         }
-        if self.page_table_frames == 0 {
+        if self.page_table_frames == 0 && !self.page_tables_in_pool {
             return error(
                 "page-table-frames",
                 "0 leaves no frame for a process's root page table; use at least 1".into(),
             );
         }
+        if self.page_table_frames != 0 && self.page_tables_in_pool {
+            return error(
+                "page-table-frames",
+                format!(
+                    "{} reserved frames would go unused, because --page-tables-in-pool takes page tables from --frames; leave out --page-table-frames",
+                    self.page_table_frames
+                ),
+            );
+        }
+        self.validate_scope()?;
         let total = self.frames.saturating_add(self.page_table_frames);
         if total > limits::MAX_TOTAL_FRAMES {
             return error(
@@ -398,6 +497,61 @@ impl MachineConfig {
                     self.stack_limit,
                     self.page_size,
                     limits::MAX_STACK_LIMIT
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks the local-scope settings: allocation and frame limits need
+    /// local scope, and each limit lies from 1 to `frames`, as does their sum.
+    fn validate_scope(&self) -> Result<(), ConfigError> {
+        let error = |field: &'static str, message: String| Err(ConfigError { field, message });
+        if self.scope == Scope::Global {
+            if let Some(allocation) = self.allocation {
+                return error(
+                    "allocation",
+                    format!("{allocation} has no effect under global scope; add --scope local"),
+                );
+            }
+            if let Some((pid, limit)) = self.frame_limits.iter().next() {
+                return error(
+                    "frame-limit",
+                    format!("{pid}={limit} has no effect under global scope; add --scope local"),
+                );
+            }
+            return Ok(());
+        }
+        for (&pid, &limit) in &self.frame_limits {
+            if pid == 0 {
+                return error(
+                    "frame-limit",
+                    format!("0={limit} names pid 0, but pids start at 1"),
+                );
+            }
+            if limit == 0 {
+                return error(
+                    "frame-limit",
+                    format!("{pid}=0 leaves process {pid} no frame; give it at least 1"),
+                );
+            }
+            if limit > self.frames {
+                return error(
+                    "frame-limit",
+                    format!(
+                        "{pid}={limit} is above the {} frames of the machine; lower the limit or raise --frames",
+                        self.frames
+                    ),
+                );
+            }
+        }
+        let total: usize = self.frame_limits.values().sum();
+        if total > self.frames {
+            return error(
+                "frame-limit",
+                format!(
+                    "the limits add up to {total} frames, above the {} frames of the machine; lower them or raise --frames",
+                    self.frames
                 ),
             );
         }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use pagelab_vm::config::MachineConfig;
+use pagelab_vm::config::{Allocation, MachineConfig, Scope};
 use pagelab_vm::isa::{BranchCond, Instruction, MemAddr, SYSCALLS};
 use pagelab_vm::kernel::mount::Mount;
 use pagelab_vm::kernel::vmm::MMAP_BASE;
@@ -99,5 +99,67 @@ proptest! {
         prop_assert!(kernel.system().clock <= 20_000 + 200);
         prop_assert_eq!(kernel.system().resident_file_pages().count(), 0);
         prop_assert_eq!(kernel.mounts().get(0).unwrap().len(), 5000);
+    }
+}
+
+/// Machines with page tables in the frames or local scope, or both, and
+/// enough frames for a few tables.
+fn machine_with_modes() -> impl Strategy<Value = MachineConfig> {
+    (
+        machine(),
+        2usize..9,
+        prop::bool::ANY,
+        prop::bool::ANY,
+        prop::bool::ANY,
+    )
+        .prop_map(
+            |(base, frames, in_pool, local, proportional)| MachineConfig {
+                frames,
+                page_tables_in_pool: in_pool,
+                page_table_frames: if in_pool { 0 } else { 12 },
+                scope: if local { Scope::Local } else { Scope::Global },
+                allocation: local.then_some(if proportional {
+                    Allocation::Proportional
+                } else {
+                    Allocation::Equal
+                }),
+                ..base
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(150))]
+
+    #[test]
+    fn random_programs_end_cleanly_in_new_modes(
+        program in prop::collection::vec(instruction(), LENGTH as usize),
+        machine in machine_with_modes(),
+        quantum in prop::option::of(1u64..40),
+        copies in 1usize..3,
+    ) {
+        let n_frames = machine.frames;
+        let mut kernel = Kernel::new(machine, Box::new(std::io::sink())).unwrap();
+        kernel.set_errors(Box::new(std::io::sink()));
+        if let Some(quantum) = quantum {
+            let (scheduler, _) = TestRoundRobin::new(quantum);
+            kernel.set_scheduler(Box::new(scheduler));
+        }
+        for _ in 0..copies {
+            kernel.spawn(object("random.asm", &program, &[1; 64], 3 * 4096)).unwrap();
+        }
+        kernel.run().unwrap();
+        for process in kernel.processes() {
+            prop_assert!(process.exit.is_some(), "{}", process.describe_exit());
+        }
+        prop_assert!(kernel.system().clock <= 20_000 + 200);
+
+        // Nothing leaks once every process has ended.
+        let sys = kernel.system();
+        prop_assert_eq!(sys.frames.free_count(), n_frames);
+        prop_assert_eq!(sys.frames.table_count(), 0);
+        for frame in 0..n_frames {
+            prop_assert_eq!(sys.replacement.holder(frame), None);
+        }
     }
 }

@@ -96,9 +96,9 @@ impl KernelBus<'_> {
         let pfn = translation.pa.0 >> self.sys.geometry.offset_bits;
         if !faulted {
             let frame = self.sys.frame_index(pfn);
-            self.sys.policy.on_hit(frame, write);
+            self.sys.replacement.on_hit(frame, write);
         }
-        fault::after_reference(self.sys);
+        fault::after_reference(self.sys, self.pid);
         if let Some(log) = &mut self.sys.reference_log {
             let key = refs::page_key(self.asid.0, self.sys.geometry.vpn(va));
             if !log.observe(key) {

@@ -8,7 +8,8 @@
 //! swap share their slot, which `SlotTable` counts. Read-only pages (text)
 //! are shared without the C bit, because no store can reach them.
 
-use super::fault::{self, Resolution};
+use super::fault::Resolution;
+use super::frames;
 use super::vmm::{self, AddressSpace, FrameOwner, Mapping, OutOfTables};
 use super::{describe_location, KernelBus, Killed, System};
 use crate::hw::mmu::Fault;
@@ -67,17 +68,17 @@ pub(super) fn handle_write(
     }
 
     // Leave the shared frame first, so that finding a new frame may evict
-    // the old one without touching this process's PTE.
+    // the old one without touching this process's PTE. Under local scope a
+    // frame this process's policy instance held goes to another sharer's.
     let contents = bus.sys.memory.frame(old_pfn).to_vec();
     bus.sys.frames.remove_mapping(old_frame, bus.asid, vpn);
+    bus.sys.hand_over_shared(old_frame, bus.pid);
     bus.sys.memory.write_u32(pte_addr, Pte::EMPTY.0);
     bus.sys.mmu.tlb_mut().invalidate(bus.asid, vpn);
 
     let location = describe_location(bus.pc, &bus.space.object);
-    let frame = match bus.sys.frames.take_free() {
-        Some(frame) => frame,
-        None => fault::evict(bus, &location)?,
-    };
+    let at_access = format!("at the {} of 0x{:08x} {location}", fault.access, fault.va);
+    let frame = frames::obtain_frame(bus, &at_access)?;
     let pfn = bus.sys.pfn_of(frame);
     bus.sys.memory.frame_mut(pfn).copy_from_slice(&contents);
     bus.sys.memory.write_u32(pte_addr, Pte::mapped(pfn, true).0);
@@ -95,7 +96,7 @@ pub(super) fn handle_write(
         },
     );
     let key = ((bus.asid.0 as u64) << 32) | vpn as u64;
-    bus.sys.policy.on_load(frame, key, true);
+    bus.sys.replacement.on_load(bus.pid, frame, key, true);
     trace_cow(bus, fault.va, vpn, old_pfn, pfn);
     Ok(Resolution::Loaded)
 }

@@ -564,6 +564,8 @@ impl Kernel {
         let process = &mut self.processes[pid as usize - 1];
         super::mmap::write_back_on_exit(sys, &process.space, pid, process.asid, &mut process.stats);
         release_address_space(sys, &mut process.space, process.asid);
+        sys.replacement.remove_process(pid);
+        self.recompute_frame_limits();
         self.mutexes.remove_process(pid);
         self.settle_family(pid);
     }

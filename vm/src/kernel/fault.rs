@@ -6,6 +6,7 @@
 //! kill message names the address, the access kind, the pc and the source line.
 
 use super::cow;
+use super::frames;
 use super::mmap;
 use super::vmm::{self, FrameOwner, Mapping, OutOfTables, RegionKind};
 use super::{describe_location, KernelBus, Killed};
@@ -74,21 +75,26 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
     };
     bus.sys.advance(bus.sys.config.fault_cost);
 
-    // Step 2: make sure the page tables down to the leaf exist.
-    let pte_addr = match vmm::leaf_pte_addr(
+    // Step 2: make sure the page tables down to the leaf exist. Under
+    // --page-tables-in-pool their frames come from the user frames first.
+    let missing = vmm::missing_tables(&bus.sys.memory, &bus.sys.geometry, bus.space.root_pfn, vpn);
+    let at_access = format!("at the {} of 0x{:08x} {location}", fault.access, fault.va);
+    frames::stage_tables(bus, missing, &at_access)?;
+    let walk = vmm::leaf_pte_addr(
         &mut bus.sys.memory,
         &bus.sys.geometry,
         &mut bus.sys.tables,
         bus.space,
         vpn,
         true,
-    ) {
+    );
+    frames::release_staged(bus.sys);
+    let pte_addr = match walk {
         Ok(Some(pte_addr)) => pte_addr,
         Ok(None) | Err(OutOfTables) => {
             let pool = bus.sys.tables.size();
             return Err(bus.die(format!(
-                "out of page-table frames: all {pool} frames of the pool are in use at the {} of 0x{:08x} {location}; raise --page-table-frames",
-                fault.access, fault.va
+                "out of page-table frames: all {pool} frames of the pool are in use {at_access}; raise --page-table-frames"
             )));
         }
     };
@@ -143,11 +149,8 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
     // chooses. Some policies choose by the page to be loaded, so tell them
     // which page it is first.
     let key = ((bus.asid.0 as u64) << 32) | vpn as u64;
-    bus.sys.policy.on_miss(key);
-    let frame = match bus.sys.frames.take_free() {
-        Some(frame) => frame,
-        None => evict(bus, &location)?,
-    };
+    bus.sys.replacement.on_miss(bus.pid, key);
+    let frame = frames::obtain_frame(bus, &at_access)?;
     let pfn = bus.sys.pfn_of(frame);
 
     // Step 4: fill the frame from swap, the image, or with zeros.
@@ -206,8 +209,8 @@ pub fn handle(bus: &mut KernelBus<'_>, fault: Fault) -> Result<Resolution, Kille
 
     // Step 6: tell the policy about the load, which is this access's reference.
     bus.sys
-        .policy
-        .on_load(frame, key, fault.access == AccessKind::Store);
+        .replacement
+        .on_load(bus.pid, frame, key, fault.access == AccessKind::Store);
 
     bus.stats.page_faults += 1;
     match kind {
@@ -335,7 +338,8 @@ fn stack_overflow_detail(bus: &KernelBus<'_>, va: u32) -> Option<String> {
     Some(detail)
 }
 
-/// Evicts the page the policy chooses and returns its now free frame.
+/// Evicts the page that the policy instance under `key` chooses and
+/// returns its frame, which is empty and not free afterwards.
 ///
 /// Every mapping of the frame is unmapped, so a page shared after `fork`
 /// leaves all its sharers at once. A dirty page (dirty in any mapping) is
@@ -343,18 +347,22 @@ fn stack_overflow_detail(bus: &KernelBus<'_>, va: u32) -> Option<String> {
 /// that slot, or else to a newly allocated one. A clean page is dropped,
 /// because a copy exists already: in its swap slot, in the program image,
 /// or as zeros.
-pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx, Killed> {
+pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str, key: u32) -> Result<FrameIdx, Killed> {
     let sys = &mut *bus.sys;
     let mut bits = PteBits {
         sys_frames: &sys.frames,
         memory: &mut sys.memory,
         tlb: sys.mmu.tlb_mut(),
     };
-    let frame = sys.policy.choose_victim(&mut bits);
-    let Some(owner) = sys.frames.owner(frame).cloned() else {
+    let chosen = sys.replacement.choose_victim(key, &mut bits);
+    let owner = chosen
+        .filter(|&frame| sys.replacement.holder(frame) == Some(key))
+        .and_then(|frame| sys.frames.owner(frame).cloned());
+    let (Some(frame), Some(owner)) = (chosen, owner) else {
+        let choice = chosen.map_or("no frame".to_string(), |frame| format!("frame {frame}"));
         *bus.kill = Some(format!(
-            "internal error: policy {} chose frame {frame}, which holds no page",
-            sys.policy.name()
+            "internal error: policy {} chose {choice}, which contains no page it holds, {location}",
+            sys.replacement.policy_name()
         ));
         return Err(Killed);
     };
@@ -431,22 +439,17 @@ pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str) -> Result<FrameIdx,
         sys.memory.write_u32(mapping.pte_addr, new_pte.0);
         sys.mmu.tlb_mut().invalidate(mapping.asid, mapping.vpn);
     }
-    sys.policy.on_free(frame);
-    sys.frames.release(frame);
-    let taken = sys.frames.take_free();
-    debug_assert_eq!(
-        taken,
-        Some(frame),
-        "the released frame is the only free one"
-    );
+    sys.replacement.on_free(frame);
+    sys.frames.vacate(frame);
     bus.stats.evictions += 1;
     Ok(frame)
 }
 
-/// Counts a completed reference (a hit, or the retried faulting access)
-/// and runs the policy's periodic sampling when it is due.
-pub(super) fn after_reference(sys: &mut super::System) {
-    if !sys.policy_timer.count_reference() {
+/// Counts a completed reference of process `pid` (a hit, or the retried
+/// faulting access) and runs its policy instance's periodic sampling when
+/// it is due.
+pub(super) fn after_reference(sys: &mut super::System, pid: u32) {
+    if !sys.replacement.count_reference(pid) {
         return;
     }
     let mut bits = PteBits {
@@ -454,7 +457,7 @@ pub(super) fn after_reference(sys: &mut super::System) {
         memory: &mut sys.memory,
         tlb: sys.mmu.tlb_mut(),
     };
-    sys.policy.on_timer(&mut bits);
+    sys.replacement.on_timer(pid, &mut bits);
 }
 
 /// The accessed and dirty bits of the occupied frames, read from and
@@ -502,7 +505,8 @@ impl ReferenceBits for PteBits<'_> {
 }
 
 /// Unmaps the pages of `vpns` in the current address space: frees their
-/// frames (telling the policy) and swap slots. Used when the heap shrinks.
+/// frames (telling the policy) and swap slots, then the page tables left
+/// empty. Used when the heap shrinks.
 pub fn unmap_pages(bus: &mut KernelBus<'_>, vpns: std::ops::Range<u32>) {
     for vpn in vpns {
         let Ok(Some(pte_addr)) = vmm::leaf_pte_addr(
@@ -517,4 +521,5 @@ pub fn unmap_pages(bus: &mut KernelBus<'_>, vpns: std::ops::Range<u32>) {
         };
         bus.sys.drop_page(bus.asid, vpn, pte_addr);
     }
+    super::free_empty_tables(bus.sys, bus.space);
 }

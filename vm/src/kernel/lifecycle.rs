@@ -13,7 +13,7 @@ use super::process::{ExitStatus, Process, ProcessTiming};
 use super::scheduler::{ReadyReason, StopReason};
 use super::syscall::ProcessCall;
 use super::thread::WaitFor;
-use super::{release_address_space, Kernel};
+use super::{describe_location, frames, release_address_space, Kernel, KernelBus};
 use crate::hw::cpu::Cpu;
 use crate::hw::Asid;
 use crate::isa::Reg;
@@ -106,12 +106,20 @@ impl Kernel {
 
     /// Creates a child of thread `tid`'s process that shares its pages
     /// copy-on-write and runs a copy of the thread with r0 = 0. Returns
-    /// the child's pid, or `None` when the page-table pool is too small.
+    /// the child's pid, or `None` when the page-table pool is too small
+    /// (or, under `--page-tables-in-pool`, no frame can be found for the
+    /// child's tables).
     fn fork(&mut self, tid: u32) -> Option<u32> {
         let parent_pid = self.threads[tid as usize - 1].pid;
         let child_pid = self.processes.len() as u32 + 1;
         let child_asid = Asid(child_pid);
-        let root_pfn = self.sys.tables.take()?;
+        if self.sys.config.page_tables_in_pool && !self.stage_fork_tables(tid, child_pid) {
+            return None;
+        }
+        let Some(root_pfn) = self.sys.tables.take() else {
+            frames::release_staged(&mut self.sys);
+            return None;
+        };
         self.sys.memory.frame_mut(root_pfn).fill(0);
 
         let parent = &self.processes[parent_pid as usize - 1];
@@ -124,10 +132,12 @@ impl Kernel {
             child_pid,
             child_asid,
         );
+        frames::release_staged(&mut self.sys);
         if shared.is_err() {
             release_address_space(&mut self.sys, &mut space, child_asid);
             return None;
         }
+        self.sys.replacement.add_process(child_pid);
 
         let name = parent.name.clone();
         let priority = parent.priority;
@@ -149,10 +159,48 @@ impl Kernel {
             exit: None,
             reaped: false,
         });
+        self.recompute_frame_limits();
         let mut cpu: Cpu = self.threads[tid as usize - 1].cpu.clone();
         cpu.set_reg(R0, 0);
         self.create_thread(child_pid, cpu);
         Some(child_pid)
+    }
+
+    /// Under `--page-tables-in-pool`, stages frames for the page tables of
+    /// the child `child_pid` that thread `tid`'s process is forking: as
+    /// many as the parent has tables, the most the child can need. Frames
+    /// are found as for a fault of the parent, so pages may be evicted.
+    /// They are recorded as the child's page-table frames. Returns false,
+    /// with nothing staged, when they cannot all be found.
+    fn stage_fork_tables(&mut self, tid: u32, child_pid: u32) -> bool {
+        let parent_pid = self.threads[tid as usize - 1].pid;
+        let pc = self.threads[tid as usize - 1].cpu.pc;
+        let process = &mut self.processes[parent_pid as usize - 1];
+        let count = process.space.tables.len() as u32;
+        let location = format!("for fork {}", describe_location(pc, &process.space.object));
+        let mut kill = None;
+        let mut bus = KernelBus {
+            sys: &mut self.sys,
+            pid: parent_pid,
+            tid,
+            asid: process.asid,
+            pc,
+            space: &mut process.space,
+            stats: &mut process.stats,
+            kill: &mut kill,
+        };
+        if frames::stage_tables(&mut bus, count, &location).is_err() {
+            return false;
+        }
+
+        // Staged as the parent's tables; they become the child's.
+        let staged = self.sys.tables.drain_given_back();
+        for &pfn in &staged {
+            let frame = self.sys.frame_index(pfn);
+            self.sys.frames.reassign_table(frame, child_pid);
+            self.sys.tables.give_back(pfn);
+        }
+        true
     }
 
     /// Runs `wait(target)` for thread `tid`: reaps a terminated child at

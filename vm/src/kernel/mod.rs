@@ -13,12 +13,14 @@ mod bus;
 mod cow;
 mod dispatch;
 pub mod fault;
+pub mod frames;
 pub mod io;
 pub mod lifecycle;
 pub mod mmap;
 pub mod mount;
 pub mod process;
 pub mod reference_log;
+pub mod replacement;
 pub mod scheduler;
 pub mod sync;
 pub mod syscall;
@@ -62,14 +64,12 @@ pub struct System {
     pub swap: SwapDevice,
     /// Owners of the user frames.
     pub frames: FrameTable,
-    /// Free frames of the page-table pool (numbers are PFNs).
+    /// Free frames of the page-table pool (numbers are PFNs). Under
+    /// `--page-tables-in-pool` the pool is empty except while a walk runs,
+    /// when it contains the user frames staged for the walk's new tables.
     pub tables: Pool,
     /// Swap slots and their holders.
     pub slots: SlotTable,
-    /// The replacement policy over the user frames.
-    pub policy: Box<dyn ReplacementPolicy>,
-    /// References counted for the policy's periodic sampling.
-    pub policy_timer: policy::TimerCount,
     /// The clock, in ticks.
     pub clock: u64,
     /// The run stops when the clock reaches this value: `max_ticks`, or 0
@@ -102,6 +102,9 @@ pub struct System {
     /// listed here has `FrameOwner::file` set to its key, and every process
     /// that maps the page shares that frame.
     pub page_cache: BTreeMap<mount::FilePage, usize>,
+    /// The replacement policy instances over the user frames (one, or one
+    /// per process under local scope) and the frames each holds.
+    pub replacement: replacement::Replacement,
 }
 
 impl System {
@@ -166,8 +169,10 @@ impl System {
                 if let Some(page) = self.frames.owner(frame).and_then(|owner| owner.file) {
                     self.page_cache.remove(&page);
                 }
-                self.policy.on_free(frame);
+                self.replacement.on_free(frame);
                 self.frames.release(frame);
+            } else {
+                self.hand_over_shared(frame, asid.0);
             }
             self.mmu.tlb_mut().invalidate(asid, vpn);
         } else if let Some(slot) = pte.swap_slot() {
@@ -189,6 +194,30 @@ impl System {
     /// processes map it.
     pub fn resident_file_pages(&self) -> impl Iterator<Item = (mount::FilePage, usize)> + '_ {
         self.page_cache.iter().map(|(&page, &frame)| (page, frame))
+    }
+
+    /// Hands the shared `frame` that process `pid` no longer maps over to
+    /// the policy instance of its first remaining sharer, under local scope
+    /// when `pid`'s instance held it.
+    pub(crate) fn hand_over_shared(&mut self, frame: usize, pid: u32) {
+        let Some(next) = self.frames.owner(frame).map(|owner| *owner.first()) else {
+            return;
+        };
+        let page = crate::refs::page_key(next.asid.0, next.vpn);
+        self.replacement.hand_over(frame, pid, next.pid, page);
+    }
+
+    /// Returns the frame limit of process `pid` under local scope, or
+    /// `None` under global scope or for a process that is not live.
+    pub fn frame_limit(&self, pid: u32) -> Option<u32> {
+        self.replacement.limit(pid)
+    }
+
+    /// Returns the resident frames of process `pid`: under local scope the
+    /// pages its policy instance holds, and in both scopes its page-table
+    /// frames under `--page-tables-in-pool`.
+    pub fn resident_frames(&self, pid: u32) -> usize {
+        frames::resident_frames(self, pid)
     }
 
     /// Records an output error and stops the run.
@@ -214,6 +243,11 @@ pub enum SpawnError {
     },
     /// The image does not fit the address-space layout.
     Layout(String),
+    /// Under `--page-tables-in-pool`, no free frame is left for the root table.
+    OutOfFrames {
+        /// Number of user frames.
+        frames: u32,
+    },
     /// The object breaks a layout rule of the object format.
     Invalid(crate::object::ObjectError),
 }
@@ -226,6 +260,10 @@ impl fmt::Display for SpawnError {
                 "no page-table frame is left for a new process (the pool has {pool}); raise --page-table-frames"
             ),
             SpawnError::Layout(message) => f.write_str(message),
+            SpawnError::OutOfFrames { frames } => write!(
+                f,
+                "no free frame is left for a new process's root page table (all {frames} frames are taken); raise --frames, or leave out --page-tables-in-pool"
+            ),
             SpawnError::Invalid(error) => write!(f, "invalid program: {error}"),
         }
     }
@@ -290,8 +328,6 @@ impl Kernel {
     pub fn new(config: MachineConfig, console: Box<dyn Write>) -> Result<Kernel, ConfigError> {
         config.validate()?;
         let geometry = config.geometry();
-        let policy = policy::new(&config.policy, config.frames, config.seed, None)
-            .expect("validate built this policy already");
         let sys = System {
             geometry,
             memory: PhysicalMemory::new(config.frames + config.page_table_frames, config.page_size),
@@ -304,8 +340,6 @@ impl Kernel {
             frames: FrameTable::new(config.frames),
             tables: Pool::new(config.page_table_frames as u32),
             slots: SlotTable::new(config.swap_slots as u32),
-            policy_timer: policy::TimerCount::for_policy(policy.as_ref()),
-            policy,
             clock: 0,
             tick_limit: config.max_ticks,
             tracer: Tracer::off(),
@@ -319,6 +353,7 @@ impl Kernel {
             refs_tagged: false,
             mounts: mount::MountTable::default(),
             page_cache: BTreeMap::new(),
+            replacement: replacement::Replacement::new(&config),
             config,
         };
         let scheduler = scheduler::new_with(&sys.config.scheduler, &sys.config.scheduler_params())
@@ -381,6 +416,13 @@ impl Kernel {
         spec: &str,
         future: Vec<PageKey>,
     ) -> Result<(), policy::PolicyError> {
+        // Each process's instance would need that process's own future,
+        // which one recorded string does not give.
+        if self.sys.config.scope == crate::config::Scope::Local {
+            return Err(policy::PolicyError::NeedsFuture {
+                name: spec.to_string(),
+            });
+        }
         let policy = policy::new(
             spec,
             self.sys.config.frames,
@@ -397,8 +439,7 @@ impl Kernel {
     /// does not build. Call it before [`Kernel::spawn`]: the policy must
     /// manage `config.frames` frames, all free.
     pub fn set_policy(&mut self, policy: Box<dyn ReplacementPolicy>) {
-        self.sys.policy_timer = policy::TimerCount::for_policy(policy.as_ref());
-        self.sys.policy = policy;
+        self.sys.replacement.set_global_policy(policy);
     }
 
     /// Replaces the scheduler, for schedulers that [`scheduler::new`] does
@@ -523,9 +564,7 @@ impl Kernel {
         object.validate().map_err(SpawnError::Invalid)?;
         self.check_fits(&object)?;
         let pid = self.processes.len() as u32 + 1;
-        let root_pfn = self.sys.tables.take().ok_or(SpawnError::OutOfTables {
-            pool: self.sys.tables.size(),
-        })?;
+        let root_pfn = self.take_root_table(pid)?;
         self.sys.memory.frame_mut(root_pfn).fill(0);
         let name = object.source_name.clone();
         let entry = object.entry;
@@ -536,7 +575,7 @@ impl Kernel {
             self.sys.config.stack_limit,
         )
         .map_err(|error| {
-            self.sys.tables.give_back(root_pfn);
+            frames::free_table(&mut self.sys, root_pfn);
             SpawnError::Layout(error.message)
         })?;
         self.processes.push(Process {
@@ -557,8 +596,27 @@ impl Kernel {
             exit: None,
             reaped: false,
         });
+        self.sys.replacement.add_process(pid);
+        self.recompute_frame_limits();
         self.create_thread(pid, Cpu::new(entry, STACK_TOP));
         Ok(pid)
+    }
+
+    /// Takes a frame for the root table of the new process `pid`: from the
+    /// reserved pool, or the lowest free user frame under
+    /// `--page-tables-in-pool`. No page is evicted for it, because processes
+    /// start before any page is loaded.
+    fn take_root_table(&mut self, pid: u32) -> Result<u32, SpawnError> {
+        if !self.sys.config.page_tables_in_pool {
+            return self.sys.tables.take().ok_or(SpawnError::OutOfTables {
+                pool: self.sys.tables.size(),
+            });
+        }
+        let frame = self.sys.frames.take_free().ok_or(SpawnError::OutOfFrames {
+            frames: self.sys.frames.len() as u32,
+        })?;
+        self.sys.frames.set_table(frame, pid);
+        Ok(self.sys.pfn_of(frame))
     }
 
     /// Checks that the image and the stack of `object` lie inside the
@@ -693,7 +751,8 @@ fn describe_exception<E>(exception: &Exception<E>, pc: u32, object: &Object) -> 
 
 /// Frees everything a terminated process holds: its pages (frames it
 /// shares with no other process, telling the policy), its swap slots, its
-/// page tables and its TLB entries.
+/// page tables and its TLB entries. Shared frames that its policy instance
+/// held go to the instance of another sharer.
 pub(crate) fn release_address_space(sys: &mut System, space: &mut AddressSpace, asid: Asid) {
     if space.tables.is_empty() {
         return;
@@ -702,9 +761,16 @@ pub(crate) fn release_address_space(sys: &mut System, space: &mut AddressSpace, 
         sys.drop_page(asid, vpn, pte_addr);
     }
     for &(pfn, _) in &space.tables {
-        sys.memory.frame_mut(pfn).fill(0);
-        sys.tables.give_back(pfn);
+        frames::free_table(sys, pfn);
     }
     space.tables.clear();
     sys.mmu.tlb_mut().invalidate_asid(asid);
+}
+
+/// Frees the lower page tables of `space` that became empty, after pages
+/// were unmapped.
+pub(crate) fn free_empty_tables(sys: &mut System, space: &mut AddressSpace) {
+    for pfn in vmm::prune_empty_tables(&mut sys.memory, &sys.geometry, space) {
+        frames::free_table(sys, pfn);
+    }
 }

@@ -398,10 +398,23 @@ impl FrameOwner {
 }
 
 /// The user frames: who owns each, and which are free.
+///
+/// A frame is in one of three states: free, holding a page (with an
+/// owner), or holding a page table of one process. The last happens only
+/// with `--page-tables-in-pool`, and such a frame is pinned: it is never a
+/// victim.
 #[derive(Clone, Debug)]
 pub struct FrameTable {
     owners: Vec<Option<FrameOwner>>,
     free: BTreeSet<usize>,
+    /// Per frame: the pid whose page table the frame contains.
+    table_owners: Vec<Option<u32>>,
+    /// Number of page-table frames per pid, for processes that have any.
+    tables_per_pid: std::collections::BTreeMap<u32, usize>,
+    /// The largest number of page-table frames each pid had at once.
+    peak_tables_per_pid: std::collections::BTreeMap<u32, usize>,
+    /// The largest number of page-table frames in use at once, all processes together.
+    peak_tables: usize,
 }
 
 impl FrameTable {
@@ -410,7 +423,95 @@ impl FrameTable {
         FrameTable {
             owners: vec![None; n_frames],
             free: (0..n_frames).collect(),
+            table_owners: vec![None; n_frames],
+            tables_per_pid: std::collections::BTreeMap::new(),
+            peak_tables_per_pid: std::collections::BTreeMap::new(),
+            peak_tables: 0,
         }
+    }
+
+    /// Returns the number of frames.
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// Returns whether the table has no frames.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// Returns the number of free frames.
+    pub fn free_count(&self) -> usize {
+        self.free.len()
+    }
+
+    /// Marks the taken `frame` as holding a page table of process `pid`.
+    pub fn set_table(&mut self, frame: usize, pid: u32) {
+        self.free.remove(&frame);
+        self.owners[frame] = None;
+        self.table_owners[frame] = Some(pid);
+        let count = self.tables_per_pid.entry(pid).or_default();
+        *count += 1;
+        let count = *count;
+        let peak = self.peak_tables_per_pid.entry(pid).or_default();
+        *peak = (*peak).max(count);
+        self.peak_tables = self.peak_tables.max(self.table_count());
+    }
+
+    /// Returns the largest number of frames that contained page tables of
+    /// `pid` at once.
+    pub fn peak_tables_of(&self, pid: u32) -> usize {
+        self.peak_tables_per_pid.get(&pid).copied().unwrap_or(0)
+    }
+
+    /// Returns the largest number of frames that contained page tables at
+    /// once, all processes together.
+    pub fn peak_table_count(&self) -> usize {
+        self.peak_tables
+    }
+
+    /// Frees `frame`, which held a page table.
+    pub fn release_table(&mut self, frame: usize) {
+        self.forget_table(frame);
+        self.free.insert(frame);
+    }
+
+    /// Makes the page-table frame `frame` a page-table frame of `pid`.
+    pub fn reassign_table(&mut self, frame: usize, pid: u32) {
+        self.forget_table(frame);
+        self.set_table(frame, pid);
+    }
+
+    fn forget_table(&mut self, frame: usize) {
+        if let Some(pid) = self.table_owners[frame].take() {
+            if let Some(count) = self.tables_per_pid.get_mut(&pid) {
+                *count -= 1;
+                if *count == 0 {
+                    self.tables_per_pid.remove(&pid);
+                }
+            }
+        }
+    }
+
+    /// Returns the pid whose page table `frame` contains, if it contains one.
+    pub fn table_owner(&self, frame: usize) -> Option<u32> {
+        self.table_owners.get(frame).copied().flatten()
+    }
+
+    /// Returns the number of frames that contain page tables of `pid`.
+    pub fn tables_of(&self, pid: u32) -> usize {
+        self.tables_per_pid.get(&pid).copied().unwrap_or(0)
+    }
+
+    /// Returns the number of frames that contain page tables.
+    pub fn table_count(&self) -> usize {
+        self.tables_per_pid.values().sum()
+    }
+
+    /// Marks the occupied `frame` empty without freeing it, because the
+    /// caller loads another page into it at once.
+    pub fn vacate(&mut self, frame: usize) {
+        self.owners[frame] = None;
     }
 
     /// Takes the lowest-numbered free frame.
@@ -559,6 +660,11 @@ impl Pool {
     pub fn give_back(&mut self, number: u32) {
         self.free.insert(number);
     }
+
+    /// Removes and returns every number given back and not taken again.
+    pub fn drain_given_back(&mut self) -> Vec<u32> {
+        std::mem::take(&mut self.free).into_iter().collect()
+    }
 }
 
 /// The page tables were full: no frame of the pool is left for a new table.
@@ -603,6 +709,70 @@ pub fn leaf_pte_addr(
         table_pfn = new_table;
     }
     unreachable!("a geometry has at least one level")
+}
+
+/// Returns the number of tables a walk to the leaf PTE of `vpn` still
+/// needs, 0 when every table on the way exists.
+pub fn missing_tables(
+    memory: &PhysicalMemory,
+    geometry: &Geometry,
+    root_pfn: u32,
+    vpn: u32,
+) -> u32 {
+    let mut table_pfn = root_pfn;
+    for level in 0..geometry.levels - 1 {
+        let index = geometry.index(vpn, level);
+        let pte = Pte(memory.read_u32(memory.frame_addr(table_pfn, index * PTE_BYTES)));
+        if !pte.present() {
+            return geometry.levels - 1 - level;
+        }
+        table_pfn = pte.pfn();
+    }
+    0
+}
+
+/// Frees the lower page tables of `space` whose entries are all empty
+/// (no present page, no swapped page, no lower table), bottom-up, and
+/// clears the entries that pointed to them. The root table stays. Returns
+/// the PFNs freed, which the caller gives back to where tables come from.
+pub fn prune_empty_tables(
+    memory: &mut PhysicalMemory,
+    geometry: &Geometry,
+    space: &mut AddressSpace,
+) -> Vec<u32> {
+    let mut freed = Vec::new();
+    prune_below(memory, geometry, space.root_pfn, 0, &mut freed);
+    space.tables.retain(|(pfn, _)| !freed.contains(pfn));
+    freed
+}
+
+/// Prunes the tables below `table_pfn` at `level` and returns whether that
+/// table is empty afterwards.
+fn prune_below(
+    memory: &mut PhysicalMemory,
+    geometry: &Geometry,
+    table_pfn: u32,
+    level: u32,
+    freed: &mut Vec<u32>,
+) -> bool {
+    let entries_per_table = geometry.page_size / PTE_BYTES;
+    let count = entries_per_table.min(1 << geometry.level_bits(level));
+    let mut empty = true;
+    for index in 0..count {
+        let pte_addr = memory.frame_addr(table_pfn, index * PTE_BYTES);
+        let pte = Pte(memory.read_u32(pte_addr));
+        if pte == Pte::EMPTY {
+            continue;
+        }
+        let is_table = level + 1 < geometry.levels && pte.present();
+        if is_table && prune_below(memory, geometry, pte.pfn(), level + 1, freed) {
+            memory.write_u32(pte_addr, Pte::EMPTY.0);
+            freed.push(pte.pfn());
+        } else {
+            empty = false;
+        }
+    }
+    empty
 }
 
 /// Returns every leaf PTE under the root table `root_pfn` that is not

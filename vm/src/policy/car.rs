@@ -191,17 +191,23 @@ impl ReplacementPolicy for Car {
 
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
-            self.t1.len() + self.t2.len() == self.n_frames,
-            "choose_victim is called only when every frame is occupied"
+            self.t1.len() + self.t2.len() > 0,
+            "choose_victim is called only while at least one frame is occupied"
         );
         self.replaced = true;
 
         // Each pass either demotes a page or clears a bit, and a cleared
         // page is not passed again before every other page is, so the loop
         // ends within 2c + 1 passes.
+        //
+        // With every frame occupied, |T1| < max(1, p) ≤ c leaves pages in
+        // T2. With free frames T2 can be empty, and then T1's hand moves.
         loop {
-            if self.t1.len() as f64 >= self.p.max(1.0) {
-                let head = self.t1.back().expect("|T1| ≥ 1");
+            let t1_is_due = self.t1.len() as f64 >= self.p.max(1.0);
+            if t1_is_due || self.t2.is_empty() {
+                let head = self.t1.back().expect(
+                    "T1 is due only when |T1| ≥ 1, and with T2 empty the occupied frames are in T1",
+                );
                 self.t1.remove(&mut self.links, head);
                 if self.is_referenced(bits, head) {
                     bits.clear_referenced(head);
@@ -216,7 +222,7 @@ impl ReplacementPolicy for Car {
                 let head = self
                     .t2
                     .back()
-                    .expect("|T1| < max(1, p) ≤ c, so T2 holds the other pages");
+                    .expect("the branch above takes T1 whenever T2 is empty");
                 self.t2.remove(&mut self.links, head);
                 if self.is_referenced(bits, head) {
                     bits.clear_referenced(head);

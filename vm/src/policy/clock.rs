@@ -41,6 +41,10 @@ pub struct Clock {
     /// Per frame: loaded and not hit since, so its reference bit is
     /// ignored. Only set when `new_ref` is false.
     unreferenced_since_load: Vec<bool>,
+    /// Per frame: whether it contains a page. The hand skips free frames.
+    occupied: Vec<bool>,
+    /// The number of occupied frames.
+    occupied_count: usize,
 }
 
 impl Clock {
@@ -52,6 +56,8 @@ impl Clock {
             hand: 0,
             new_ref,
             unreferenced_since_load: vec![false; if new_ref { 0 } else { n_frames }],
+            occupied: vec![false; n_frames],
+            occupied_count: 0,
         }
     }
 
@@ -88,33 +94,47 @@ impl ReplacementPolicy for Clock {
         if !self.new_ref {
             self.unreferenced_since_load[frame] = true;
         }
+        if !self.occupied[frame] {
+            self.occupied[frame] = true;
+            self.occupied_count += 1;
+        }
     }
 
-    // A freed frame leaves the ring position where it is: the caller refills
-    // it before any other victim is chosen, because victims are chosen only
-    // when every frame is occupied.
+    // A freed frame keeps its ring position, and the hand skips it until a
+    // page is loaded into it again.
     fn on_free(&mut self, frame: FrameIdx) {
         if !self.new_ref {
             self.unreferenced_since_load[frame] = false;
+        }
+        if self.occupied[frame] {
+            self.occupied[frame] = false;
+            self.occupied_count -= 1;
         }
     }
 
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
-            self.n_frames > 0,
-            "choose_victim is called only when every frame is occupied, so at least one exists"
+            self.occupied_count > 0,
+            "choose_victim is called only while at least one frame is occupied"
         );
 
-        // Give each referenced page a second chance. After one full turn
-        // every bit the hand passed is clear, so the hand stops within
-        // n_frames + 1 checks. The bound also stops a `ReferenceBits` whose
-        // clear has no effect from looping forever, and clock then acts as FIFO.
-        for _ in 0..self.n_frames {
-            if !self.is_referenced(bits, self.hand) {
+        // Give each referenced page a second chance, passing over free
+        // frames. After one full turn every bit the hand passed is clear, so
+        // the hand stops within n_frames + 1 checks of occupied frames. The
+        // bound also stops a `ReferenceBits` whose clear has no effect from
+        // looping forever, and clock then acts as FIFO.
+        let mut passed = 0;
+        loop {
+            if !self.occupied[self.hand] {
+                self.advance();
+                continue;
+            }
+            if passed == self.n_frames || !self.is_referenced(bits, self.hand) {
                 break;
             }
             bits.clear_referenced(self.hand);
             self.advance();
+            passed += 1;
         }
 
         let victim = self.hand;
@@ -155,9 +175,18 @@ mod tests {
         }
     }
 
+    /// Returns a clock with `n_frames` frames, all occupied.
+    fn filled(n_frames: usize) -> Clock {
+        let mut clock = Clock::new(n_frames, true);
+        for frame in 0..n_frames {
+            clock.on_load(frame, frame as PageKey, false);
+        }
+        clock
+    }
+
     #[test]
     fn unreferenced_frame_at_hand_is_victim() {
-        let mut clock = Clock::new(3, true);
+        let mut clock = filled(3);
         let mut bits = Bits(vec![false, true, true]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(clock.hand(), 1);
@@ -166,7 +195,7 @@ mod tests {
 
     #[test]
     fn referenced_frames_get_second_chance() {
-        let mut clock = Clock::new(4, true);
+        let mut clock = filled(4);
         let mut bits = Bits(vec![true, true, false, true]);
         assert_eq!(clock.choose_victim(&mut bits), 2);
         assert_eq!(bits.0, vec![false, false, false, true]);
@@ -175,7 +204,7 @@ mod tests {
 
     #[test]
     fn all_referenced_evicts_frame_at_hand() {
-        let mut clock = Clock::new(3, true);
+        let mut clock = filled(3);
         let mut bits = Bits(vec![true; 3]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(bits.0, vec![false; 3]);
@@ -184,7 +213,7 @@ mod tests {
 
     #[test]
     fn hand_wraps_past_last_frame() {
-        let mut clock = Clock::new(3, true);
+        let mut clock = filled(3);
         let mut bits = Bits(vec![false, false, false]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(clock.choose_victim(&mut bits), 1);
@@ -192,7 +221,7 @@ mod tests {
         assert_eq!(clock.hand(), 0);
 
         // From frame 2 a sweep wraps around to find frame 0.
-        let mut clock = Clock::new(3, true);
+        let mut clock = filled(3);
         clock.hand = 2;
         let mut bits = Bits(vec![false, true, true]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
@@ -202,7 +231,7 @@ mod tests {
 
     #[test]
     fn one_frame() {
-        let mut clock = Clock::new(1, true);
+        let mut clock = filled(1);
         let mut bits = Bits(vec![true]);
         assert_eq!(clock.choose_victim(&mut bits), 0);
         assert_eq!(bits.0, vec![false]);
@@ -211,15 +240,29 @@ mod tests {
 
     #[test]
     fn stuck_bits_fall_back_to_hand() {
-        let mut clock = Clock::new(3, true);
+        let mut clock = filled(3);
         clock.hand = 1;
         assert_eq!(clock.choose_victim(&mut StuckBits), 1);
         assert_eq!(clock.hand(), 2);
     }
 
     #[test]
+    fn hand_skips_free_frames() {
+        let mut clock = filled(4);
+        clock.on_free(0);
+        clock.on_free(2);
+        // Frame 1 is referenced and gets its second chance; the free frames
+        // are passed without a look at their bits.
+        let mut bits = Bits(vec![false, true, false, false]);
+        assert_eq!(clock.choose_victim(&mut bits), 3);
+        assert_eq!(bits.0, vec![false, false, false, false]);
+        assert_eq!(clock.hand(), 0);
+        assert_eq!(clock.choose_victim(&mut bits), 1);
+    }
+
+    #[test]
     fn freeing_frame_keeps_hand() {
-        let mut clock = Clock::new(3, true);
+        let mut clock = filled(3);
         clock.hand = 2;
         clock.on_free(0);
         clock.on_load(0, 4, false);

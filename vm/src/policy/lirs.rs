@@ -222,6 +222,26 @@ impl Lirs {
         }
     }
 
+    /// Evicts the LIR page at the bottom of S, the least recently used one,
+    /// and forgets it. Used only when Q is empty, which needs free frames.
+    fn evict_bottom_lir(&mut self) -> FrameIdx {
+        self.prune();
+        let id = self
+            .stack
+            .back()
+            .expect("choose_victim is called only while at least one frame is occupied, so S holds a LIR page");
+        debug_assert_eq!(self.nodes[id].status, Status::Lir, "S is pruned");
+        let frame = self.nodes[id].frame;
+        self.node_of_frame[frame] = NIL;
+        if self.last_frame == frame {
+            self.last_frame = NIL;
+        }
+        self.lir_count -= 1;
+        self.forget(id);
+        self.prune();
+        frame
+    }
+
     /// Makes `id`, on top of S, LIR; if that leaves more than Llirs LIR
     /// pages, demotes the bottom LIR page of S to the end of Q and prunes.
     fn promote(&mut self, id: NodeId) {
@@ -311,10 +331,11 @@ impl ReplacementPolicy for Lirs {
     }
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
-        let id = self
-            .queue
-            .back()
-            .expect("with every frame occupied, at least Lhirs ≥ 1 of them hold HIR pages");
+        // With every frame occupied, at least Lhirs ≥ 1 of them hold HIR
+        // pages, so Q is not empty. With free frames Q can be empty.
+        let Some(id) = self.queue.back() else {
+            return self.evict_bottom_lir();
+        };
         let frame = self.nodes[id].frame;
         self.remove_from_queue(id);
         self.node_of_frame[frame] = NIL;

@@ -2,9 +2,11 @@
 //! handler and by reference-string replay.
 //!
 //! A policy sees frames, not addresses: the caller owns the page → frame
-//! mapping, picks a free frame while one exists (the lowest-numbered), and
-//! asks the policy for a victim only when every frame is occupied. The
-//! caller reports every reference: [`ReplacementPolicy::on_hit`] for a
+//! mapping and picks a free frame while one exists (the lowest-numbered).
+//! Replay requests a victim only when every frame is occupied. The kernel
+//! may request one while some frames are free, because frames can be
+//! pinned for page tables or held by another process's policy. The caller
+//! reports every reference: [`ReplacementPolicy::on_hit`] for a
 //! reference to a resident page and [`ReplacementPolicy::on_load`] for the
 //! reference that faulted the page in. A real operating system sees only
 //! the accessed and dirty bits; a simulator can afford to tell the policy
@@ -97,14 +99,19 @@ pub trait ReferenceBits {
 /// A page-replacement policy.
 ///
 /// Contract for callers: frames are numbered `0..n_frames` (fixed at
-/// construction); `on_load` is called only for a free frame; `choose_victim`
-/// only when no frame is free; the caller then calls `on_free` for the
-/// victim before loading into it. Calls arrive in reference order.
+/// construction), and calls arrive in reference order. `on_load` is called
+/// only for a free frame. `choose_victim` is called only while at least one
+/// frame is occupied, and the caller then calls `on_free` for the victim
+/// before loading into it. A frame the caller never loads (pinned) stays
+/// free as far as the policy knows.
 ///
 /// Contract for implementations: decisions are deterministic given the
-/// construction parameters (including any seed), and `choose_victim` returns
-/// an occupied frame. Policies are `Send`, so a machine or a replay that
-/// owns one can move to another thread.
+/// construction parameters (including any seed). `choose_victim` returns an
+/// occupied frame, and it may be called while some frames are free: then it
+/// must not return a free frame, and when every frame is occupied its
+/// decision must be the one it makes without this rule. Policies are
+/// `Send`, so a machine or a replay that owns one can move to another
+/// thread.
 pub trait ReplacementPolicy: Send {
     /// The policy's name as `--policy` accepts it.
     fn name(&self) -> &str;
@@ -130,9 +137,10 @@ pub trait ReplacementPolicy: Send {
     /// frame is free afterwards.
     fn on_free(&mut self, frame: FrameIdx);
 
-    /// Chooses the frame whose page is evicted next. Called only when every
-    /// frame is occupied. The policy may read and clear reference bits
-    /// through `bits`.
+    /// Chooses the occupied frame whose page is evicted next. Called while at
+    /// least one frame is occupied, possibly while others are free. The
+    /// policy may read reference bits through `bits`, and clear those of
+    /// occupied frames.
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx;
 
     /// Returns the number of references between two calls of

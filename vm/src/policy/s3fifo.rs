@@ -169,7 +169,7 @@ impl S3Fifo {
             let tail = self
                 .main
                 .pop_back(&mut self.links)
-                .expect("M is not empty when memory is full and S is below its share");
+                .expect("M is not empty when S is below its share or emptied by promotion");
             if self.freq[tail] > 0 {
                 self.freq[tail] -= 1;
                 self.main.push_front(&mut self.links, tail);
@@ -222,8 +222,8 @@ impl ReplacementPolicy for S3Fifo {
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
-            self.small.len() + self.main.len() == self.n_frames,
-            "choose_victim is called only when every frame is occupied"
+            self.small.len() + self.main.len() > 0,
+            "choose_victim is called only while at least one frame is occupied"
         );
         self.has_evicted = true;
         let small_is_due = if self.libcachesim {
@@ -232,7 +232,10 @@ impl ReplacementPolicy for S3Fifo {
             !self.small.is_empty()
                 && self.small.len() as f64 >= self.small_share * self.n_frames as f64
         };
-        if small_is_due {
+        // With every frame occupied, an empty M makes S due anyway. With
+        // free frames S may be below its share while M is empty, and then S
+        // still gives the victim.
+        if small_is_due || self.main.is_empty() {
             if let Some(victim) = self.evict_small() {
                 return victim;
             }

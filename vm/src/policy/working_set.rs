@@ -38,8 +38,9 @@ pub struct WorkingSet {
     tau: u64,
     /// References so far.
     now: u64,
-    /// The reference number of the last reference to each frame's page.
-    last_use: Vec<u64>,
+    /// The reference number of the last reference to each frame's page,
+    /// or `None` while the frame is free.
+    last_use: Vec<Option<u64>>,
 }
 
 impl WorkingSet {
@@ -49,13 +50,13 @@ impl WorkingSet {
         WorkingSet {
             tau,
             now: 0,
-            last_use: vec![0; n_frames],
+            last_use: vec![None; n_frames],
         }
     }
 
     fn touch(&mut self, frame: FrameIdx) {
         self.now += 1;
-        self.last_use[frame] = self.now;
+        self.last_use[frame] = Some(self.now);
     }
 }
 
@@ -72,18 +73,27 @@ impl ReplacementPolicy for WorkingSet {
         self.touch(frame);
     }
 
-    fn on_free(&mut self, _frame: FrameIdx) {}
+    fn on_free(&mut self, frame: FrameIdx) {
+        self.last_use[frame] = None;
+    }
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
         // The window is references now − τ + 1 ..= now; the faulting
-        // reference is not counted yet.
+        // reference is not counted yet. Free frames are skipped.
         let outside = |last_use: u64| last_use.saturating_add(self.tau) <= self.now;
-        if let Some(frame) = self.last_use.iter().position(|&last_use| outside(last_use)) {
+        let occupied = || {
+            self.last_use
+                .iter()
+                .enumerate()
+                .filter_map(|(frame, last_use)| last_use.map(|last_use| (frame, last_use)))
+        };
+        if let Some((frame, _)) = occupied().find(|&(_, last_use)| outside(last_use)) {
             return frame;
         }
-        (0..self.last_use.len())
-            .min_by_key(|&frame| self.last_use[frame])
-            .expect("choose_victim is called only when every frame is occupied")
+        occupied()
+            .min_by_key(|&(_, last_use)| last_use)
+            .map(|(frame, _)| frame)
+            .expect("choose_victim is called only while at least one frame is occupied")
     }
 }
 
