@@ -128,6 +128,11 @@ impl Mmu {
         &self.geometry
     }
 
+    /// Returns the TLB, for inspection.
+    pub fn tlb(&self) -> &Tlb {
+        &self.tlb
+    }
+
     /// Returns the TLB, for the kernel's invalidations.
     pub fn tlb_mut(&mut self) -> &mut Tlb {
         &mut self.tlb

@@ -313,6 +313,21 @@ impl FrameTable {
         }
     }
 
+    /// Returns the number of user frames, free or occupied.
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// Returns whether the table has no frames at all.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// Returns whether `frame` is on the free list.
+    pub fn is_free(&self, frame: usize) -> bool {
+        self.free.contains(&frame)
+    }
+
     /// Marks `frame` free.
     pub fn release(&mut self, frame: usize) {
         self.owners[frame] = None;
@@ -368,6 +383,34 @@ impl SlotTable {
         self.refs.get(slot as usize).copied().unwrap_or(0)
     }
 
+    /// Returns whether `slot` is free in the allocator.
+    pub fn is_free(&self, slot: u32) -> bool {
+        self.pool.is_free(slot)
+    }
+
+    /// Returns the number of slots the allocator has handed out and not
+    /// taken back.
+    pub fn in_use(&self) -> u32 {
+        self.pool.in_use()
+    }
+
+    /// Returns every slot with at least one holder, as `(slot, holders)`
+    /// in slot order.
+    pub fn held(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.refs
+            .iter()
+            .enumerate()
+            .filter(|(_, &holders)| holders > 0)
+            .map(|(slot, &holders)| (slot as u32, holders))
+    }
+
+    /// Returns `slot` to the allocator without touching its holder count,
+    /// which breaks the table's bookkeeping on purpose for invariant tests.
+    #[cfg(test)]
+    pub(crate) fn free_keeping_holders(&mut self, slot: u32) {
+        self.pool.give_back(slot);
+    }
+
     /// Removes a holder from `slot`. Returns true when that was the last
     /// one and the slot is free again.
     pub fn release(&mut self, slot: u32) -> bool {
@@ -421,6 +464,18 @@ impl Pool {
     /// Returns `number` to the pool.
     pub fn give_back(&mut self, number: u32) {
         self.free.insert(number);
+    }
+
+    /// Returns whether `number` is free: never handed out, or given back.
+    pub fn is_free(&self, number: u32) -> bool {
+        number >= self.next_unused || self.free.contains(&number)
+    }
+
+    /// Returns how many numbers are handed out and not given back.
+    pub fn in_use(&self) -> u32 {
+        // Saturating, because a number given back twice is a bookkeeping
+        // error that the invariant checks report rather than a reason to panic.
+        self.next_unused.saturating_sub(self.free.len() as u32)
     }
 }
 
