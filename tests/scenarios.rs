@@ -6,8 +6,9 @@
 //! The matrix is [`matrix`]: one list of dimensions, each a list of
 //! settings. By default a fixed-seed sample of its cross product runs,
 //! chosen so that every setting of every dimension runs with every
-//! program. `SCENARIOS=all` runs the whole cross product instead, which
-//! takes far longer (build with `--release`):
+//! program. `SCENARIOS=N` runs N combinations per program (the extra ones
+//! drawn at random with the same seed), and `SCENARIOS=all` runs the whole
+//! cross product, which takes far longer (build with `--release`):
 //!
 //! ```text
 //! SCENARIOS=all cargo test --release --test scenarios -- --nocapture
@@ -138,8 +139,8 @@ fn matrix() -> (Vec<Dimension>, Vec<Skip>) {
     (dimensions, skipped)
 }
 
-/// The split that `--levels n` gives: the page-number bits divided as
-/// evenly as possible, lower levels taking the extra bits.
+/// Returns the split that `--levels n` gives: the page-number bits divided
+/// as evenly as possible, lower levels taking the extra bits.
 fn even_split(page_size: u32, levels: u32) -> Vec<u32> {
     let vpn_bits = 32 - page_size.trailing_zeros();
     let base = vpn_bits / levels;
@@ -335,12 +336,13 @@ fn cross_product(dimensions: &[Dimension]) -> Vec<Vec<usize>> {
     combinations
 }
 
-/// Returns, for each program, as many combinations as the largest
-/// dimension has settings. Run i of a program takes setting
-/// `(i + offset) mod n` of each dimension of n settings, in an order
-/// shuffled once with [`SAMPLE_SEED`], so every setting runs with every
-/// program and the pairings differ between programs.
-fn sample(dimensions: &[Dimension], n_programs: usize) -> Vec<Scenario> {
+/// Returns `runs_per_program` combinations for each program, and at least
+/// as many as the largest dimension has settings. Run i of a program takes
+/// setting `(i + offset) mod n` of each dimension of n settings, in an
+/// order shuffled once with [`SAMPLE_SEED`], so every setting runs with
+/// every program and the pairings differ between programs. Runs beyond
+/// that first round draw every setting at random.
+fn sample(dimensions: &[Dimension], n_programs: usize, runs_per_program: usize) -> Vec<Scenario> {
     let mut rng = SplitMix64::new(SAMPLE_SEED);
     let orders: Vec<Vec<usize>> = dimensions
         .iter()
@@ -353,7 +355,7 @@ fn sample(dimensions: &[Dimension], n_programs: usize) -> Vec<Scenario> {
             order
         })
         .collect();
-    let runs_per_program = dimensions
+    let round = dimensions
         .iter()
         .map(|dimension| dimension.settings.len())
         .max()
@@ -364,12 +366,19 @@ fn sample(dimensions: &[Dimension], n_programs: usize) -> Vec<Scenario> {
             .iter()
             .map(|order| rng.below(order.len() as u64) as usize)
             .collect();
-        for run in 0..runs_per_program {
-            let choice = orders
-                .iter()
-                .zip(&offsets)
-                .map(|(order, offset)| order[(run + offset) % order.len()])
-                .collect();
+        for run in 0..runs_per_program.max(round) {
+            let choice = if run < round {
+                orders
+                    .iter()
+                    .zip(&offsets)
+                    .map(|(order, offset)| order[(run + offset) % order.len()])
+                    .collect()
+            } else {
+                orders
+                    .iter()
+                    .map(|order| rng.below(order.len() as u64) as usize)
+                    .collect()
+            };
             scenarios.push(Scenario { program, choice });
         }
     }
@@ -404,7 +413,7 @@ struct Program {
 
 /// Why a run did not pass.
 enum Problem {
-    /// It could not start on this machine; the message says why.
+    /// It could not start on this machine; the message gives the reason.
     Skip(String),
     /// A check failed; the message names the failure.
     Fail(String),
@@ -612,7 +621,8 @@ fn programs_keep_invariants_under_the_matrix() {
         );
     }
     let programs = load_programs();
-    let full = std::env::var("SCENARIOS").is_ok_and(|value| value == "all");
+    let request = std::env::var("SCENARIOS").unwrap_or_default();
+    let full = request == "all";
     let scenarios: Vec<Scenario> = if full {
         let combinations = cross_product(&dimensions);
         (0..programs.len())
@@ -624,7 +634,13 @@ fn programs_keep_invariants_under_the_matrix() {
             })
             .collect()
     } else {
-        sample(&dimensions, programs.len())
+        let runs_per_program = match request.as_str() {
+            "" => 0,
+            number => number.parse().unwrap_or_else(|_| {
+                panic!("SCENARIOS={number:?} is neither \"all\" nor a number of runs per program")
+            }),
+        };
+        sample(&dimensions, programs.len(), runs_per_program)
     };
 
     let results = run_all(&programs, &dimensions, &scenarios);
@@ -661,7 +677,7 @@ fn programs_keep_invariants_under_the_matrix() {
 fn sample_covers_every_setting_with_every_program() {
     let (dimensions, _) = matrix();
     let n_programs = 3;
-    let scenarios = sample(&dimensions, n_programs);
+    let scenarios = sample(&dimensions, n_programs, 0);
     for program in 0..n_programs {
         for (position, dimension) in dimensions.iter().enumerate() {
             for index in 0..dimension.settings.len() {

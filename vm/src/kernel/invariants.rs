@@ -735,8 +735,8 @@ impl Kernel {
     /// The holders of a slot are the non-present leaf PTEs of live
     /// processes that name it, plus each resident frame that records it as
     /// its swap copy. A page read back from swap keeps its slot for as long
-    /// as it stays resident, clean or dirty, and holds it once however many
-    /// processes map the frame.
+    /// as it stays resident, clean or dirty. Its frame counts as one
+    /// holder, however many processes map it.
     fn check_swap_slots(
         &self,
         slot_references: &BTreeMap<u32, u32>,

@@ -107,8 +107,8 @@ fn paging_program(last: Instruction) -> Object {
     object(&text, 6 * PAGE as u32)
 }
 
-/// A kernel paused in a loop after the paging program filled 3 frames,
-/// evicted dirty pages to swap and read some back (swap-cached frames).
+/// Builds a kernel paused in a loop after the paging program filled 3
+/// frames, evicted dirty pages to swap and read some back (swap-cached frames).
 fn paging_kernel() -> Kernel {
     let config = MachineConfig {
         frames: 3,
@@ -128,8 +128,8 @@ fn paging_kernel() -> Kernel {
     kernel
 }
 
-/// A kernel paused after a fork: parent and child share two data pages
-/// copy-on-write and the text page read-only, and 5 of 8 frames are free.
+/// Builds a kernel paused after a fork: parent and child share two data
+/// pages copy-on-write and the text page read-only, and 5 of 8 frames are free.
 fn fork_kernel() -> Kernel {
     let text = [
         li(2, DATA as i32),
@@ -149,7 +149,7 @@ fn fork_kernel() -> Kernel {
     kernel
 }
 
-/// A kernel whose only process ran the paging program to its end.
+/// Builds a kernel whose only process ran the paging program to its end.
 fn finished_kernel() -> Kernel {
     let config = MachineConfig {
         frames: 3,
@@ -594,7 +594,7 @@ fn tlb_entry_of_evicted_page_is_caught() {
 }
 
 #[test]
-fn writable_tlb_entry_of_read_only_page_is_caught() {
+fn tlb_writable_mismatch_is_caught() {
     let mut kernel = paging_kernel();
     let entry = TlbEntry {
         writable: true,
