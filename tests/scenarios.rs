@@ -674,6 +674,36 @@ fn programs_keep_invariants_under_the_matrix() {
 }
 
 #[test]
+fn checks_leave_the_run_unchanged() {
+    let source = std::fs::read_to_string(common::repo_root().join("programs/random_access.asm"))
+        .expect("programs/random_access.asm is readable");
+    let object =
+        pagelab_asm::assemble("programs/random_access.asm", &source).unwrap_or_else(|errors| {
+            panic!("random_access does not assemble:\n{}", errors.render(false))
+        });
+    let config = MachineConfig {
+        frames: 3,
+        policy: "lru".into(),
+        ..MachineConfig::default()
+    };
+
+    let mut plain = Kernel::new(config.clone(), Box::new(io::sink())).unwrap();
+    plain.spawn(object.clone()).unwrap();
+    plain.run().unwrap();
+
+    let mut paused = Kernel::new(config, Box::new(io::sink())).unwrap();
+    paused.spawn(object).unwrap();
+    let mut checks = 0;
+    while paused.run_until(paused.system().clock + 101).unwrap() == RunProgress::Paused {
+        assert_eq!(paused.check_invariants(), Ok(()));
+        checks += 1;
+    }
+    assert!(checks > 100, "the run paused only {checks} times");
+    assert_eq!(paused.check_invariants(), Ok(()));
+    assert_eq!(paused.stats().to_json(), plain.stats().to_json());
+}
+
+#[test]
 fn sample_covers_every_setting_with_every_program() {
     let (dimensions, _) = matrix();
     let n_programs = 3;

@@ -753,7 +753,7 @@ impl Kernel {
             }
         }
         let mut held = 0;
-        for (slot, holders) in slots.held() {
+        for (slot, holders) in slots.held_slots() {
             let references = slot_references.get(&slot).copied().unwrap_or(0);
             if holders != references {
                 return Err(InvariantViolation::SlotHoldersMismatch {
@@ -788,7 +788,7 @@ impl Kernel {
                 });
             }
         }
-        if let Some((slot, holders)) = sys.slots.held().next() {
+        if let Some((slot, holders)) = sys.slots.held_slots().next() {
             return Err(InvariantViolation::SlotLeaked { slot, holders });
         }
         let in_use = sys.tables.in_use();

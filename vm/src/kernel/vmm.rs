@@ -396,7 +396,7 @@ impl SlotTable {
 
     /// Returns every slot with at least one holder, as `(slot, holders)`
     /// in slot order.
-    pub fn held(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+    pub fn held_slots(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.refs
             .iter()
             .enumerate()

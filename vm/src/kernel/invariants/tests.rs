@@ -121,7 +121,7 @@ fn paging_kernel() -> Kernel {
     kernel.spawn(paging_program(looping)).unwrap();
     assert_eq!(kernel.run_until(50_000).unwrap(), RunProgress::Paused);
     assert!(
-        kernel.sys.slots.held().count() > 0,
+        kernel.sys.slots.held_slots().count() > 0,
         "the program swaps pages"
     );
     assert_eq!(kernel.check_invariants(), Ok(()));
@@ -631,7 +631,7 @@ fn dirty_tlb_entry_of_clean_page_is_caught() {
 #[test]
 fn extra_slot_holder_is_caught() {
     let mut kernel = paging_kernel();
-    let (slot, holders) = kernel.sys.slots.held().next().unwrap();
+    let (slot, holders) = kernel.sys.slots.held_slots().next().unwrap();
     kernel.sys.slots.hold(slot);
     assert_eq!(
         kernel.check_invariants(),
@@ -692,7 +692,7 @@ fn swap_cached_frame_counts_as_holder() {
 #[test]
 fn held_slot_on_free_list_is_caught() {
     let mut kernel = paging_kernel();
-    let (slot, holders) = kernel.sys.slots.held().next().unwrap();
+    let (slot, holders) = kernel.sys.slots.held_slots().next().unwrap();
     kernel.sys.slots.free_keeping_holders(slot);
     assert_eq!(
         kernel.check_invariants(),
@@ -703,7 +703,7 @@ fn held_slot_on_free_list_is_caught() {
 #[test]
 fn slot_count_mismatch_is_caught() {
     let mut kernel = paging_kernel();
-    let held = kernel.sys.slots.held().count() as u32;
+    let held = kernel.sys.slots.held_slots().count() as u32;
     // Giving back a slot that was never handed out lowers the in-use
     // count below the number of held slots.
     let never_used = kernel.sys.slots.size() - 1;
