@@ -68,7 +68,8 @@ struct ProgramSetup {
 
 /// Returns the setup of the program named `name` (the file stem). A
 /// program not listed reads no input and prints the same on every machine.
-/// Host files mounted into a guest will be listed here too.
+// NOTE: a program that maps a host file will need its mounts here, as a
+// new `ProgramSetup` field applied to the configuration.
 fn setup_of(name: &str) -> ProgramSetup {
     match name {
         "io_bound" => ProgramSetup {
@@ -283,7 +284,9 @@ fn is_scarce(config: &MachineConfig) -> bool {
 }
 
 /// Plentiful swap, or so little swap and so few page-table frames that
-/// processes are killed (or `fork` fails) and the kernel's clean-up paths run.
+/// processes are killed (or `fork` fails) and the kernel's clean-up paths
+/// run. The scarce pool depends on the number of levels, so [`matrix`]
+/// lists this dimension after the geometry.
 fn resources() -> Dimension {
     Dimension {
         name: "resources",
