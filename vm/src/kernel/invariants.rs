@@ -228,6 +228,20 @@ pub enum InvariantViolation {
         /// Its holder count.
         holders: u32,
     },
+    /// A slot with holders stores no page on the swap device, so a swap-in
+    /// would read zeros. Every slot is written when it is allocated.
+    SlotNotStored {
+        /// The slot.
+        slot: u32,
+        /// Its holder count.
+        holders: u32,
+    },
+    /// A slot without holders still stores a page: it was freed without
+    /// discarding its contents.
+    FreeSlotStored {
+        /// The slot.
+        slot: u32,
+    },
     /// The allocator has a different number of slots in use than there are
     /// slots with holders.
     SlotsInUseMismatch {
@@ -286,9 +300,11 @@ impl InvariantViolation {
             | TlbEntryStale { .. }
             | TlbWritableMismatch { .. }
             | TlbDirtyLost { .. } => "every TLB entry agrees with its PTE",
-            SlotHoldersMismatch { .. } | SlotFreeButHeld { .. } | SlotsInUseMismatch { .. } => {
-                "swap slots in use equal their holders"
-            }
+            SlotHoldersMismatch { .. }
+            | SlotFreeButHeld { .. }
+            | SlotNotStored { .. }
+            | FreeSlotStored { .. }
+            | SlotsInUseMismatch { .. } => "swap slots in use equal their holders",
             FrameLeaked { .. } | SlotLeaked { .. } | TablesLeaked { .. } => {
                 "nothing leaks after every process exits"
             }
@@ -421,6 +437,14 @@ impl fmt::Display for InvariantViolation {
             SlotFreeButHeld { slot, holders } => write!(
                 f,
                 "swap slot {slot} has {holders} holders but the allocator lists it as free"
+            ),
+            SlotNotStored { slot, holders } => write!(
+                f,
+                "swap slot {slot} has {holders} holders but stores no page on the swap device"
+            ),
+            FreeSlotStored { slot } => write!(
+                f,
+                "swap slot {slot} has no holders but still stores a page on the swap device"
             ),
             SlotsInUseMismatch { in_use, held } => write!(
                 f,
@@ -729,8 +753,9 @@ impl Kernel {
         Ok(())
     }
 
-    /// Checks every slot's holder count against its holders, and the
-    /// allocator against the slots that have holders.
+    /// Checks every slot's holder count against its holders, the allocator
+    /// against the slots that have holders, and the swap device's stored
+    /// pages against the slots in use.
     ///
     /// The holders of a slot are the non-present leaf PTEs of live
     /// processes that name it, plus each resident frame that records it as
@@ -765,7 +790,18 @@ impl Kernel {
             if slots.is_free(slot) {
                 return Err(InvariantViolation::SlotFreeButHeld { slot, holders });
             }
+            if !self.sys.swap.is_stored(slot) {
+                return Err(InvariantViolation::SlotNotStored { slot, holders });
+            }
             held += 1;
+        }
+        if let Some(slot) = self
+            .sys
+            .swap
+            .stored_slots()
+            .find(|&slot| slots.holders(slot) == 0)
+        {
+            return Err(InvariantViolation::FreeSlotStored { slot });
         }
         let in_use = slots.in_use();
         if in_use != held {

@@ -701,6 +701,29 @@ fn held_slot_on_free_list_is_caught() {
 }
 
 #[test]
+fn held_slot_without_contents_is_caught() {
+    let mut kernel = paging_kernel();
+    let (slot, holders) = kernel.sys.slots.held_slots().next().unwrap();
+    kernel.sys.swap.discard(slot);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::SlotNotStored { slot, holders })
+    );
+}
+
+#[test]
+fn free_slot_with_contents_is_caught() {
+    let mut kernel = paging_kernel();
+    let never_used = kernel.sys.slots.size() - 1;
+    let page = vec![0; kernel.sys.config.page_size as usize];
+    kernel.sys.swap.write(never_used, &page);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::FreeSlotStored { slot: never_used })
+    );
+}
+
+#[test]
 fn slot_count_mismatch_is_caught() {
     let mut kernel = paging_kernel();
     let held = kernel.sys.slots.held_slots().count() as u32;
