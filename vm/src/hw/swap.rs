@@ -170,6 +170,22 @@ impl SwapDevice {
         }
     }
 
+    /// Returns the slots that store a page, in slot order.
+    pub fn stored_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, stored)| stored.is_some())
+            .map(|(slot, _)| slot as u32)
+    }
+
+    /// Returns whether `slot` stores a page.
+    pub fn is_stored(&self, slot: u32) -> bool {
+        self.slots
+            .get(slot as usize)
+            .is_some_and(|stored| stored.is_some())
+    }
+
     /// Drops the contents of `slot`.
     pub fn discard(&mut self, slot: u32) {
         if let Some(entry) = self.slots.get_mut(slot as usize) {

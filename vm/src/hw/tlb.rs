@@ -271,6 +271,14 @@ impl Tlb {
             .collect()
     }
 
+    /// Returns the valid entries in slot order, for inspection and checks.
+    pub fn entries(&self) -> impl Iterator<Item = &TlbEntry> {
+        self.slots
+            .iter()
+            .filter(|slot| slot.valid)
+            .map(|slot| &slot.entry)
+    }
+
     /// Returns the cached VPNs of `asid` in slot order.
     pub fn cached_vpns(&self, asid: Asid) -> Vec<u32> {
         self.slots

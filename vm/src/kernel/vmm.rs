@@ -551,6 +551,11 @@ impl FrameTable {
         }
     }
 
+    /// Returns whether `frame` is on the free list.
+    pub fn is_free(&self, frame: usize) -> bool {
+        self.free.contains(&frame)
+    }
+
     /// Marks `frame` free.
     pub fn release(&mut self, frame: usize) {
         self.owners[frame] = None;
@@ -604,6 +609,34 @@ impl SlotTable {
     /// Returns the number of holders of `slot`.
     pub fn holders(&self, slot: u32) -> u32 {
         self.refs.get(slot as usize).copied().unwrap_or(0)
+    }
+
+    /// Returns whether `slot` is free in the allocator.
+    pub fn is_free(&self, slot: u32) -> bool {
+        self.pool.is_free(slot)
+    }
+
+    /// Returns the number of slots the allocator has handed out and not
+    /// taken back.
+    pub fn in_use(&self) -> u32 {
+        self.pool.in_use()
+    }
+
+    /// Returns every slot with at least one holder, as `(slot, holders)`
+    /// in slot order.
+    pub fn held_slots(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.refs
+            .iter()
+            .enumerate()
+            .filter(|(_, &holders)| holders > 0)
+            .map(|(slot, &holders)| (slot as u32, holders))
+    }
+
+    /// Returns `slot` to the allocator without touching its holder count,
+    /// which breaks the table's bookkeeping on purpose for invariant tests.
+    #[cfg(test)]
+    pub(crate) fn free_keeping_holders(&mut self, slot: u32) {
+        self.pool.give_back(slot);
     }
 
     /// Removes a holder from `slot`. Returns true when that was the last
@@ -664,6 +697,18 @@ impl Pool {
     /// Removes and returns every number given back and not taken again.
     pub fn drain_given_back(&mut self) -> Vec<u32> {
         std::mem::take(&mut self.free).into_iter().collect()
+    }
+
+    /// Returns whether `number` is free: never handed out, or given back.
+    pub fn is_free(&self, number: u32) -> bool {
+        number >= self.next_unused || self.free.contains(&number)
+    }
+
+    /// Returns how many numbers are handed out and not given back.
+    pub fn in_use(&self) -> u32 {
+        // Saturating, because a number given back twice is a bookkeeping
+        // error that the invariant checks report rather than a reason to panic.
+        self.next_unused.saturating_sub(self.free.len() as u32)
     }
 }
 
