@@ -351,6 +351,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = args.gantt_svg.as_deref() {
         outputs.push(("--gantt-svg", path));
     }
+    if let Some(path) = args.dump_out.as_deref() {
+        outputs.push(("--dump-out", path));
+    }
     let mut mounts = open_mounts(&args.mounts, &outputs)?;
     let future = if offline_policy {
         Some(record_references(
