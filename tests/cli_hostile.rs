@@ -89,3 +89,72 @@ fn hard_link_mounted_twice_is_rejected() {
     assert_eq!(run.status, Some(2), "{}", run.stderr);
     assert_clean_failure(&run, "both mount");
 }
+
+/// Writes a JSON dump of `programs/hello.asm` at tick 150, which has two
+/// TLB entries (the text page and the data page), and returns it parsed.
+fn hello_dump(dir: &Path) -> serde_json::Value {
+    let path = dir.join("hello.json");
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--dump-at",
+        "150",
+        "--dump-json",
+        "--dump-out",
+        &path.to_string_lossy(),
+    ]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let text = std::fs::read_to_string(&path).expect("the dump file was written");
+    serde_json::from_str(&text).expect("the dump file is JSON")
+}
+
+#[test]
+fn contradictory_tlb_dump_is_rejected() {
+    let dir = scratch_dir("contradictory_tlb_dump_is_rejected");
+    let dump = hello_dump(&dir);
+    let tlb = &dump["dumps"][0]["tlb"];
+    assert_eq!(
+        tlb.as_array().map(Vec::len),
+        Some(2),
+        "the unedited dump has two TLB entries: {tlb}"
+    );
+
+    // Each edit breaks one rule of the TLB, with the expected message part.
+    let edits: [(&str, &str, serde_json::Value, &str); 7] = [
+        ("/machine/tlb_ways", "0 ways", 0.into(), "tlb_ways"),
+        ("/machine/tlb_ways", "3 ways", 3.into(), "tlb_ways"),
+        (
+            "/machine/tlb_entries",
+            "TLB off",
+            0.into(),
+            "the TLB is off",
+        ),
+        (
+            "/tlb/0/pfn",
+            "PFN outside memory",
+            99_999.into(),
+            "PFN 99999",
+        ),
+        ("/tlb/0/set", "set above the sets", 3.into(), "set 3"),
+        ("/tlb/1/way", "slot given twice", 0.into(), "set 0, way 0"),
+        (
+            "/tlb/0/vpn",
+            "VPN above the address space",
+            0xffff_ffffu32.into(),
+            "vpn",
+        ),
+    ];
+    for (pointer, case, value, expected) in edits {
+        let mut edited = dump.clone();
+        *edited["dumps"][0]
+            .pointer_mut(pointer)
+            .expect("the dump has every edited field") = value;
+        let path = dir.join("edited.json");
+        std::fs::write(&path, edited.to_string()).expect("the scratch file can be written");
+
+        let run = pagelab(&["inspect", &path.to_string_lossy()]);
+
+        assert_eq!(run.status, Some(2), "{case}: {}", run.stderr);
+        assert_clean_failure(&run, expected);
+    }
+}
