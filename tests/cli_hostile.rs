@@ -158,3 +158,45 @@ fn contradictory_tlb_dump_is_rejected() {
         assert_clean_failure(&run, expected);
     }
 }
+
+#[test]
+fn repeated_dump_entries_are_rejected() {
+    let dir = scratch_dir("repeated_dump_entries_are_rejected");
+    let path = dir.join("scan.json");
+    // At tick 2000 seq_scan.asm has swap slots in use and a full frame table.
+    let run = pagelab(&[
+        "run",
+        "programs/seq_scan.asm",
+        "--dump-at",
+        "2000",
+        "--dump-frame",
+        "64",
+        "--dump-json",
+        "--dump-out",
+        &path.to_string_lossy(),
+    ]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    let text = std::fs::read_to_string(&path).expect("the dump file was written");
+    let dump: serde_json::Value = serde_json::from_str(&text).expect("the dump file is JSON");
+
+    for (list, expected) in [
+        ("frames", "PFN 0 is listed twice"),
+        ("swap", "slot 0 is listed twice"),
+        ("frame_bytes", "PFN 64 are listed twice"),
+    ] {
+        let mut edited = dump.clone();
+        let entries = edited["dumps"][0][list]
+            .as_array_mut()
+            .expect("the dump has every edited list");
+        assert!(!entries.is_empty(), "{list} is empty in the unedited dump");
+        let first = entries[0].clone();
+        entries.push(first);
+        let edited_path = dir.join("edited.json");
+        std::fs::write(&edited_path, edited.to_string()).expect("the scratch file can be written");
+
+        let run = pagelab(&["inspect", &edited_path.to_string_lossy()]);
+
+        assert_eq!(run.status, Some(2), "{list}: {}", run.stderr);
+        assert_clean_failure(&run, expected);
+    }
+}

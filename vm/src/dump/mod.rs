@@ -631,7 +631,8 @@ impl Dump {
     /// and the walk can trust it. The geometry must be valid and every
     /// frame number inside physical memory. Each page-table entry's level,
     /// index, address, decoded bits and VPN must agree with its raw value,
-    /// and the TLB entries with the TLB's shape.
+    /// and the TLB entries with the TLB's shape. No frame, swap slot or
+    /// frame's bytes may be listed twice.
     ///
     /// # Errors
     ///
@@ -664,7 +665,14 @@ impl Dump {
             )
             .map_err(|message| format!("page table of pid {}: {message}", process.pid))?;
         }
+        let mut listed_frames = BTreeSet::new();
         for (position, frame) in self.frames.iter().enumerate() {
+            if !listed_frames.insert(frame.pfn) {
+                return Err(format!(
+                    "frame table entry {position}: PFN {} is listed twice",
+                    frame.pfn
+                ));
+            }
             if frame.pfn as u64 >= total_frames {
                 return Err(format!(
                     "frame table entry {position} names PFN {}, but the machine has PFNs 0 to {}",
@@ -674,7 +682,17 @@ impl Dump {
             }
         }
         self.check_tlb(&geometry, total_frames)?;
+        let mut listed_slots = BTreeSet::new();
+        for slot in &self.swap {
+            if !listed_slots.insert(slot.slot) {
+                return Err(format!("swap slot {} is listed twice", slot.slot));
+            }
+        }
+        let mut listed_bytes = BTreeSet::new();
         for stored in &self.frame_bytes {
+            if !listed_bytes.insert(stored.pfn) {
+                return Err(format!("the bytes of PFN {} are listed twice", stored.pfn));
+            }
             if stored.pfn as u64 >= total_frames {
                 return Err(format!(
                     "stored bytes name PFN {}, but the machine has PFNs 0 to {}",
