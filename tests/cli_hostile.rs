@@ -200,3 +200,26 @@ fn repeated_dump_entries_are_rejected() {
         assert_clean_failure(&run, expected);
     }
 }
+
+#[test]
+fn description_swap_above_leaf_is_rejected() {
+    let dir = scratch_dir("description_swap_above_leaf_is_rejected");
+    // A two-level machine whose root entry 0 names a swap slot: only a
+    // last-level entry can, because the kernel swaps pages, not tables.
+    let description = r#"{
+        "format": "pagelab-machine",
+        "va_bits": 16,
+        "page_size": 256,
+        "split": [4, 4],
+        "frames": 32,
+        "processes": [
+            { "pid": 1, "root": 1, "tables": [ { "pfn": 1, "entries": [ { "index": 0, "swap": 3 } ] } ] }
+        ]
+    }"#;
+    let path = write_file(&dir, "machine.json", description.as_bytes());
+
+    let run = pagelab(&["inspect", &path.to_string_lossy()]);
+
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert_clean_failure(&run, "only a last-level entry");
+}
