@@ -519,50 +519,52 @@ fn write_dumps(
     Ok(())
 }
 
-/// Rejects `--refs-out -`, a trace or reference file that would overwrite
-/// the program, and one file given to both options, because the outputs
-/// are created (and truncated) before the run starts.
+/// Rejects `--refs-out -`, an output file (trace, reference file, Gantt
+/// chart or dumps) that is a program or the `--stdin` file, and one file
+/// given to two outputs, because the outputs are created (and truncated)
+/// before the run starts or overwritten when it ends.
 fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Result<()> {
+    if args.refs_out.as_deref() == Some(std::path::Path::new("-")) {
+        bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
+    }
     let trace = args
         .trace
         .as_deref()
         .filter(|path| *path != std::path::Path::new("-"));
-    let refs_out = args.refs_out.as_deref();
-    let dump_out = args.dump_out.as_deref();
-    if let Some(path) = dump_out {
-        let taken = programs.iter().any(|program| same_file(path, program))
-            || trace.is_some_and(|trace| same_file(path, trace))
-            || refs_out.is_some_and(|refs_out| same_file(path, refs_out))
-            || args
-                .gantt_svg
-                .as_deref()
-                .is_some_and(|svg| same_file(path, svg));
-        if taken {
-            bail!(
-                "--dump-out {} names the program, the trace, the reference file or the Gantt chart; give the dumps their own file",
-                path.display()
-            );
-        }
-    }
-    if refs_out == Some(std::path::Path::new("-")) {
-        bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
-    }
-    for (option, path) in [("--trace", trace), ("--refs-out", refs_out)] {
-        let overwritten =
-            path.filter(|path| programs.iter().any(|program| same_file(path, program)));
-        if let Some(path) = overwritten {
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--trace", trace),
+        ("--refs-out", args.refs_out.as_deref()),
+        ("--gantt-svg", args.gantt_svg.as_deref()),
+        ("--dump-out", args.dump_out.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(option, path)| path.map(|path| (option, path)))
+    .collect();
+
+    for (position, &(option, path)) in outputs.iter().enumerate() {
+        if programs.iter().any(|program| same_file(path, program)) {
             bail!(
                 "{option} {} would overwrite the program being run; choose another file name",
                 path.display()
             );
         }
-    }
-    if let (Some(trace), Some(refs_out)) = (trace, refs_out) {
-        if same_file(trace, refs_out) {
+        if args
+            .stdin
+            .as_deref()
+            .is_some_and(|stdin| same_file(path, stdin))
+        {
             bail!(
-                "--trace and --refs-out both name {}; give each its own file",
-                refs_out.display()
+                "{option} {} would overwrite the --stdin file; choose another file name",
+                path.display()
             );
+        }
+        for &(earlier_option, earlier_path) in &outputs[..position] {
+            if same_file(path, earlier_path) {
+                bail!(
+                    "{earlier_option} and {option} both name {}; give each its own file",
+                    path.display()
+                );
+            }
         }
     }
     Ok(())

@@ -223,3 +223,66 @@ fn description_swap_above_leaf_is_rejected() {
     assert_eq!(run.status, Some(2), "{}", run.stderr);
     assert_clean_failure(&run, "only a last-level entry");
 }
+
+#[test]
+fn outputs_never_overwrite_inputs() {
+    let dir = scratch_dir("outputs_never_overwrite_inputs");
+    let source = std::fs::read(common::repo_root().join("programs/hello.asm"))
+        .expect("programs/hello.asm can be read");
+    let input = b"bytes for the console\n".to_vec();
+
+    for option in ["--trace", "--refs-out", "--gantt-svg", "--dump-out"] {
+        let program = write_file(&dir, "hello.asm", &source);
+        let stdin = write_file(&dir, "input.txt", &input);
+        for (target, original, expected) in [
+            (&program, &source, "would overwrite the program"),
+            (&stdin, &input, "would overwrite the --stdin file"),
+        ] {
+            let run = pagelab(&[
+                "run",
+                &program.to_string_lossy(),
+                "--stdin",
+                &stdin.to_string_lossy(),
+                "--dump-at",
+                "exit",
+                option,
+                &target.to_string_lossy(),
+            ]);
+
+            assert_eq!(run.status, Some(2), "{option} {expected}: {}", run.stderr);
+            assert_clean_failure(&run, expected);
+            assert_eq!(
+                &read(target),
+                original,
+                "{option}: {} is untouched",
+                target.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn two_outputs_sharing_a_file_are_rejected() {
+    let dir = scratch_dir("two_outputs_sharing_a_file_are_rejected");
+    let path = dir.join("out.txt");
+    let path_text = path.to_string_lossy();
+    let options = ["--trace", "--refs-out", "--gantt-svg", "--dump-out"];
+
+    for (position, first) in options.iter().enumerate() {
+        for second in &options[position + 1..] {
+            let run = pagelab(&[
+                "run",
+                "programs/hello.asm",
+                "--dump-at",
+                "exit",
+                first,
+                &path_text,
+                second,
+                &path_text,
+            ]);
+
+            assert_eq!(run.status, Some(2), "{first} and {second}: {}", run.stderr);
+            assert_clean_failure(&run, "give each its own file");
+        }
+    }
+}
