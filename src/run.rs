@@ -521,8 +521,7 @@ fn write_dumps(
 
 /// Rejects `--refs-out -`, an output file (trace, reference file, Gantt
 /// chart or dumps) that is a program or the `--stdin` file, and one file
-/// given to two outputs, because the outputs are created (and truncated)
-/// before the run starts or overwritten when it ends.
+/// given to two outputs. The run truncates or overwrites every output.
 fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Result<()> {
     if args.refs_out.as_deref() == Some(std::path::Path::new("-")) {
         bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
