@@ -151,10 +151,22 @@ pub fn run_with_dumps(kernel: &mut Kernel, plan: &DumpPlan) -> std::io::Result<R
 /// Returns the message for ticks a run never reached.
 pub fn unreached_message(unreached: &[u64], end: u64) -> String {
     let ticks: Vec<String> = unreached.iter().map(u64::to_string).collect();
+    let verb = if ticks.len() == 1 { "is" } else { "are" };
     format!(
-        "--dump-at {} is past the end of the run, which finished at tick {end}; choose a tick below {end}",
-        ticks.join(", ")
+        "--dump-at {} {verb} {} the end of the run, which finished at tick {end}; choose a tick below {end}",
+        ticks.join(", "),
+        past_or_at(unreached.contains(&end))
     )
+}
+
+/// Returns "at or past" for a requested tick equal to the run's last tick,
+/// where the run has already ended and cannot pause, and "past" otherwise.
+pub fn past_or_at(at_the_end: bool) -> &'static str {
+    if at_the_end {
+        "at or past"
+    } else {
+        "past"
+    }
 }
 
 /// Reads a dump file, or a hand-written machine description converted

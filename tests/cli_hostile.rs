@@ -286,3 +286,33 @@ fn two_outputs_sharing_a_file_are_rejected() {
         }
     }
 }
+
+#[test]
+fn dump_at_final_tick_is_not_past() {
+    // hello.asm finishes at tick 247, the tick of its `exit`.
+    let run = pagelab(&["run", "programs/hello.asm", "--dump-at", "247"]);
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert_clean_failure(&run, "--dump-at 247 is at or past the end of the run");
+
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--dump-at",
+        "5000",
+        "--dump-at",
+        "6000",
+    ]);
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert_clean_failure(&run, "--dump-at 5000, 6000 are past the end of the run");
+
+    let run = pagelab(&[
+        "translate",
+        "programs/hello.asm",
+        "--at",
+        "247",
+        "--va",
+        "0x10000",
+    ]);
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert_clean_failure(&run, "--at 247 is at or past the end of the run");
+}
