@@ -316,3 +316,38 @@ fn dump_at_final_tick_is_not_past() {
     assert_eq!(run.status, Some(2), "{}", run.stderr);
     assert_clean_failure(&run, "--at 247 is at or past the end of the run");
 }
+
+#[test]
+fn partial_frame_policies_never_panic() {
+    // Under --page-tables-in-pool or --scope local the kernel can ask a
+    // policy for a victim while some frames are free. A policy that cannot
+    // do that yet must be rejected before the run, never panic or kill.
+    for policy in ["arc", "clock-pro", "nru", "wsclock"] {
+        for options in [
+            &["--frames", "3", "--page-tables-in-pool"][..],
+            &["--frames", "4", "--scope", "local"][..],
+        ] {
+            let mut args = vec!["run", "programs/fork_cow.asm", "--policy", policy];
+            args.extend_from_slice(options);
+
+            let run = pagelab(&args);
+
+            let case = format!("{policy} {options:?}");
+            assert!(!run.stderr.contains("panicked"), "{case}: {}", run.stderr);
+            assert!(
+                !run.stderr.contains("internal error"),
+                "{case}: {}",
+                run.stderr
+            );
+            assert!(
+                matches!(run.status, Some(0) | Some(2)),
+                "{case}: status {:?}, {}",
+                run.status,
+                run.stderr
+            );
+            if run.status == Some(2) {
+                assert_clean_failure(&run, &format!("invalid --policy: {policy}"));
+            }
+        }
+    }
+}
