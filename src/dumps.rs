@@ -186,7 +186,7 @@ pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
         .with_context(context)?;
     if bytes.len() as u64 > MAX_DUMP_FILE_BYTES {
         bail!(
-            "dump file {} is larger than {MAX_DUMP_FILE_BYTES} bytes (64 MiB); give a dump written by `pagelab run --dump-json`",
+            "dump file {} is larger than {MAX_DUMP_FILE_BYTES} bytes (64 MiB), the largest that pagelab reads; `pagelab run --dump-json` never writes a larger one, so check that the file is a dump",
             path.display()
         );
     }

@@ -1,7 +1,9 @@
 //! `pagelab run`: load programs, run them as processes on the paging VM,
 //! report.
 
-use crate::dumps::{check_frames, run_with_dumps, unreached_message, DumpPlan};
+use crate::dumps::{
+    check_frames, run_with_dumps, unreached_message, DumpPlan, MAX_DUMP_FILE_BYTES,
+};
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
 use crate::mounts::open_mounts;
@@ -485,6 +487,17 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Rejects a JSON dump file of `bytes` bytes (or at least that many) when
+/// `inspect` and `translate --dump` could not read it back.
+fn check_dump_file_size(bytes: u64) -> anyhow::Result<()> {
+    if bytes > MAX_DUMP_FILE_BYTES {
+        bail!(
+            "the JSON dumps take at least {bytes} bytes, above the {MAX_DUMP_FILE_BYTES} bytes (64 MiB) that `pagelab inspect` and `pagelab translate` read, so none was written; take fewer --dump-at dumps or fewer --dump-frame frames, or leave out --dump-json for text dumps"
+        );
+    }
+    Ok(())
+}
+
 /// Writes the dumps as text or JSON to the `--dump-out` file, or else to stdout.
 fn write_dumps(
     args: &Args,
@@ -493,8 +506,17 @@ fn write_dumps(
     stdout: SharedStdout,
 ) -> anyhow::Result<()> {
     let text = if args.dump_json {
+        // The frames' hex digits alone give a lower bound of the size, which
+        // rejects a huge file before it is serialised.
+        let hex_digits: u64 = dumps
+            .iter()
+            .flat_map(|dump| &dump.frame_bytes)
+            .map(|stored| stored.hex.len() as u64)
+            .sum();
+        check_dump_file_size(hex_digits)?;
         let mut json = serde_json::to_string_pretty(&DumpFile::new(dumps))?;
         json.push('\n');
+        check_dump_file_size(json.len() as u64)?;
         json
     } else {
         let texts: Vec<String> = dumps

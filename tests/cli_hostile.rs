@@ -351,3 +351,34 @@ fn partial_frame_policies_never_panic() {
         }
     }
 }
+
+#[test]
+fn oversized_json_dump_is_refused() {
+    let dir = scratch_dir("oversized_json_dump_is_refused");
+    let path = dir.join("dumps.json");
+    let path_text = path.to_string_lossy().into_owned();
+    // 72 frames of 64 KiB in 8 dumps are 576 copies of 128 KiB of hex
+    // digits, 72 MiB in all: more than `inspect` reads.
+    let mut args: Vec<String> = ["run", "programs/hello.asm", "--page-size", "65536"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for pfn in 0..72 {
+        args.extend(["--dump-frame".to_string(), pfn.to_string()]);
+    }
+    for tick in [10, 20, 30, 40, 50, 60, 70, 80] {
+        args.extend(["--dump-at".to_string(), tick.to_string()]);
+    }
+    args.extend(["--dump-json", "--dump-out", &path_text].map(String::from));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+
+    let run = pagelab(&args);
+
+    assert_eq!(run.status, Some(2), "{}", run.stderr);
+    assert_clean_failure(&run, "above the 67108864 bytes");
+    let written = std::fs::metadata(&path).map_or(0, |metadata| metadata.len());
+    assert!(
+        written <= 64 << 20,
+        "run wrote a {written}-byte dump file that inspect cannot read"
+    );
+}
