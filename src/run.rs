@@ -543,7 +543,8 @@ fn write_dumps(
 
 /// Rejects `--refs-out -`, an output file (trace, reference file, Gantt
 /// chart or dumps) that is a program or the `--stdin` file, and one file
-/// given to two outputs. The run truncates or overwrites every output.
+/// given to two outputs. The run truncates or overwrites every output,
+/// except a device such as `/dev/null`, which any of them may share.
 fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Result<()> {
     if args.refs_out.as_deref() == Some(std::path::Path::new("-")) {
         bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
@@ -560,6 +561,7 @@ fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Res
     ]
     .into_iter()
     .filter_map(|(option, path)| path.map(|path| (option, path)))
+    .filter(|(_, path)| !is_device(path))
     .collect();
 
     for (position, &(option, path)) in outputs.iter().enumerate() {
@@ -589,6 +591,12 @@ fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// Returns whether `path` exists and is neither a regular file nor a
+/// directory, such as `/dev/null`: writing to it overwrites no file.
+fn is_device(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir())
 }
 
 /// One program argument: `FILE[*N][@P]`.

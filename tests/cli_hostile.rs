@@ -382,3 +382,28 @@ fn oversized_json_dump_is_refused() {
         "run wrote a {written}-byte dump file that inspect cannot read"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn outputs_may_share_dev_null() {
+    // Writing to a device overwrites no file, so every output and the
+    // input may name /dev/null together.
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--stdin",
+        "/dev/null",
+        "--trace",
+        "/dev/null",
+        "--refs-out",
+        "/dev/null",
+        "--gantt-svg",
+        "/dev/null",
+        "--dump-at",
+        "exit",
+        "--dump-out",
+        "/dev/null",
+    ]);
+
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+}
