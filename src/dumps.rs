@@ -151,10 +151,22 @@ pub fn run_with_dumps(kernel: &mut Kernel, plan: &DumpPlan) -> std::io::Result<R
 /// Returns the message for ticks a run never reached.
 pub fn unreached_message(unreached: &[u64], end: u64) -> String {
     let ticks: Vec<String> = unreached.iter().map(u64::to_string).collect();
+    let verb = if ticks.len() == 1 { "is" } else { "are" };
     format!(
-        "--dump-at {} is past the end of the run, which finished at tick {end}; choose a tick below {end}",
-        ticks.join(", ")
+        "--dump-at {} {verb} {} the end of the run, which finished at tick {end}; choose a tick below {end}",
+        ticks.join(", "),
+        past_or_at(unreached.contains(&end))
     )
+}
+
+/// Returns "at or past" for a requested tick equal to the run's last tick,
+/// where the run has already ended and cannot pause, and "past" otherwise.
+pub fn past_or_at(at_the_end: bool) -> &'static str {
+    if at_the_end {
+        "at or past"
+    } else {
+        "past"
+    }
 }
 
 /// Reads a dump file, or a hand-written machine description converted
@@ -174,7 +186,7 @@ pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
         .with_context(context)?;
     if bytes.len() as u64 > MAX_DUMP_FILE_BYTES {
         bail!(
-            "dump file {} is larger than {MAX_DUMP_FILE_BYTES} bytes (64 MiB); give a dump written by `pagelab run --dump-json`",
+            "dump file {} is larger than {MAX_DUMP_FILE_BYTES} bytes (64 MiB), the largest that pagelab reads; `pagelab run --dump-json` never writes a larger one, so check that the file is a dump",
             path.display()
         );
     }

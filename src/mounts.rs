@@ -46,8 +46,8 @@ pub fn parse_mount(text: &str) -> anyhow::Result<MountSpec> {
 }
 
 /// Opens every mount, rejecting a name or a host file given twice and a
-/// host file that the run also writes (`outputs`: the trace and the
-/// reference file, which are truncated when the run starts).
+/// host file that the run also writes (`outputs`: the trace, the reference
+/// file, the Gantt chart and the dump file, which the run truncates).
 ///
 /// # Errors
 ///

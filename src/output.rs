@@ -71,16 +71,37 @@ impl<W: Write> Write for NamedWriter<W> {
 }
 
 /// Returns whether `first` and `second` name the same file, however each is
-/// spelled (`x.asm`, `./x.asm`, a symbolic link). A file that does not
-/// exist yet is compared by its canonical directory and its name.
+/// spelled (`x.asm`, `./x.asm`, a symbolic link or, on Unix, a hard link).
+/// A file that does not exist yet is compared by its canonical directory
+/// and its name.
 pub fn same_file(first: &Path, second: &Path) -> bool {
     if first == second {
         return true;
+    }
+    if let Some(same) = same_inode(first, second) {
+        return same;
     }
     match (canonical(first), canonical(second)) {
         (Some(first), Some(second)) => first == second,
         _ => false,
     }
+}
+
+/// Compares the device and inode numbers of two existing files, which
+/// catches hard links that canonical paths miss. Returns `None` when either
+/// file cannot be examined (it does not exist yet, or not on Unix).
+#[cfg(unix)]
+fn same_inode(first: &Path, second: &Path) -> Option<bool> {
+    use std::os::unix::fs::MetadataExt;
+
+    let first = std::fs::metadata(first).ok()?;
+    let second = std::fs::metadata(second).ok()?;
+    Some(first.dev() == second.dev() && first.ino() == second.ino())
+}
+
+#[cfg(not(unix))]
+fn same_inode(_first: &Path, _second: &Path) -> Option<bool> {
+    None
 }
 
 fn canonical(path: &Path) -> Option<PathBuf> {

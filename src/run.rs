@@ -1,7 +1,9 @@
 //! `pagelab run`: load programs, run them as processes on the paging VM,
 //! report.
 
-use crate::dumps::{check_frames, run_with_dumps, unreached_message, DumpPlan};
+use crate::dumps::{
+    check_frames, run_with_dumps, unreached_message, DumpPlan, MAX_DUMP_FILE_BYTES,
+};
 use crate::load::load_program;
 use crate::machine_args::MachineArgs;
 use crate::mounts::open_mounts;
@@ -351,6 +353,9 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(path) = args.gantt_svg.as_deref() {
         outputs.push(("--gantt-svg", path));
     }
+    if let Some(path) = args.dump_out.as_deref() {
+        outputs.push(("--dump-out", path));
+    }
     let mut mounts = open_mounts(&args.mounts, &outputs)?;
     let future = if offline_policy {
         Some(record_references(
@@ -482,6 +487,17 @@ pub fn execute(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Rejects a JSON dump file of `bytes` bytes (or at least that many) when
+/// `inspect` and `translate --dump` could not read it back.
+fn check_dump_file_size(bytes: u64) -> anyhow::Result<()> {
+    if bytes > MAX_DUMP_FILE_BYTES {
+        bail!(
+            "the JSON dumps take at least {bytes} bytes, above the {MAX_DUMP_FILE_BYTES} bytes (64 MiB) that `pagelab inspect` and `pagelab translate` read, so none was written; take fewer --dump-at dumps or fewer --dump-frame frames, or leave out --dump-json for text dumps"
+        );
+    }
+    Ok(())
+}
+
 /// Writes the dumps as text or JSON to the `--dump-out` file, or else to stdout.
 fn write_dumps(
     args: &Args,
@@ -490,8 +506,17 @@ fn write_dumps(
     stdout: SharedStdout,
 ) -> anyhow::Result<()> {
     let text = if args.dump_json {
+        // The frames' hex digits alone give a lower bound of the size, which
+        // rejects a huge file before it is serialised.
+        let hex_digits: u64 = dumps
+            .iter()
+            .flat_map(|dump| &dump.frame_bytes)
+            .map(|stored| stored.hex.len() as u64)
+            .sum();
+        check_dump_file_size(hex_digits)?;
         let mut json = serde_json::to_string_pretty(&DumpFile::new(dumps))?;
         json.push('\n');
+        check_dump_file_size(json.len() as u64)?;
         json
     } else {
         let texts: Vec<String> = dumps
@@ -516,53 +541,62 @@ fn write_dumps(
     Ok(())
 }
 
-/// Rejects `--refs-out -`, a trace or reference file that would overwrite
-/// the program, and one file given to both options, because the outputs
-/// are created (and truncated) before the run starts.
+/// Rejects `--refs-out -`, an output file (trace, reference file, Gantt
+/// chart or dumps) that is a program or the `--stdin` file, and one file
+/// given to two outputs. The run truncates or overwrites every output,
+/// except a device such as `/dev/null`, which any of them may share.
 fn check_output_paths(args: &Args, programs: &[&std::path::Path]) -> anyhow::Result<()> {
+    if args.refs_out.as_deref() == Some(std::path::Path::new("-")) {
+        bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
+    }
     let trace = args
         .trace
         .as_deref()
         .filter(|path| *path != std::path::Path::new("-"));
-    let refs_out = args.refs_out.as_deref();
-    let dump_out = args.dump_out.as_deref();
-    if let Some(path) = dump_out {
-        let taken = programs.iter().any(|program| same_file(path, program))
-            || trace.is_some_and(|trace| same_file(path, trace))
-            || refs_out.is_some_and(|refs_out| same_file(path, refs_out))
-            || args
-                .gantt_svg
-                .as_deref()
-                .is_some_and(|svg| same_file(path, svg));
-        if taken {
-            bail!(
-                "--dump-out {} names the program, the trace, the reference file or the Gantt chart; give the dumps their own file",
-                path.display()
-            );
-        }
-    }
-    if refs_out == Some(std::path::Path::new("-")) {
-        bail!("--refs-out - is not supported, because stdout carries the guest's output; give a file name, as in --refs-out run.refs");
-    }
-    for (option, path) in [("--trace", trace), ("--refs-out", refs_out)] {
-        let overwritten =
-            path.filter(|path| programs.iter().any(|program| same_file(path, program)));
-        if let Some(path) = overwritten {
+    let outputs: Vec<(&str, &std::path::Path)> = [
+        ("--trace", trace),
+        ("--refs-out", args.refs_out.as_deref()),
+        ("--gantt-svg", args.gantt_svg.as_deref()),
+        ("--dump-out", args.dump_out.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(option, path)| path.map(|path| (option, path)))
+    .filter(|(_, path)| !is_device(path))
+    .collect();
+
+    for (position, &(option, path)) in outputs.iter().enumerate() {
+        if programs.iter().any(|program| same_file(path, program)) {
             bail!(
                 "{option} {} would overwrite the program being run; choose another file name",
                 path.display()
             );
         }
-    }
-    if let (Some(trace), Some(refs_out)) = (trace, refs_out) {
-        if same_file(trace, refs_out) {
+        if args
+            .stdin
+            .as_deref()
+            .is_some_and(|stdin| same_file(path, stdin))
+        {
             bail!(
-                "--trace and --refs-out both name {}; give each its own file",
-                refs_out.display()
+                "{option} {} would overwrite the --stdin file; choose another file name",
+                path.display()
             );
+        }
+        for &(earlier_option, earlier_path) in &outputs[..position] {
+            if same_file(path, earlier_path) {
+                bail!(
+                    "{earlier_option} and {option} both name {}; give each its own file",
+                    path.display()
+                );
+            }
         }
     }
     Ok(())
+}
+
+/// Returns whether `path` exists and is neither a regular file nor a
+/// directory, such as `/dev/null`: writing to it overwrites no file.
+fn is_device(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|metadata| !metadata.is_file() && !metadata.is_dir())
 }
 
 /// One program argument: `FILE[*N][@P]`.

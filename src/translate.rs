@@ -162,11 +162,13 @@ fn run_to_point(args: &Args, at: Point) -> anyhow::Result<Dump> {
     match at {
         Point::Tick(tick) => match kernel.run_until(tick)? {
             RunProgress::Paused => Ok(dump::capture(&kernel, DumpPoint::Tick { tick }, &[])),
-            RunProgress::Finished => bail!(
-                "--at {tick} is past the end of the run, which finished at tick {}; choose a tick below {}",
-                kernel.system().clock,
-                kernel.system().clock
-            ),
+            RunProgress::Finished => {
+                let end = kernel.system().clock;
+                bail!(
+                    "--at {tick} is {} the end of the run, which finished at tick {end}; choose a tick below {end}",
+                    crate::dumps::past_or_at(tick == end)
+                )
+            }
         },
         Point::Exit => {
             let plan = DumpPlan {
@@ -179,7 +181,10 @@ fn run_to_point(args: &Args, at: Point) -> anyhow::Result<Dump> {
                 .into_iter()
                 .find(|dump| dump.point == DumpPoint::Exit { pid })
                 .ok_or_else(|| {
-                    anyhow::anyhow!("pid {pid} never ran; the run started pids 1 to {}", kernel.processes().len())
+                    anyhow::anyhow!(
+                        "pid {pid} never ran; the run started pids 1 to {}",
+                        kernel.processes().len()
+                    )
                 })
         }
     }

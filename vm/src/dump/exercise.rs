@@ -290,6 +290,12 @@ fn build_table(
                 (1u32 << bits) - 1
             ));
         }
+        if !last && entry.swap.is_some() {
+            return Err(format!(
+                "table at PFN {pfn} (level {level}): entry {} gives a swap slot, but only a last-level entry can name one; point it at a table with \"pfn\"",
+                entry.index
+            ));
+        }
         let pte = entry
             .encode()
             .map_err(|message| format!("table at PFN {pfn}: {message}"))?;

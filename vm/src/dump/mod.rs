@@ -630,7 +630,9 @@ impl Dump {
     /// Checks that the dump is self-consistent, so that the text output
     /// and the walk can trust it. The geometry must be valid and every
     /// frame number inside physical memory. Each page-table entry's level,
-    /// index, address, decoded bits and VPN must agree with its raw value.
+    /// index, address, decoded bits and VPN must agree with its raw value,
+    /// and the TLB entries with the TLB's shape. No frame, swap slot or
+    /// frame's bytes may be listed twice.
     ///
     /// # Errors
     ///
@@ -663,7 +665,14 @@ impl Dump {
             )
             .map_err(|message| format!("page table of pid {}: {message}", process.pid))?;
         }
+        let mut listed_frames = BTreeSet::new();
         for (position, frame) in self.frames.iter().enumerate() {
+            if !listed_frames.insert(frame.pfn) {
+                return Err(format!(
+                    "frame table entry {position}: PFN {} is listed twice",
+                    frame.pfn
+                ));
+            }
             if frame.pfn as u64 >= total_frames {
                 return Err(format!(
                     "frame table entry {position} names PFN {}, but the machine has PFNs 0 to {}",
@@ -672,7 +681,18 @@ impl Dump {
                 ));
             }
         }
+        self.check_tlb(&geometry, total_frames)?;
+        let mut listed_slots = BTreeSet::new();
+        for slot in &self.swap {
+            if !listed_slots.insert(slot.slot) {
+                return Err(format!("swap slot {} is listed twice", slot.slot));
+            }
+        }
+        let mut listed_bytes = BTreeSet::new();
         for stored in &self.frame_bytes {
+            if !listed_bytes.insert(stored.pfn) {
+                return Err(format!("the bytes of PFN {} are listed twice", stored.pfn));
+            }
             if stored.pfn as u64 >= total_frames {
                 return Err(format!(
                     "stored bytes name PFN {}, but the machine has PFNs 0 to {}",
@@ -687,6 +707,72 @@ impl Dump {
                     stored.pfn,
                     bytes.len(),
                     self.machine.page_size
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Dump {
+    /// Checks the TLB's shape (ways that split the entries into a
+    /// power-of-two number of sets, as `--tlb-ways` requires) and that each
+    /// entry lies in its own slot of that shape, in set `vpn mod sets`, with
+    /// a VPN of the address space and a PFN of physical memory.
+    fn check_tlb(&self, geometry: &Geometry, total_frames: u64) -> Result<(), String> {
+        let machine = &self.machine;
+        if machine.tlb_entries == 0 {
+            if let Some(entry) = self.tlb.first() {
+                return Err(format!(
+                    "tlb_entries is 0, so the TLB is off, but the dump lists a TLB entry for vpn {:#x}",
+                    entry.vpn
+                ));
+            }
+            return Ok(());
+        }
+        let ways = machine.tlb_ways;
+        let valid_shape = ways >= 1
+            && machine.tlb_entries.is_multiple_of(ways)
+            && (machine.tlb_entries / ways).is_power_of_two();
+        if !valid_shape {
+            return Err(format!(
+                "tlb_ways is {ways}, which does not split {} TLB entries into a power-of-two number of sets",
+                machine.tlb_entries
+            ));
+        }
+        let sets = machine.tlb_entries / ways;
+        let page_bits = geometry.va_bits - geometry.offset_bits;
+        let mut slots = BTreeSet::new();
+        for entry in &self.tlb {
+            let at = format!("TLB entry at set {}, way {}", entry.set, entry.way);
+            if entry.set >= sets || entry.way >= ways {
+                return Err(format!(
+                    "{at} is outside the TLB, whose sets go from 0 to {} and ways from 0 to {}",
+                    sets - 1,
+                    ways - 1
+                ));
+            }
+            if !slots.insert((entry.set, entry.way)) {
+                return Err(format!("{at} is listed twice"));
+            }
+            if u64::from(entry.vpn) >> page_bits != 0 {
+                return Err(format!(
+                    "{at}: vpn {:#x} does not fit the {page_bits} page-number bits of the address space",
+                    entry.vpn
+                ));
+            }
+            if entry.vpn % sets != entry.set {
+                return Err(format!(
+                    "{at}: vpn {:#x} belongs in set {}, which is vpn mod {sets}",
+                    entry.vpn,
+                    entry.vpn % sets
+                ));
+            }
+            if u64::from(entry.pfn) >= total_frames {
+                return Err(format!(
+                    "{at}: PFN {} is outside physical memory (PFNs 0 to {})",
+                    entry.pfn,
+                    total_frames - 1
                 ));
             }
         }
