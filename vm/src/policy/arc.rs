@@ -32,9 +32,13 @@
 //! `choose_victim`. If REPLACE picks an empty list (which the paper's
 //! invariants rule out in replay), the other list's LRU page goes.
 //!
-//! No parameters. Cost: O(1) per reference, amortised for the ghost lists.
+//! No parameters. Cost: O(1) per reference: list operations on frame
+//! and ghost-node indices, and one ghost lookup per miss, an array index
+//! in replay (whose pages are numbered densely) and a hash lookup for the
+//! VM's keys.
 
-use super::list::{GhostQueue, Links, List};
+use super::list::{Links, List};
+use super::page_map::PageIndex;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
 /// The resident list that holds a frame's page.
@@ -62,6 +66,119 @@ struct Pending {
     drop_t1: bool,
 }
 
+/// The ghost lists B1 and B2 as intrusive lists over ghost nodes, with
+/// one index from page to node for both, because a page is in one list
+/// at most.
+#[derive(Debug, Clone)]
+struct GhostLists {
+    links: Links,
+    /// The page of each node.
+    page: Vec<PageKey>,
+    /// The list of each node in use.
+    list_of: Vec<Ghost>,
+    /// Nodes not in use.
+    free: Vec<usize>,
+    node_of_page: PageIndex,
+    b1: List,
+    b2: List,
+}
+
+impl GhostLists {
+    fn new() -> GhostLists {
+        GhostLists {
+            links: Links::new(0),
+            page: Vec::new(),
+            list_of: Vec::new(),
+            free: Vec::new(),
+            node_of_page: PageIndex::new(),
+            b1: List::new(),
+            b2: List::new(),
+        }
+    }
+
+    fn len(&self, ghost: Ghost) -> usize {
+        match ghost {
+            Ghost::B1 => self.b1.len(),
+            Ghost::B2 => self.b2.len(),
+            Ghost::None => 0,
+        }
+    }
+
+    /// Returns the list that holds `page`, or `Ghost::None`.
+    fn find(&self, page: PageKey) -> Ghost {
+        match self.node_of_page.get(page) {
+            Some(node) => self.list_of[node as usize],
+            None => Ghost::None,
+        }
+    }
+
+    fn list_mut(&mut self, ghost: Ghost) -> &mut List {
+        match ghost {
+            Ghost::B1 => &mut self.b1,
+            Ghost::B2 => &mut self.b2,
+            Ghost::None => unreachable!("a ghost node is always in B1 or B2"),
+        }
+    }
+
+    /// Removes `page` from the list that holds it, if any.
+    fn remove(&mut self, page: PageKey) {
+        if let Some(node) = self.node_of_page.remove(page) {
+            let node = node as usize;
+            let ghost = self.list_of[node];
+            let mut list = std::mem::replace(self.list_mut(ghost), List::new());
+            list.remove(&mut self.links, node);
+            *self.list_mut(ghost) = list;
+            self.list_of[node] = Ghost::None;
+            self.free.push(node);
+        }
+    }
+
+    /// Puts `page` at the MRU end of `ghost`, moving it there if it is in a list.
+    fn push_front(&mut self, ghost: Ghost, page: PageKey) {
+        self.remove(page);
+        let node = match self.free.pop() {
+            Some(node) => node,
+            None => {
+                self.page.push(0);
+                self.list_of.push(Ghost::None);
+                self.links.push_index()
+            }
+        };
+        self.page[node] = page;
+        self.list_of[node] = ghost;
+        let index = u32::try_from(node).expect("ghost nodes number at most 2c, far below 2^32");
+        self.node_of_page.insert(page, index);
+        let mut list = std::mem::replace(self.list_mut(ghost), List::new());
+        list.push_front(&mut self.links, node);
+        *self.list_mut(ghost) = list;
+    }
+
+    /// Removes the LRU page of `ghost`, if the list is not empty.
+    fn pop_back(&mut self, ghost: Ghost) {
+        let back = match ghost {
+            Ghost::B1 => self.b1.back(),
+            Ghost::B2 => self.b2.back(),
+            Ghost::None => None,
+        };
+        if let Some(node) = back {
+            self.remove(self.page[node]);
+        }
+    }
+
+    /// Returns the pages of `ghost` from MRU to LRU.
+    #[cfg(test)]
+    fn to_vec(&self, ghost: Ghost) -> Vec<PageKey> {
+        let list = match ghost {
+            Ghost::B1 => &self.b1,
+            _ => &self.b2,
+        };
+        list.to_vec(&self.links)
+            .into_iter()
+            .map(|node| self.page[node])
+            .collect()
+    }
+}
+
 /// ARC over frame indices.
 #[derive(Debug, Clone)]
 pub struct Arc {
@@ -71,8 +188,7 @@ pub struct Arc {
     links: Links,
     t1: List,
     t2: List,
-    b1: GhostQueue,
-    b2: GhostQueue,
+    ghosts: GhostLists,
     place: Vec<Place>,
     page: Vec<PageKey>,
     pending: Option<Pending>,
@@ -87,8 +203,7 @@ impl Arc {
             links: Links::new(n_frames),
             t1: List::new(),
             t2: List::new(),
-            b1: GhostQueue::new(),
-            b2: GhostQueue::new(),
+            ghosts: GhostLists::new(),
             place: vec![Place::Free; n_frames],
             page: vec![0; n_frames],
             pending: None,
@@ -118,33 +233,44 @@ impl Arc {
     /// of cases II–IV before REPLACE.
     fn classify(&mut self, page: PageKey) -> Pending {
         let c = self.n_frames as f64;
-        let (b1, b2) = (self.b1.len() as f64, self.b2.len() as f64);
+        let (b1, b2) = (
+            self.ghosts.len(Ghost::B1) as f64,
+            self.ghosts.len(Ghost::B2) as f64,
+        );
         let mut pending = Pending {
             page,
             ghost: Ghost::None,
             drop_t1: false,
         };
 
-        if self.b1.contains(page) {
-            let delta = if b1 >= b2 { 1.0 } else { b2 / b1 };
-            self.p = (self.p + delta).min(c);
-            self.b1.remove(page);
-            pending.ghost = Ghost::B1;
-        } else if self.b2.contains(page) {
-            let delta = if b2 >= b1 { 1.0 } else { b1 / b2 };
-            self.p = (self.p - delta).max(0.0);
-            self.b2.remove(page);
-            pending.ghost = Ghost::B2;
-        } else if self.t1.len() + self.b1.len() == self.n_frames {
-            if self.t1.len() < self.n_frames {
-                self.b1.pop_back();
-            } else {
-                pending.drop_t1 = true;
+        match self.ghosts.find(page) {
+            Ghost::B1 => {
+                let delta = if b1 >= b2 { 1.0 } else { b2 / b1 };
+                self.p = (self.p + delta).min(c);
+                self.ghosts.remove(page);
+                pending.ghost = Ghost::B1;
             }
-        } else {
-            let total = self.t1.len() + self.t2.len() + self.b1.len() + self.b2.len();
-            if total == 2 * self.n_frames {
-                self.b2.pop_back();
+            Ghost::B2 => {
+                let delta = if b2 >= b1 { 1.0 } else { b1 / b2 };
+                self.p = (self.p - delta).max(0.0);
+                self.ghosts.remove(page);
+                pending.ghost = Ghost::B2;
+            }
+            Ghost::None if self.t1.len() + self.ghosts.len(Ghost::B1) == self.n_frames => {
+                if self.t1.len() < self.n_frames {
+                    self.ghosts.pop_back(Ghost::B1);
+                } else {
+                    pending.drop_t1 = true;
+                }
+            }
+            Ghost::None => {
+                let total = self.t1.len()
+                    + self.t2.len()
+                    + self.ghosts.len(Ghost::B1)
+                    + self.ghosts.len(Ghost::B2);
+                if total == 2 * self.n_frames {
+                    self.ghosts.pop_back(Ghost::B2);
+                }
             }
         }
         pending
@@ -214,11 +340,11 @@ impl ReplacementPolicy for Arc {
         };
         let victim = if from_t1 {
             let victim = self.t1.back().expect("T1 is not empty");
-            self.b1.push_front(self.page[victim]);
+            self.ghosts.push_front(Ghost::B1, self.page[victim]);
             victim
         } else {
             let victim = self.t2.back().expect("T2 is not empty");
-            self.b2.push_front(self.page[victim]);
+            self.ghosts.push_front(Ghost::B2, self.page[victim]);
             victim
         };
         self.unlink(victim);
@@ -272,7 +398,7 @@ mod tests {
         miss(&mut arc, 2);
         // Case IV(A) with |T1| = c: 1 goes and is not remembered.
         assert_eq!(miss(&mut arc, 3), Some(1));
-        assert_eq!(arc.b1.len(), 0);
+        assert_eq!(arc.ghosts.len(Ghost::B1), 0);
     }
 
     #[test]
@@ -283,12 +409,12 @@ mod tests {
         miss(&mut arc, 2);
         // T1 = [2], T2 = [1], p = 0: REPLACE takes T1's LRU into B1.
         assert_eq!(miss(&mut arc, 3), Some(2));
-        assert_eq!(arc.b1.to_vec(), vec![2]);
+        assert_eq!(arc.ghosts.to_vec(Ghost::B1), vec![2]);
         // 2 is in B1: p rises to 1, REPLACE (|T1| = 1, not > 1) takes T2's LRU.
         assert_eq!(miss(&mut arc, 2), Some(1));
         assert_eq!(arc.target(), 1.0);
         assert_eq!(pages(&arc, &arc.t2), vec![2]);
-        assert_eq!(arc.b2.to_vec(), vec![1]);
+        assert_eq!(arc.ghosts.to_vec(Ghost::B2), vec![1]);
     }
 
     #[test]
@@ -299,9 +425,9 @@ mod tests {
         }
         arc.on_hit(0, false);
         arc.p = 3.0;
-        arc.b1.push_front(10);
-        arc.b1.push_front(11);
-        arc.b2.push_front(20);
+        arc.ghosts.push_front(Ghost::B1, 10);
+        arc.ghosts.push_front(Ghost::B1, 11);
+        arc.ghosts.push_front(Ghost::B2, 20);
         // |B2| = 1 < |B1| = 2: δ2 = 2, so p = 1; |T1| = 3 > 1 takes T1's LRU.
         assert_eq!(miss(&mut arc, 20), Some(2));
         assert_eq!(arc.target(), 1.0);
@@ -315,7 +441,7 @@ mod tests {
         miss(&mut arc, 2);
         arc.on_hit(1, false);
         arc.p = 2.0;
-        arc.b2.push_front(9);
+        arc.ghosts.push_front(Ghost::B2, 9);
         // δ2 = 1, so p = 1 = |T1|.
         assert_eq!(miss(&mut arc, 9), Some(1));
     }

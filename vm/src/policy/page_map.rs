@@ -10,6 +10,12 @@
 //! low bits that pick a bucket. It is unkeyed, so the map's iteration order
 //! is fixed for a given insertion sequence, but no caller may let that
 //! order reach output.
+//!
+//! [`PageIndex`] maps pages to small numbers (node or slot indices) for
+//! the hot paths of ARC and CLOCK-Pro. It keeps small keys in a plain
+//! array, because replay numbers its pages `0..distinct pages`, and
+//! falls back to a [`PageMap`] for the rest, such as the VM's keys, which
+//! carry the address space above bit 32.
 
 use super::PageKey;
 use std::collections::HashMap;
@@ -45,6 +51,120 @@ impl Hasher for PageHasher {
             word[..chunk.len()].copy_from_slice(chunk);
             self.write_u64(u64::from_le_bytes(word));
         }
+    }
+}
+
+/// Marks an array slot whose key was never stored.
+const NEVER: u32 = u32::MAX;
+/// Marks an array slot whose key was stored and removed.
+const VACANT: u32 = u32::MAX - 1;
+/// Keys below this always go to the array (256 KiB of slots at most).
+const DENSE_MIN: u64 = 1 << 16;
+
+/// A map from page keys to `u32` values below `u32::MAX - 1`.
+///
+/// A key goes to the array when it is below max(2^16, 4 × the number of
+/// distinct keys the array has stored), so the array stays proportional
+/// to the distinct keys stored; other keys go to a hash map. When the
+/// array grows, the hashed keys it now covers move into it, so each key
+/// lives in exactly one place.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PageIndex {
+    /// The value of each key below `dense.len()`, or `NEVER` or `VACANT`.
+    dense: Vec<u32>,
+    /// Keys at or above `dense.len()`.
+    sparse: PageMap<u32>,
+    /// Distinct keys ever stored in `dense`.
+    dense_keys: u64,
+    len: usize,
+}
+
+impl PageIndex {
+    pub(crate) fn new() -> PageIndex {
+        PageIndex::default()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Returns the value stored for `key`.
+    #[inline]
+    pub(crate) fn get(&self, key: PageKey) -> Option<u32> {
+        match self.dense.get(key as usize) {
+            Some(&value) if key < self.dense.len() as u64 => {
+                (value < VACANT).then_some(value)
+            }
+            _ if self.sparse.is_empty() => None,
+            _ => self.sparse.get(&key).copied(),
+        }
+    }
+
+    /// Stores `value` for `key`, replacing any value it had.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `value` is `u32::MAX - 1` or more, which the array
+    /// reserves as markers.
+    #[inline]
+    pub(crate) fn insert(&mut self, key: PageKey, value: u32) {
+        assert!(value < VACANT, "PageIndex values are below u32::MAX - 1");
+        if key >= self.dense.len() as u64 && !self.grow_to(key) {
+            if self.sparse.insert(key, value).is_none() {
+                self.len += 1;
+            }
+            return;
+        }
+        let slot = &mut self.dense[key as usize];
+        if *slot >= VACANT {
+            self.len += 1;
+        }
+        if *slot == NEVER {
+            self.dense_keys += 1;
+        }
+        *slot = value;
+    }
+
+    /// Removes `key` and returns its value.
+    #[inline]
+    pub(crate) fn remove(&mut self, key: PageKey) -> Option<u32> {
+        let removed = if key < self.dense.len() as u64 {
+            let slot = &mut self.dense[key as usize];
+            let value = *slot;
+            (value < VACANT).then(|| {
+                *slot = VACANT;
+                value
+            })
+        } else {
+            self.sparse.remove(&key)
+        };
+        if removed.is_some() {
+            self.len -= 1;
+        }
+        removed
+    }
+
+    /// Grows the array to cover `key` if the size rule allows it; returns
+    /// whether it does.
+    fn grow_to(&mut self, key: PageKey) -> bool {
+        let limit = DENSE_MIN.max(self.dense_keys.saturating_mul(4));
+        if key >= limit {
+            return false;
+        }
+        let new_len = (key + 1).next_power_of_two().min(limit) as usize;
+        self.dense.resize(new_len, NEVER);
+        let dense = &mut self.dense;
+        let dense_keys = &mut self.dense_keys;
+        self.sparse.retain(|&key, &mut value| {
+            if key < new_len as u64 {
+                dense[key as usize] = value;
+                *dense_keys += 1;
+                false
+            } else {
+                true
+            }
+        });
+        true
     }
 }
 
@@ -86,5 +206,52 @@ mod tests {
             assert_eq!(map.get(&(page * 7919)), Some(&page));
         }
         assert_eq!(map.get(&1), None);
+    }
+
+    #[test]
+    fn index_stores_small_and_large_keys() {
+        let mut index = PageIndex::new();
+        index.insert(5, 50);
+        index.insert(3 << 32, 30);
+        index.insert(5, 51);
+        assert_eq!(index.len(), 2);
+        assert_eq!(index.get(5), Some(51));
+        assert_eq!(index.get(3 << 32), Some(30));
+        assert_eq!(index.get(6), None);
+        assert_eq!(index.get(1 << 20), None);
+        assert_eq!(index.remove(5), Some(51));
+        assert_eq!(index.remove(5), None);
+        assert_eq!(index.remove(3 << 32), Some(30));
+        assert_eq!(index.len(), 0);
+        assert!(index.dense.len() <= 8);
+    }
+
+    #[test]
+    fn index_moves_hashed_keys_when_the_array_grows() {
+        let mut index = PageIndex::new();
+        // 2^17 is above the array's first limit, so it is hashed.
+        index.insert(1 << 17, 7);
+        assert!(index.sparse.contains_key(&(1 << 17)));
+        // Enough distinct small keys raise the limit past 2^17.
+        for key in 0..40_000 {
+            index.insert(key, 1);
+        }
+        index.insert((1 << 17) + 1, 8);
+        assert!(index.sparse.is_empty());
+        assert_eq!(index.get(1 << 17), Some(7));
+        assert_eq!(index.get((1 << 17) + 1), Some(8));
+        assert_eq!(index.len(), 40_002);
+    }
+
+    #[test]
+    fn index_array_stays_proportional_to_keys() {
+        let mut index = PageIndex::new();
+        for key in 0..100u64 {
+            index.insert(key * 1_000_000, 0);
+        }
+        assert!(index.dense.len() <= 1 << 16);
+        for key in 0..100u64 {
+            assert_eq!(index.get(key * 1_000_000), Some(0));
+        }
     }
 }
