@@ -68,15 +68,17 @@
 //! Parameters: `cold` (0 to 1, default 0.05), `cold_min` (at least 1,
 //! default 2), `adaptive` (default 1), `new_ref` (default 0).
 //!
-//! Cost: O(1) per hit. A fault costs one step per entry the hands pass.
-//! HAND_hot and HAND_test steps clear a bit that a hit set, change a
+//! Cost: O(1) per hit. A fault costs one step per entry HAND_hot and
+//! HAND_test pass, and those steps clear a bit that a hit set, change a
 //! page's status or remove an entry, so they are O(1) amortised. HAND_cold
-//! also passes hot pages without changing them, about m_h/m_c of them per
-//! eviction, and O(c) at worst.
+//! stops only at resident cold pages, and it finds the next one in
+//! O(log m_c) through an ordered index of them, instead of passing the hot
+//! and non-resident entries in between (about m_h/m_c per eviction).
 
 use super::list::{Links, List, NIL};
-use super::page_map::PageMap;
+use super::page_map::PageIndex;
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
+use std::collections::BTreeMap;
 
 /// Index of a page's entry in the node table.
 type NodeId = usize;
@@ -92,6 +94,10 @@ struct Node {
     /// and about to be loaded: it holds no frame yet but is not a
     /// non-resident entry.
     loading: bool,
+    /// The entry's position in the clock: entries from the oldest to the
+    /// head have increasing labels, because every entry enters at the head
+    /// with a new label and none moves elsewhere.
+    label: u64,
 }
 
 /// CLOCK-Pro over frame indices, with a node per page in the clock.
@@ -107,12 +113,17 @@ pub struct ClockPro {
     max_cold_target: usize,
     nodes: Vec<Node>,
     free_nodes: Vec<NodeId>,
-    node_of_page: PageMap<NodeId>,
+    node_of_page: PageIndex,
     node_of_frame: Vec<NodeId>,
     links: Links,
     /// The clock: the head (newest) at the front, the oldest at the back.
     ring: List,
     hand_cold: NodeId,
+    /// The resident cold pages by label, the only entries at which
+    /// HAND_cold stops.
+    cold_resident: BTreeMap<u64, NodeId>,
+    /// The label the next entry placed at the head receives.
+    next_label: u64,
     hand_hot: NodeId,
     hand_test: NodeId,
     hot_count: usize,
@@ -146,11 +157,13 @@ impl ClockPro {
             max_cold_target,
             nodes: Vec::new(),
             free_nodes: Vec::new(),
-            node_of_page: PageMap::default(),
+            node_of_page: PageIndex::new(),
             node_of_frame: vec![NIL; n_frames],
             links: Links::new(0),
             ring: List::new(),
             hand_cold: NIL,
+            cold_resident: BTreeMap::new(),
+            next_label: 0,
             hand_hot: NIL,
             hand_test: NIL,
             hot_count: 0,
@@ -230,9 +243,20 @@ impl ClockPro {
         self.ring.remove(&mut self.links, id);
     }
 
-    fn move_to_head(&mut self, id: NodeId) {
-        self.detach(id);
+    /// Places the detached entry `id` at the head with a new label.
+    fn push_head(&mut self, id: NodeId) {
+        self.nodes[id].label = self.next_label;
+        self.next_label += 1;
         self.ring.push_front(&mut self.links, id);
+    }
+
+    fn move_to_head(&mut self, id: NodeId) {
+        let cold_resident = self.unindex_cold(id);
+        self.detach(id);
+        self.push_head(id);
+        if cold_resident {
+            self.index_cold(id);
+        }
     }
 
     fn insert_at_head(&mut self, page: PageKey, hot: bool) -> NodeId {
@@ -242,6 +266,7 @@ impl ClockPro {
             in_test: !hot,
             frame: NIL,
             loading: false,
+            label: 0,
         };
         let id = match self.free_nodes.pop() {
             Some(id) => {
@@ -254,8 +279,9 @@ impl ClockPro {
                 self.nodes.len() - 1
             }
         };
-        self.node_of_page.insert(page, id);
-        self.ring.push_front(&mut self.links, id);
+        let index = u32::try_from(id).expect("the clock holds at most 2c entries, far below 2^32");
+        self.node_of_page.insert(page, index);
+        self.push_head(id);
         if hot {
             self.hot_count += 1;
         }
@@ -268,7 +294,7 @@ impl ClockPro {
         if self.nodes[id].hot {
             self.hot_count -= 1;
         }
-        self.node_of_page.remove(&self.nodes[id].page);
+        self.node_of_page.remove(self.nodes[id].page);
         self.free_nodes.push(id);
     }
 
@@ -300,6 +326,7 @@ impl ClockPro {
 
     /// Turns the cold page `id` hot and moves it to the head.
     fn promote(&mut self, id: NodeId) {
+        self.unindex_cold(id);
         self.nodes[id].hot = true;
         self.nodes[id].in_test = false;
         self.hot_count += 1;
@@ -320,6 +347,7 @@ impl ClockPro {
                     self.nodes[id].hot = false;
                     self.hot_count -= 1;
                     self.hand_hot = next;
+                    self.index_cold(id);
                     return;
                 }
             } else {
@@ -361,16 +389,40 @@ impl ClockPro {
         }
     }
 
+    /// Adds `id` to the index of resident cold pages if it is one.
+    fn index_cold(&mut self, id: NodeId) {
+        let node = &self.nodes[id];
+        if !node.hot && node.frame != NIL {
+            self.cold_resident.insert(node.label, id);
+        }
+    }
+
+    /// Removes `id` from the index of resident cold pages; returns whether it was there.
+    fn unindex_cold(&mut self, id: NodeId) -> bool {
+        self.cold_resident.remove(&self.nodes[id].label).is_some()
+    }
+
+    /// Moves HAND_cold to the first resident cold page from where it
+    /// stands, wrapping from the head to the oldest entry, and returns that
+    /// page. HAND_cold passes hot and non-resident entries without changing
+    /// them, so this skips them through the index: the clock's order is
+    /// the labels' order.
+    fn advance_hand_cold(&mut self) -> NodeId {
+        let from = self.nodes[self.at(self.hand_cold)].label;
+        let (_, &id) = self
+            .cold_resident
+            .range(from..)
+            .next()
+            .or_else(|| self.cold_resident.iter().next())
+            .expect("with every frame occupied and at most m_h < c hot pages, a page is cold");
+        self.hand_cold = id;
+        id
+    }
+
     /// Runs HAND_cold until it evicts a page, and returns that page's frame.
     fn run_hand_cold(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         loop {
-            let id = self.at(self.hand_cold);
-            let node = &self.nodes[id];
-            if node.hot || node.frame == NIL {
-                self.hand_cold = self.ring_next(id);
-                continue;
-            }
-
+            let id = self.advance_hand_cold();
             if self.is_referenced(bits, id) {
                 self.clear_referenced(bits, id);
                 if self.nodes[id].in_test {
@@ -385,6 +437,7 @@ impl ClockPro {
 
             let frame = self.nodes[id].frame;
             self.hand_cold = self.ring_next(id);
+            self.unindex_cold(id);
             self.resident_count -= 1;
             self.nodes[id].frame = NIL;
             self.node_of_frame[frame] = NIL;
@@ -417,7 +470,7 @@ impl ReplacementPolicy for ClockPro {
             self.on_free(frame);
         }
         self.pending = None;
-        let id = match self.node_of_page.get(&page).copied() {
+        let id = match self.node_of_page.get(page).map(|id| id as NodeId) {
             // Turned hot by `choose_victim` (and perhaps cold again by HAND_hot).
             Some(id) if self.nodes[id].loading => id,
             // A non-resident page in its test period, loaded into a free
@@ -437,6 +490,7 @@ impl ReplacementPolicy for ClockPro {
         self.node_of_frame[frame] = id;
         self.fresh[frame] = true;
         self.resident_count += 1;
+        self.index_cold(id);
     }
 
     fn on_free(&mut self, frame: FrameIdx) {
@@ -446,6 +500,7 @@ impl ReplacementPolicy for ClockPro {
         if id == NIL {
             return;
         }
+        self.unindex_cold(id);
         self.node_of_frame[frame] = NIL;
         self.nodes[id].frame = NIL;
         self.fresh[frame] = false;
@@ -466,7 +521,7 @@ impl ReplacementPolicy for ClockPro {
 
         // The missing page turns hot if it is still in its test period.
         if let Some(page) = self.pending.take() {
-            if let Some(&id) = self.node_of_page.get(&page) {
+            if let Some(id) = self.node_of_page.get(page).map(|id| id as NodeId) {
                 if self.nodes[id].frame == NIL && self.nodes[id].in_test {
                     self.non_resident_count -= 1;
                     self.nodes[id].loading = true;
