@@ -79,8 +79,18 @@ struct GhostLists {
     /// Nodes not in use.
     free: Vec<usize>,
     node_of_page: PageIndex,
-    b1: List,
-    b2: List,
+    /// B1 and B2, in that order.
+    lists: [List; 2],
+}
+
+/// Returns the position of `ghost` in [`GhostLists::lists`].
+#[inline]
+fn slot(ghost: Ghost) -> usize {
+    match ghost {
+        Ghost::B1 => 0,
+        Ghost::B2 => 1,
+        Ghost::None => unreachable!("a ghost node is always in B1 or B2"),
+    }
 }
 
 impl GhostLists {
@@ -91,20 +101,16 @@ impl GhostLists {
             list_of: Vec::new(),
             free: Vec::new(),
             node_of_page: PageIndex::new(),
-            b1: List::new(),
-            b2: List::new(),
+            lists: [List::new(), List::new()],
         }
     }
 
     fn len(&self, ghost: Ghost) -> usize {
-        match ghost {
-            Ghost::B1 => self.b1.len(),
-            Ghost::B2 => self.b2.len(),
-            Ghost::None => 0,
-        }
+        self.lists[slot(ghost)].len()
     }
 
     /// Returns the list that holds `page`, or `Ghost::None`.
+    #[inline]
     fn find(&self, page: PageKey) -> Ghost {
         match self.node_of_page.get(page) {
             Some(node) => self.list_of[node as usize],
@@ -112,23 +118,13 @@ impl GhostLists {
         }
     }
 
-    fn list_mut(&mut self, ghost: Ghost) -> &mut List {
-        match ghost {
-            Ghost::B1 => &mut self.b1,
-            Ghost::B2 => &mut self.b2,
-            Ghost::None => unreachable!("a ghost node is always in B1 or B2"),
-        }
-    }
-
     /// Removes `page` from the list that holds it, if any.
+    #[inline]
     fn remove(&mut self, page: PageKey) {
         if let Some(node) = self.node_of_page.remove(page) {
             let node = node as usize;
-            let ghost = self.list_of[node];
-            let mut list = std::mem::replace(self.list_mut(ghost), List::new());
-            list.remove(&mut self.links, node);
-            *self.list_mut(ghost) = list;
-            self.list_of[node] = Ghost::None;
+            let ghost = std::mem::replace(&mut self.list_of[node], Ghost::None);
+            self.lists[slot(ghost)].remove(&mut self.links, node);
             self.free.push(node);
         }
     }
@@ -148,19 +144,12 @@ impl GhostLists {
         self.list_of[node] = ghost;
         let index = u32::try_from(node).expect("ghost nodes number at most 2c, far below 2^32");
         self.node_of_page.insert(page, index);
-        let mut list = std::mem::replace(self.list_mut(ghost), List::new());
-        list.push_front(&mut self.links, node);
-        *self.list_mut(ghost) = list;
+        self.lists[slot(ghost)].push_front(&mut self.links, node);
     }
 
     /// Removes the LRU page of `ghost`, if the list is not empty.
     fn pop_back(&mut self, ghost: Ghost) {
-        let back = match ghost {
-            Ghost::B1 => self.b1.back(),
-            Ghost::B2 => self.b2.back(),
-            Ghost::None => None,
-        };
-        if let Some(node) = back {
+        if let Some(node) = self.lists[slot(ghost)].back() {
             self.remove(self.page[node]);
         }
     }
@@ -168,11 +157,8 @@ impl GhostLists {
     /// Returns the pages of `ghost` from MRU to LRU.
     #[cfg(test)]
     fn to_vec(&self, ghost: Ghost) -> Vec<PageKey> {
-        let list = match ghost {
-            Ghost::B1 => &self.b1,
-            _ => &self.b2,
-        };
-        list.to_vec(&self.links)
+        self.lists[slot(ghost)]
+            .to_vec(&self.links)
             .into_iter()
             .map(|node| self.page[node])
             .collect()

@@ -52,6 +52,9 @@ pub struct Nru {
     referenced: FrameSet,
     /// The dirty (modified) bit of each occupied frame.
     dirty: FrameSet,
+    /// The number of occupied frames in class (R, M) = (0, 0) and in
+    /// class (0, 1), so a step whose class is empty costs no search.
+    unreferenced: [usize; 2],
 }
 
 impl Nru {
@@ -63,6 +66,7 @@ impl Nru {
             occupied: FrameSet::new(n_frames),
             referenced: FrameSet::new(n_frames),
             dirty: FrameSet::new(n_frames),
+            unreferenced: [0; 2],
         }
     }
 
@@ -81,11 +85,35 @@ impl Nru {
                 self.dirty.assign(frame, bits.is_dirty(frame));
             }
         }
+        self.unreferenced = self.count_unreferenced();
+    }
+
+    /// Counts the occupied frames in classes (0, 0) and (0, 1).
+    fn count_unreferenced(&self) -> [usize; 2] {
+        let mut counts = [0; 2];
+        for word in 0..self.occupied.word_count() {
+            let unreferenced = self.occupied.word(word) & !self.referenced.word(word);
+            let dirty = self.dirty.word(word);
+            counts[0] += (unreferenced & !dirty).count_ones() as usize;
+            counts[1] += (unreferenced & dirty).count_ones() as usize;
+        }
+        counts
+    }
+
+    /// Takes `frame` out of the unreferenced counts if it is counted there,
+    /// before its reference bit is set or it is freed.
+    fn uncount(&mut self, frame: FrameIdx) {
+        if self.occupied.contains(frame) && !self.referenced.contains(frame) {
+            self.unreferenced[usize::from(self.dirty.contains(frame))] -= 1;
+        }
     }
 
     /// Returns the first occupied frame from the hand whose reference bit
     /// is clear and whose dirty bit equals `dirty`.
     fn find_unreferenced(&self, dirty: bool) -> Option<FrameIdx> {
+        if self.unreferenced[usize::from(dirty)] == 0 {
+            return None;
+        }
         let flip = if dirty { 0 } else { u64::MAX };
         find_in_ring(self.n_frames, self.hand, |word| {
             self.occupied.word(word) & !self.referenced.word(word) & (self.dirty.word(word) ^ flip)
@@ -95,10 +123,17 @@ impl Nru {
     /// Clears the reference bits of the `count` frames from the hand on.
     fn clear_referenced(&mut self, bits: &mut dyn ReferenceBits, count: usize) {
         let referenced = &mut self.referenced;
+        let dirty = &self.dirty;
+        let unreferenced = &mut self.unreferenced;
         for_each_ring_word(self.n_frames, self.hand, count, |word, mask| {
             let set = referenced.word(word) & mask;
+            if set == 0 {
+                return;
+            }
             for_each_frame(word, set, |frame| bits.clear_referenced(frame));
             referenced.remove_word(word, set);
+            unreferenced[0] += (set & !dirty.word(word)).count_ones() as usize;
+            unreferenced[1] += (set & dirty.word(word)).count_ones() as usize;
         });
     }
 
@@ -115,6 +150,7 @@ impl ReplacementPolicy for Nru {
     }
 
     fn on_hit(&mut self, frame: FrameIdx, write: bool) {
+        self.uncount(frame);
         self.referenced.insert(frame);
         if write {
             self.dirty.insert(frame);
@@ -122,12 +158,14 @@ impl ReplacementPolicy for Nru {
     }
 
     fn on_load(&mut self, frame: FrameIdx, _page: PageKey, write: bool) {
+        self.uncount(frame);
         self.occupied.insert(frame);
         self.referenced.insert(frame);
         self.dirty.assign(frame, write);
     }
 
     fn on_free(&mut self, frame: FrameIdx) {
+        self.uncount(frame);
         self.occupied.remove(frame);
         self.referenced.remove(frame);
         self.dirty.remove(frame);
@@ -141,6 +179,7 @@ impl ReplacementPolicy for Nru {
         if !bits.follows_reported_references() {
             self.read_bits(bits);
         }
+        debug_assert_eq!(self.unreferenced, self.count_unreferenced());
 
         // Steps 1 and 2, then step 3: the same two steps once more, with
         // every reference bit clear.

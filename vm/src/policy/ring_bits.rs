@@ -114,13 +114,19 @@ pub(crate) fn find_in_range(lo: usize, hi: usize, class: impl Fn(usize) -> u64) 
     if lo >= hi {
         return None;
     }
-    for index in lo / WORD_BITS..hi.div_ceil(WORD_BITS) {
-        let word = class(index) & range_mask(index, lo, hi);
+    let last = (hi - 1) / WORD_BITS;
+    let mut index = lo / WORD_BITS;
+    let mut word = class(index) & (u64::MAX << (lo % WORD_BITS));
+    // Only the last word needs a mask at the top; the words between need none.
+    while index < last {
         if word != 0 {
             return Some(index * WORD_BITS + word.trailing_zeros() as usize);
         }
+        index += 1;
+        word = class(index);
     }
-    None
+    word &= range_mask(last, 0, hi);
+    (word != 0).then(|| index * WORD_BITS + word.trailing_zeros() as usize)
 }
 
 /// Returns the first frame in ring order from `start` over `0..n_frames`

@@ -174,27 +174,24 @@ impl WsClock {
     /// returns whether a write-back was scheduled. The writes complete at
     /// once: no frame is examined twice before they would.
     fn pass(&mut self, bits: &mut dyn ReferenceBits, count: usize) -> bool {
-        let mut renewed = Vec::new();
         let mut scheduled = false;
-        let n_frames = self.n_frames();
-        for_each_ring_word(n_frames, self.hand, count, |index, mask| {
+        for_each_ring_word(self.n_frames(), self.hand, count, |index, mask| {
             let occupied = self.occupied.word(index) & mask;
             let referenced = self.referenced.word(index) & occupied;
             let old_dirty = occupied
                 & !referenced
                 & !self.in_window.word(index)
                 & !self.clean_word(index);
-            for_each_frame(index, referenced, |frame| {
-                bits.clear_referenced(frame);
-                renewed.push(frame);
-            });
-            self.referenced.remove_word(index, referenced);
+            if referenced != 0 {
+                self.referenced.remove_word(index, referenced);
+                for_each_frame(index, referenced, |frame| {
+                    bits.clear_referenced(frame);
+                    self.touch(frame);
+                });
+            }
             self.written_back.insert_word(index, old_dirty);
             scheduled |= old_dirty != 0;
         });
-        for frame in renewed {
-            self.touch(frame);
-        }
         scheduled
     }
 
