@@ -55,6 +55,8 @@
 //!   the paper starts pages unreferenced; with the default `new_ref=0`
 //!   that bit is ignored until the page's first hit.
 //! - At most c non-resident pages stay in the clock.
+//! - When some frames are free at an eviction (in the VM) and every
+//!   resident page is hot, HAND_hot runs until it has turned one cold.
 //! - In the VM a process exit frees frames, and their pages leave the
 //!   clock. A non-resident page in its test period loaded into such a free
 //!   frame turns hot, and HAND_hot runs at the next eviction, because only
@@ -414,7 +416,7 @@ impl ClockPro {
             .range(from..)
             .next()
             .or_else(|| self.cold_resident.iter().next())
-            .expect("with every frame occupied and at most m_h < c hot pages, a page is cold");
+            .expect("run_hand_cold calls this only when a resident page is cold");
         self.hand_cold = id;
         id
     }
@@ -422,6 +424,14 @@ impl ClockPro {
     /// Runs HAND_cold until it evicts a page, and returns that page's frame.
     fn run_hand_cold(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         loop {
+            // With every frame occupied, at most m_h < c pages are hot, so
+            // one is cold. With free frames (in the VM, frames kept for
+            // page tables or other processes) every resident page may be
+            // hot: HAND_hot then turns one cold first.
+            if self.cold_resident.is_empty() {
+                self.run_hand_hot(bits);
+                continue;
+            }
             let id = self.advance_hand_cold();
             if self.is_referenced(bits, id) {
                 self.clear_referenced(bits, id);
@@ -510,8 +520,8 @@ impl ReplacementPolicy for ClockPro {
 
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
-            self.resident_count == self.n_frames,
-            "choose_victim is called only when every frame is occupied"
+            self.resident_count > 0,
+            "choose_victim is called only when a frame is occupied"
         );
         self.balance_hot(bits);
         let frame = self.run_hand_cold(bits);
@@ -721,5 +731,24 @@ mod tests {
         assert_eq!(clock.ring().len(), 2);
         clock.access(7);
         assert_eq!(clock.policy.resident_count, 3);
+    }
+
+    #[test]
+    fn victim_with_free_frames_is_occupied() {
+        let mut clock = Harness::new(ClockPro::new(6, 0.05, 2, true, false));
+        for page in [1, 2, 3, 4, 5, 6] {
+            clock.access(page);
+        }
+        // Free every cold page, so only hot pages stay resident.
+        for frame in 0..6 {
+            let id = clock.policy.node_of_frame[frame];
+            if !clock.policy.nodes[id].hot {
+                clock.policy.on_free(frame);
+                clock.frames[frame] = None;
+            }
+        }
+        assert!(clock.policy.cold_resident.is_empty());
+        let frame = clock.policy.choose_victim(&mut clock.bits);
+        assert!(clock.frames[frame].is_some(), "frame {frame} is free");
     }
 }

@@ -292,7 +292,10 @@ mod tests {
     fn free_frames_are_never_victims() {
         // Frames 1 and 3 were never loaded; their bits read as clear.
         let mut nru = loaded(5, [0, 2, 4]);
-        let mut bits = bits(&[true, false, true, false, true], &[true, false, true, false, false]);
+        let mut bits = bits(
+            &[true, false, true, false, true],
+            &[true, false, true, false, false],
+        );
         nru.hand = 1;
         assert_eq!(nru.choose_victim(&mut bits), 4);
         assert_eq!(nru.hand(), 0);

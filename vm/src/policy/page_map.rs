@@ -92,9 +92,7 @@ impl PageIndex {
     #[inline]
     pub(crate) fn get(&self, key: PageKey) -> Option<u32> {
         match self.dense.get(key as usize) {
-            Some(&value) if key < self.dense.len() as u64 => {
-                (value < VACANT).then_some(value)
-            }
+            Some(&value) if key < self.dense.len() as u64 => (value < VACANT).then_some(value),
             _ if self.sparse.is_empty() => None,
             _ => self.sparse.get(&key).copied(),
         }

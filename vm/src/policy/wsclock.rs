@@ -46,9 +46,7 @@
 //! and each write-back it schedules, costs O(1) more, and each of those
 //! follows a reference or precedes an eviction.
 
-use super::ring_bits::{
-    find_in_ring, for_each_frame, for_each_ring_word, ring_distance, FrameSet,
-};
+use super::ring_bits::{find_in_ring, for_each_frame, for_each_ring_word, ring_distance, FrameSet};
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 use std::collections::VecDeque;
 
@@ -178,10 +176,8 @@ impl WsClock {
         for_each_ring_word(self.n_frames(), self.hand, count, |index, mask| {
             let occupied = self.occupied.word(index) & mask;
             let referenced = self.referenced.word(index) & occupied;
-            let old_dirty = occupied
-                & !referenced
-                & !self.in_window.word(index)
-                & !self.clean_word(index);
+            let old_dirty =
+                occupied & !referenced & !self.in_window.word(index) & !self.clean_word(index);
             if referenced != 0 {
                 self.referenced.remove_word(index, referenced);
                 for_each_frame(index, referenced, |frame| {
