@@ -76,7 +76,6 @@ pub(crate) struct PageIndex {
     sparse: PageMap<u32>,
     /// Distinct keys ever stored in `dense`.
     dense_keys: u64,
-    len: usize,
 }
 
 impl PageIndex {
@@ -84,8 +83,11 @@ impl PageIndex {
         PageIndex::default()
     }
 
+    /// Returns the number of keys stored, counting the array's slots.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.len
+        let dense = self.dense.iter().filter(|&&value| value < VACANT).count();
+        dense + self.sparse.len()
     }
 
     /// Returns the value stored for `key`.
@@ -108,15 +110,10 @@ impl PageIndex {
     pub(crate) fn insert(&mut self, key: PageKey, value: u32) {
         assert!(value < VACANT, "PageIndex values are below u32::MAX - 1");
         if key >= self.dense.len() as u64 && !self.grow_to(key) {
-            if self.sparse.insert(key, value).is_none() {
-                self.len += 1;
-            }
+            self.sparse.insert(key, value);
             return;
         }
         let slot = &mut self.dense[key as usize];
-        if *slot >= VACANT {
-            self.len += 1;
-        }
         if *slot == NEVER {
             self.dense_keys += 1;
         }
@@ -126,7 +123,7 @@ impl PageIndex {
     /// Removes `key` and returns its value.
     #[inline]
     pub(crate) fn remove(&mut self, key: PageKey) -> Option<u32> {
-        let removed = if key < self.dense.len() as u64 {
+        if key < self.dense.len() as u64 {
             let slot = &mut self.dense[key as usize];
             let value = *slot;
             (value < VACANT).then(|| {
@@ -135,11 +132,7 @@ impl PageIndex {
             })
         } else {
             self.sparse.remove(&key)
-        };
-        if removed.is_some() {
-            self.len -= 1;
         }
-        removed
     }
 
     /// Grows the array to cover `key` if the size rule allows it; returns

@@ -9,11 +9,10 @@
 /// The number of frames in one word.
 const WORD_BITS: usize = 64;
 
-/// One bit per frame, `0..len`. Bits at and above `len` stay clear.
+/// One bit per frame. Bits past the last frame stay clear.
 #[derive(Debug, Clone)]
 pub(crate) struct FrameSet {
     words: Vec<u64>,
-    len: usize,
 }
 
 impl FrameSet {
@@ -21,13 +20,7 @@ impl FrameSet {
     pub(crate) fn new(len: usize) -> FrameSet {
         FrameSet {
             words: vec![0; len.div_ceil(WORD_BITS)],
-            len,
         }
-    }
-
-    /// Returns the number of frames the set covers.
-    pub(crate) fn len(&self) -> usize {
-        self.len
     }
 
     /// Returns the word of frames `64 * index .. 64 * index + 64`.
@@ -68,7 +61,7 @@ impl FrameSet {
     }
 
     /// Sets the bits that are set in `mask` within word `index`; `mask`
-    /// must have no bit at or above `len`.
+    /// must have no bit past the last frame.
     #[inline]
     pub(crate) fn insert_word(&mut self, index: usize, mask: u64) {
         self.words[index] |= mask;
@@ -255,6 +248,5 @@ mod tests {
         set.clear();
         assert!(!set.contains(99));
         assert_eq!(set.word_count(), 2);
-        assert_eq!(set.len(), 100);
     }
 }
