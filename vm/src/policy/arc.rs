@@ -122,11 +122,16 @@ impl GhostLists {
     #[inline]
     fn remove(&mut self, page: PageKey) {
         if let Some(node) = self.node_of_page.remove(page) {
-            let node = node as usize;
-            let ghost = std::mem::replace(&mut self.list_of[node], Ghost::None);
-            self.lists[slot(ghost)].remove(&mut self.links, node);
-            self.free.push(node);
+            self.unlink(node as usize);
         }
+    }
+
+    /// Takes `node`, whose page has left the index, out of its list.
+    #[inline]
+    fn unlink(&mut self, node: usize) {
+        let ghost = std::mem::replace(&mut self.list_of[node], Ghost::None);
+        self.lists[slot(ghost)].remove(&mut self.links, node);
+        self.free.push(node);
     }
 
     /// Puts `page` at the MRU end of `ghost`, moving it there if it is in a list.
@@ -150,7 +155,8 @@ impl GhostLists {
     /// Removes the LRU page of `ghost`, if the list is not empty.
     fn pop_back(&mut self, ghost: Ghost) {
         if let Some(node) = self.lists[slot(ghost)].back() {
-            self.remove(self.page[node]);
+            self.node_of_page.discard(self.page[node]);
+            self.unlink(node);
         }
     }
 

@@ -56,22 +56,24 @@ impl Hasher for PageHasher {
 
 /// Marks an array slot whose key was never stored.
 const NEVER: u32 = u32::MAX;
-/// Marks an array slot whose key was stored and removed.
-const VACANT: u32 = u32::MAX - 1;
 /// Keys below this always go to the array (256 KiB of slots at most).
 const DENSE_MIN: u64 = 1 << 16;
 
-/// A map from page keys to `u32` values below `u32::MAX - 1`.
+/// A map from page keys to `u32` values below `u32::MAX`.
 ///
 /// A key goes to the array when it is below max(2^16, 4 × the number of
 /// distinct keys the array has stored), so the array stays proportional
 /// to the distinct keys stored; other keys go to a hash map. When the
 /// array grows, the hashed keys it now covers move into it, so each key
-/// lives in exactly one place.
+/// lives in exactly one place. A bitset, 1/32 of the array's size, marks
+/// the keys stored in the array, so a lookup of a missing key usually
+/// stays in cache.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PageIndex {
-    /// The value of each key below `dense.len()`, or `NEVER` or `VACANT`.
+    /// The last value stored for each key below `dense.len()`, or `NEVER`.
     dense: Vec<u32>,
+    /// One bit per array slot: whether its key is stored now.
+    present: Vec<u64>,
     /// Keys at or above `dense.len()`.
     sparse: PageMap<u32>,
     /// Distinct keys ever stored in `dense`.
@@ -83,55 +85,73 @@ impl PageIndex {
         PageIndex::default()
     }
 
-    /// Returns the number of keys stored, counting the array's slots.
+    /// Returns the number of keys stored.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        let dense = self.dense.iter().filter(|&&value| value < VACANT).count();
-        dense + self.sparse.len()
+        let dense: u32 = self.present.iter().map(|word| word.count_ones()).sum();
+        dense as usize + self.sparse.len()
+    }
+
+    #[inline]
+    fn is_present(&self, slot: usize) -> bool {
+        self.present[slot / 64] & (1 << (slot % 64)) != 0
     }
 
     /// Returns the value stored for `key`.
     #[inline]
     pub(crate) fn get(&self, key: PageKey) -> Option<u32> {
-        match self.dense.get(key as usize) {
-            Some(&value) if key < self.dense.len() as u64 => (value < VACANT).then_some(value),
-            _ if self.sparse.is_empty() => None,
-            _ => self.sparse.get(&key).copied(),
+        if key < self.dense.len() as u64 {
+            let slot = key as usize;
+            return self.is_present(slot).then(|| self.dense[slot]);
         }
+        if self.sparse.is_empty() {
+            return None;
+        }
+        self.sparse.get(&key).copied()
     }
 
     /// Stores `value` for `key`, replacing any value it had.
     ///
     /// # Panics
     ///
-    /// Panics if `value` is `u32::MAX - 1` or more, which the array
-    /// reserves as markers.
+    /// Panics if `value` is `u32::MAX`, which the array reserves as a marker.
     #[inline]
     pub(crate) fn insert(&mut self, key: PageKey, value: u32) {
-        assert!(value < VACANT, "PageIndex values are below u32::MAX - 1");
+        assert!(value != NEVER, "PageIndex values are below u32::MAX");
         if key >= self.dense.len() as u64 && !self.grow_to(key) {
             self.sparse.insert(key, value);
             return;
         }
-        let slot = &mut self.dense[key as usize];
-        if *slot == NEVER {
+        let slot = key as usize;
+        if self.dense[slot] == NEVER {
             self.dense_keys += 1;
         }
-        *slot = value;
+        self.dense[slot] = value;
+        self.present[slot / 64] |= 1 << (slot % 64);
     }
 
     /// Removes `key` and returns its value.
     #[inline]
     pub(crate) fn remove(&mut self, key: PageKey) -> Option<u32> {
         if key < self.dense.len() as u64 {
-            let slot = &mut self.dense[key as usize];
-            let value = *slot;
-            (value < VACANT).then(|| {
-                *slot = VACANT;
-                value
-            })
+            let slot = key as usize;
+            let value = self.get(key)?;
+            self.present[slot / 64] &= !(1 << (slot % 64));
+            Some(value)
         } else {
             self.sparse.remove(&key)
+        }
+    }
+
+    /// Removes `key` without reading its value, which saves a memory
+    /// access when the caller knows the value.
+    #[inline]
+    pub(crate) fn discard(&mut self, key: PageKey) {
+        if key < self.dense.len() as u64 {
+            let slot = key as usize;
+            self.present[slot / 64] &= !(1 << (slot % 64));
+        } else {
+            self.sparse.remove(&key);
         }
     }
 
@@ -144,11 +164,14 @@ impl PageIndex {
         }
         let new_len = (key + 1).next_power_of_two().min(limit) as usize;
         self.dense.resize(new_len, NEVER);
-        let dense = &mut self.dense;
+        self.present.resize(new_len.div_ceil(64), 0);
+        let (dense, present) = (&mut self.dense, &mut self.present);
         let dense_keys = &mut self.dense_keys;
         self.sparse.retain(|&key, &mut value| {
             if key < new_len as u64 {
-                dense[key as usize] = value;
+                let slot = key as usize;
+                dense[slot] = value;
+                present[slot / 64] |= 1 << (slot % 64);
                 *dense_keys += 1;
                 false
             } else {
@@ -212,6 +235,9 @@ mod tests {
         assert_eq!(index.get(1 << 20), None);
         assert_eq!(index.remove(5), Some(51));
         assert_eq!(index.remove(5), None);
+        index.insert(7, 70);
+        index.discard(7);
+        assert_eq!(index.get(7), None);
         assert_eq!(index.remove(3 << 32), Some(30));
         assert_eq!(index.len(), 0);
         assert!(index.dense.len() <= 8);
