@@ -54,26 +54,27 @@ impl Hasher for PageHasher {
     }
 }
 
-/// Marks an array slot whose key was never stored.
-const NEVER: u32 = u32::MAX;
 /// Keys below this always go to the array (256 KiB of slots at most).
 const DENSE_MIN: u64 = 1 << 16;
 
-/// A map from page keys to `u32` values below `u32::MAX`.
+/// A map from page keys to `u32` values.
 ///
 /// A key goes to the array when it is below max(2^16, 4 × the number of
 /// distinct keys the array has stored), so the array stays proportional
 /// to the distinct keys stored; other keys go to a hash map. When the
 /// array grows, the hashed keys it now covers move into it, so each key
-/// lives in exactly one place. A bitset, 1/32 of the array's size, marks
-/// the keys stored in the array, so a lookup of a missing key usually
-/// stays in cache.
+/// lives in exactly one place. Two bitsets, each 1/32 of the array's size,
+/// mark the keys stored in the array now and those ever stored, so a
+/// lookup of a missing key usually stays in cache and an insertion only
+/// writes to the array.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PageIndex {
-    /// The last value stored for each key below `dense.len()`, or `NEVER`.
+    /// The last value stored for each key below `dense.len()`.
     dense: Vec<u32>,
     /// One bit per array slot: whether its key is stored now.
     present: Vec<u64>,
+    /// One bit per array slot: whether its key was ever stored.
+    ever_present: Vec<u64>,
     /// Keys at or above `dense.len()`.
     sparse: PageMap<u32>,
     /// Distinct keys ever stored in `dense`.
@@ -111,23 +112,26 @@ impl PageIndex {
     }
 
     /// Stores `value` for `key`, replacing any value it had.
-    ///
-    /// # Panics
-    ///
-    /// Panics if `value` is `u32::MAX`, which the array reserves as a marker.
     #[inline]
     pub(crate) fn insert(&mut self, key: PageKey, value: u32) {
-        assert!(value != NEVER, "PageIndex values are below u32::MAX");
         if key >= self.dense.len() as u64 && !self.grow_to(key) {
             self.sparse.insert(key, value);
             return;
         }
         let slot = key as usize;
-        if self.dense[slot] == NEVER {
+        self.dense[slot] = value;
+        self.mark_stored(slot);
+    }
+
+    /// Marks the array slot `slot` as stored now, counting it if it is new.
+    #[inline]
+    fn mark_stored(&mut self, slot: usize) {
+        let (word, bit) = (slot / 64, 1u64 << (slot % 64));
+        if self.ever_present[word] & bit == 0 {
+            self.ever_present[word] |= bit;
             self.dense_keys += 1;
         }
-        self.dense[slot] = value;
-        self.present[slot / 64] |= 1 << (slot % 64);
+        self.present[word] |= bit;
     }
 
     /// Removes `key` and returns its value.
@@ -163,21 +167,20 @@ impl PageIndex {
             return false;
         }
         let new_len = (key + 1).next_power_of_two().min(limit) as usize;
-        self.dense.resize(new_len, NEVER);
+        self.dense.resize(new_len, 0);
         self.present.resize(new_len.div_ceil(64), 0);
-        let (dense, present) = (&mut self.dense, &mut self.present);
-        let dense_keys = &mut self.dense_keys;
-        self.sparse.retain(|&key, &mut value| {
-            if key < new_len as u64 {
-                let slot = key as usize;
-                dense[slot] = value;
-                present[slot / 64] |= 1 << (slot % 64);
-                *dense_keys += 1;
-                false
-            } else {
-                true
-            }
-        });
+        self.ever_present.resize(new_len.div_ceil(64), 0);
+        let moved: Vec<(PageKey, u32)> = self
+            .sparse
+            .iter()
+            .filter(|&(&key, _)| key < new_len as u64)
+            .map(|(&key, &value)| (key, value))
+            .collect();
+        for (key, value) in moved {
+            self.sparse.remove(&key);
+            self.dense[key as usize] = value;
+            self.mark_stored(key as usize);
+        }
         true
     }
 }
