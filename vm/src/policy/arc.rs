@@ -109,7 +109,7 @@ impl GhostLists {
         self.lists[slot(ghost)].len()
     }
 
-    /// Returns the list that holds `page`, or `Ghost::None`.
+    /// Returns the list that contains `page`, or `Ghost::None`.
     #[inline]
     fn find(&self, page: PageKey) -> Ghost {
         match self.node_of_page.get(page) {
@@ -118,7 +118,7 @@ impl GhostLists {
         }
     }
 
-    /// Removes `page` from the list that holds it, if any.
+    /// Removes `page` from the list that contains it, if any.
     #[inline]
     fn remove(&mut self, page: PageKey) {
         if let Some(node) = self.node_of_page.remove(page) {

@@ -71,11 +71,13 @@
 //! default 2), `adaptive` (default 1), `new_ref` (default 0).
 //!
 //! Cost: O(1) per hit. A fault costs one step per entry HAND_hot and
-//! HAND_test pass, and those steps clear a bit that a hit set, change a
-//! page's status or remove an entry, so they are O(1) amortised. HAND_cold
-//! stops only at resident cold pages, and it finds the next one in
-//! O(log m_c) through an ordered index of them, instead of passing the hot
-//! and non-resident entries in between (about m_h/m_c per eviction).
+//! HAND_test pass. A HAND_hot step clears a bit that a hit set, changes a
+//! page's status or removes an entry, so HAND_hot is O(1) amortised.
+//! HAND_test also passes hot entries without changing them. HAND_cold
+//! stops only at resident cold pages and finds the next one in O(log k)
+//! through an ordered index of them by label. Without the index it would
+//! pass the hot and non-resident entries in between, about m_h/m_c per
+//! eviction.
 
 use super::list::{Links, List, NIL};
 use super::page_map::PageIndex;
@@ -281,7 +283,8 @@ impl ClockPro {
                 self.nodes.len() - 1
             }
         };
-        let index = u32::try_from(id).expect("the clock holds at most 2c entries, far below 2^32");
+        let index =
+            u32::try_from(id).expect("the clock contains at most 2c entries, far below 2^32");
         self.node_of_page.insert(page, index);
         self.push_head(id);
         if hot {

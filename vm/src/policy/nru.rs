@@ -29,12 +29,11 @@
 //! Free frames (never loaded, or freed and not reloaded) belong to no
 //! class: the hand passes them and they are never the victim.
 //!
-//! Cost: O(1) per hit. A fault costs at most four searches of k/64 words
-//! with k frames, because the policy keeps the reference, dirty and
-//! occupied bits as bitsets (copied from the bits' owner at each fault
-//! when that owner may change them on its own, as the VM's PTEs can),
-//! plus one `clear_referenced` per bit cleared, and each cleared bit was
-//! set by a reference. No parameters.
+//! Cost: O(1) per hit. The policy keeps the reference, dirty and occupied
+//! bits as bitsets, so a fault costs at most four searches of k/64 words
+//! with k frames. Each `clear_referenced` call on top clears a bit that a
+//! reference set. When the bits' owner may change them on its own, as the
+//! VM's PTEs can, the policy copies them at each fault, O(k). No parameters.
 
 use super::ring_bits::{find_in_ring, for_each_frame, for_each_ring_word, ring_distance, FrameSet};
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};

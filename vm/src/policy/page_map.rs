@@ -61,7 +61,7 @@ const DENSE_MIN: u64 = 1 << 16;
 ///
 /// A key goes to the array when it is below max(2^16, 4 × the number of
 /// distinct keys the array has stored), so the array stays proportional
-/// to the distinct keys stored; other keys go to a hash map. When the
+/// to the distinct keys stored. Other keys go to a hash map. When the
 /// array grows, the hashed keys it now covers move into it, so each key
 /// lives in exactly one place. Two bitsets, each 1/32 of the array's size,
 /// mark the keys stored in the array now and those ever stored, so a

@@ -239,12 +239,14 @@ mod tests {
         let mut set = FrameSet::new(100);
         set.insert(99);
         set.assign(3, true);
-        assert!(set.contains(99) && set.contains(3));
+        assert!(set.contains(99));
+        assert!(set.contains(3));
         set.assign(3, false);
         assert!(!set.contains(3));
         set.insert_word(0, 0b110);
         set.remove_word(0, 0b10);
-        assert!(set.contains(2) && !set.contains(1));
+        assert!(set.contains(2));
+        assert!(!set.contains(1));
         set.clear();
         assert!(!set.contains(99));
         assert_eq!(set.word_count(), 2);

@@ -38,13 +38,14 @@
 //! Free frames (never loaded, or freed and not reloaded) are passed over
 //! and never chosen.
 //!
-//! Cost: O(1) per hit. A fault costs at most three searches of k/64 words
-//! with k frames, because the policy keeps the reference, dirty,
-//! written-back and in-window states as bitsets (it copies the first two
-//! from the bits' owner at each fault when that owner may change them on
-//! its own, as the VM's PTEs can). Each frame whose bit the hand clears,
-//! and each write-back it schedules, costs O(1) more, and each of those
-//! follows a reference or precedes an eviction.
+//! Cost: O(1) per hit. The policy keeps the reference, dirty, written-back
+//! and in-window states as bitsets, so a fault costs at most three
+//! searches of k/64 words with k frames. When the bits' owner may change
+//! the first two on its own, as the VM's PTEs can, the policy copies them
+//! at each fault, O(k). Each frame whose bit the hand clears costs O(1)
+//! more and follows a reference. Each write-back scheduled costs O(1) more
+//! and is followed by the page's eviction or by a write to it, which
+//! makes the page dirty again.
 
 use super::ring_bits::{find_in_ring, for_each_frame, for_each_ring_word, ring_distance, FrameSet};
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
