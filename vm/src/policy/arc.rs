@@ -34,8 +34,8 @@
 //!
 //! No parameters. Cost: O(1) per reference: list operations on frame
 //! and ghost-node indices, and one ghost lookup per miss, an array index
-//! in replay (whose pages are numbered densely) and a hash lookup for the
-//! VM's keys.
+//! for small page numbers and a hash lookup for others, such as the VM's
+//! keys.
 
 use super::list::{Links, List};
 use super::page_map::PageIndex;
