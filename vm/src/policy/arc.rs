@@ -134,9 +134,12 @@ impl GhostLists {
         self.free.push(node);
     }
 
-    /// Puts `page` at the MRU end of `ghost`, moving it there if it is in a list.
+    /// Puts `page`, which is in no ghost list, at the MRU end of `ghost`.
     fn push_front(&mut self, ghost: Ghost, page: PageKey) {
-        self.remove(page);
+        debug_assert!(
+            self.node_of_page.get(page).is_none(),
+            "page {page} is resident, and a miss takes a page out of the ghost lists before it is loaded"
+        );
         let node = match self.free.pop() {
             Some(node) => node,
             None => {
