@@ -319,12 +319,14 @@ fn dump_at_final_tick_is_not_past() {
 
 #[test]
 fn partial_frame_policies_never_panic() {
-    // Under --page-tables-in-pool or --scope local the kernel can ask a
-    // policy for a victim while some frames are free. A policy that cannot
-    // do that yet must be rejected before the run, never panic or kill.
+    // Under --page-tables-in-pool or --scope local the kernel asks a policy
+    // for a victim while some frames are free; these four once panicked or
+    // returned a free frame there.
     for policy in ["arc", "clock-pro", "nru", "wsclock"] {
         for options in [
-            &["--frames", "3", "--page-tables-in-pool"][..],
+            // Five frames: two processes' root tables, a lower table and
+            // room for pages; with four, fork fails by design.
+            &["--frames", "5", "--page-tables-in-pool"][..],
             &["--frames", "4", "--scope", "local"][..],
         ] {
             let mut args = vec!["run", "programs/fork_cow.asm", "--policy", policy];
@@ -333,21 +335,7 @@ fn partial_frame_policies_never_panic() {
             let run = pagelab(&args);
 
             let case = format!("{policy} {options:?}");
-            assert!(!run.stderr.contains("panicked"), "{case}: {}", run.stderr);
-            assert!(
-                !run.stderr.contains("internal error"),
-                "{case}: {}",
-                run.stderr
-            );
-            assert!(
-                matches!(run.status, Some(0) | Some(2)),
-                "{case}: status {:?}, {}",
-                run.status,
-                run.stderr
-            );
-            if run.status == Some(2) {
-                assert_clean_failure(&run, &format!("invalid --policy: {policy}"));
-            }
+            assert_eq!(run.status, Some(0), "{case}: {}", run.stderr);
         }
     }
 }

@@ -288,15 +288,6 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Policies that choose a victim only when every frame is occupied, so
-/// they break (panic or return a free frame) when the kernel asks while
-/// frames are free: under `--page-tables-in-pool` (pinned table frames) or
-/// `--scope local` (other processes' frames).
-/// NOTE: remove a name once its policy honours the partial-occupancy rule
-/// of `ReplacementPolicy::choose_victim`, as `vm/tests/policy_partial.rs`
-/// checks for the others.
-const FULL_FRAMES_ONLY_POLICIES: &[&str] = &["nru", "wsclock", "arc", "clock-pro"];
-
 impl MachineConfig {
     /// Returns a one-line summary of the settings that shape fault counts,
     /// printed above the statistics of a run.
@@ -468,16 +459,6 @@ impl MachineConfig {
         }
         if let Err(policy_error) = policy::new(&self.policy, self.frames, self.seed, None) {
             return error("policy", policy_error.to_string());
-        }
-        let policy_name = self.policy.split(':').next().unwrap_or_default();
-        let victims_while_free = self.page_tables_in_pool || self.scope == Scope::Local;
-        if victims_while_free && FULL_FRAMES_ONLY_POLICIES.contains(&policy_name) {
-            return error(
-                "policy",
-                format!(
-                    "{policy_name} cannot run with --page-tables-in-pool or --scope local yet, because there it must choose a victim while some frames are free; choose another policy, such as clock or lru, or leave out those options"
-                ),
-            );
         }
         if let Err(scheduler_error) = scheduler::new_with(&self.scheduler, &self.scheduler_params())
         {

@@ -110,6 +110,11 @@ impl ReferenceBits for FrameBits {
     fn is_dirty(&self, frame: FrameIdx) -> bool {
         self.dirty[frame]
     }
+
+    // The driver sets the bits exactly on the references it reports.
+    fn follows_reported_references(&self) -> bool {
+        true
+    }
 }
 
 /// Returns the number of distinct pages in `references`.

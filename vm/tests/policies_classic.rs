@@ -863,3 +863,44 @@ proptest! {
         }
     }
 }
+
+/// Long strings over 600 pages, skewed towards low page numbers (each page
+/// is the smaller of two uniform draws), so that 200 and more frames see
+/// hits, evictions and both classes of unreferenced pages.
+fn large_reference_strings() -> impl Strategy<Value = Vec<Reference>> {
+    let reference =
+        (0..600u64, 0..600u64, prop::bool::weighted(0.3)).prop_map(|(first, second, write)| {
+            Reference {
+                page: first.min(second),
+                write,
+            }
+        });
+    prop::collection::vec(reference, 2000..4000)
+}
+
+proptest! {
+    // A case costs about as much as 50 small ones, so it runs a fiftieth
+    // of the count, and at least 4.
+    #![proptest_config(ProptestConfig::with_cases((case_count(200) / 50).max(4)))]
+
+    /// The bitset scans of NRU and WSClock cover several 64-frame words
+    /// here, with frame counts on and off a word boundary.
+    #[test]
+    fn clock_classes_match_models_with_many_frames(references in large_reference_strings()) {
+        for n_frames in [200, 256, 301] {
+            let actual = decisions(&run("nru", n_frames, &references));
+            prop_assert_eq!(actual, nru_model(n_frames, &references), "nru with {} frames", n_frames);
+            for tau in [16, 400] {
+                let spec = format!("wsclock:tau={tau}");
+                let actual = decisions(&run(&spec, n_frames, &references));
+                prop_assert_eq!(
+                    actual,
+                    wsclock_model(n_frames, &references, tau as usize),
+                    "{} with {} frames",
+                    spec,
+                    n_frames
+                );
+            }
+        }
+    }
+}

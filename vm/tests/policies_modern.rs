@@ -1211,3 +1211,36 @@ fn s3fifo_libcachesim_fills_main_first() {
     );
     assert_eq!(victims("s3fifo", 20, &text), vec![1, 2, 3, 4]);
 }
+
+/// Long strings over 600 pages, skewed towards low page numbers (each page
+/// is the smaller of two uniform draws), so that 200 and more frames see
+/// hits, evictions and ghost hits.
+fn large_reference_strings() -> impl Strategy<Value = Vec<Reference>> {
+    let reference =
+        (0..600u64, 0..600u64, prop::bool::weighted(0.3)).prop_map(|(first, second, write)| {
+            Reference {
+                page: first.min(second),
+                write,
+            }
+        });
+    prop::collection::vec(reference, 2000..4000)
+}
+
+proptest! {
+    // A case costs about as much as 50 small ones, so it runs a fiftieth
+    // of the count, and at least 4.
+    #![proptest_config(ProptestConfig::with_cases((case_count(200) / 50).max(4)))]
+
+    /// ARC's ghost index and CLOCK-Pro's index of cold pages hold hundreds
+    /// of entries here.
+    #[test]
+    fn adaptive_policies_match_models_with_many_frames(references in large_reference_strings()) {
+        for name in ["arc", "clock-pro", "clock-pro:cold=0.5,cold_min=1"] {
+            for n_frames in [200, 301] {
+                let expected = model_decisions(model(name, n_frames).as_mut(), &references);
+                let actual = decisions(&run(name, n_frames, &references));
+                prop_assert_eq!(&actual, &expected, "{} with {} frames", name, n_frames);
+            }
+        }
+    }
+}

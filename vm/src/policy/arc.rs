@@ -32,9 +32,13 @@
 //! `choose_victim`. If REPLACE picks an empty list (which the paper's
 //! invariants rule out in replay), the other list's LRU page goes.
 //!
-//! No parameters. Cost: O(1) per reference, amortised for the ghost lists.
+//! No parameters. Cost: O(1) per reference: list operations on frame
+//! and ghost-node indices, and one ghost lookup per miss, an array index
+//! for small page numbers and a hash lookup for others, such as the VM's
+//! keys.
 
-use super::list::{GhostQueue, Links, List};
+use super::list::{Links, List};
+use super::page_map::PageIndex;
 use super::{FrameIdx, PageKey, ReferenceBits, ReplacementPolicy};
 
 /// The resident list that holds a frame's page.
@@ -62,6 +66,114 @@ struct Pending {
     drop_t1: bool,
 }
 
+/// The ghost lists B1 and B2 as intrusive lists over ghost nodes, with
+/// one index from page to node for both, because a page is in one list
+/// at most.
+#[derive(Debug, Clone)]
+struct GhostLists {
+    links: Links,
+    /// The page of each node.
+    page: Vec<PageKey>,
+    /// The list of each node in use.
+    list_of: Vec<Ghost>,
+    /// Nodes not in use.
+    free: Vec<usize>,
+    node_of_page: PageIndex,
+    /// B1 and B2, in that order.
+    lists: [List; 2],
+}
+
+/// Returns the position of `ghost` in [`GhostLists::lists`].
+#[inline]
+fn slot(ghost: Ghost) -> usize {
+    match ghost {
+        Ghost::B1 => 0,
+        Ghost::B2 => 1,
+        Ghost::None => unreachable!("a ghost node is always in B1 or B2"),
+    }
+}
+
+impl GhostLists {
+    fn new() -> GhostLists {
+        GhostLists {
+            links: Links::new(0),
+            page: Vec::new(),
+            list_of: Vec::new(),
+            free: Vec::new(),
+            node_of_page: PageIndex::new(),
+            lists: [List::new(), List::new()],
+        }
+    }
+
+    fn len(&self, ghost: Ghost) -> usize {
+        self.lists[slot(ghost)].len()
+    }
+
+    /// Returns the list that contains `page`, or `Ghost::None`.
+    #[inline]
+    fn find(&self, page: PageKey) -> Ghost {
+        match self.node_of_page.get(page) {
+            Some(node) => self.list_of[node as usize],
+            None => Ghost::None,
+        }
+    }
+
+    /// Removes `page` from the list that contains it, if any.
+    #[inline]
+    fn remove(&mut self, page: PageKey) {
+        if let Some(node) = self.node_of_page.remove(page) {
+            self.unlink(node as usize);
+        }
+    }
+
+    /// Takes `node`, whose page has left the index, out of its list.
+    #[inline]
+    fn unlink(&mut self, node: usize) {
+        let ghost = std::mem::replace(&mut self.list_of[node], Ghost::None);
+        self.lists[slot(ghost)].remove(&mut self.links, node);
+        self.free.push(node);
+    }
+
+    /// Puts `page`, which is in no ghost list, at the MRU end of `ghost`.
+    fn push_front(&mut self, ghost: Ghost, page: PageKey) {
+        debug_assert!(
+            self.node_of_page.get(page).is_none(),
+            "page {page} is resident, and a miss takes a page out of the ghost lists before it is loaded"
+        );
+        let node = match self.free.pop() {
+            Some(node) => node,
+            None => {
+                self.page.push(0);
+                self.list_of.push(Ghost::None);
+                self.links.push_index()
+            }
+        };
+        self.page[node] = page;
+        self.list_of[node] = ghost;
+        let index = u32::try_from(node).expect("ghost nodes number at most 2c, far below 2^32");
+        self.node_of_page.insert(page, index);
+        self.lists[slot(ghost)].push_front(&mut self.links, node);
+    }
+
+    /// Removes the LRU page of `ghost`, if the list is not empty.
+    fn pop_back(&mut self, ghost: Ghost) {
+        if let Some(node) = self.lists[slot(ghost)].back() {
+            self.node_of_page.discard(self.page[node]);
+            self.unlink(node);
+        }
+    }
+
+    /// Returns the pages of `ghost` from MRU to LRU.
+    #[cfg(test)]
+    fn to_vec(&self, ghost: Ghost) -> Vec<PageKey> {
+        self.lists[slot(ghost)]
+            .to_vec(&self.links)
+            .into_iter()
+            .map(|node| self.page[node])
+            .collect()
+    }
+}
+
 /// ARC over frame indices.
 #[derive(Debug, Clone)]
 pub struct Arc {
@@ -71,8 +183,7 @@ pub struct Arc {
     links: Links,
     t1: List,
     t2: List,
-    b1: GhostQueue,
-    b2: GhostQueue,
+    ghosts: GhostLists,
     place: Vec<Place>,
     page: Vec<PageKey>,
     pending: Option<Pending>,
@@ -87,8 +198,7 @@ impl Arc {
             links: Links::new(n_frames),
             t1: List::new(),
             t2: List::new(),
-            b1: GhostQueue::new(),
-            b2: GhostQueue::new(),
+            ghosts: GhostLists::new(),
             place: vec![Place::Free; n_frames],
             page: vec![0; n_frames],
             pending: None,
@@ -118,33 +228,44 @@ impl Arc {
     /// of cases II–IV before REPLACE.
     fn classify(&mut self, page: PageKey) -> Pending {
         let c = self.n_frames as f64;
-        let (b1, b2) = (self.b1.len() as f64, self.b2.len() as f64);
+        let (b1, b2) = (
+            self.ghosts.len(Ghost::B1) as f64,
+            self.ghosts.len(Ghost::B2) as f64,
+        );
         let mut pending = Pending {
             page,
             ghost: Ghost::None,
             drop_t1: false,
         };
 
-        if self.b1.contains(page) {
-            let delta = if b1 >= b2 { 1.0 } else { b2 / b1 };
-            self.p = (self.p + delta).min(c);
-            self.b1.remove(page);
-            pending.ghost = Ghost::B1;
-        } else if self.b2.contains(page) {
-            let delta = if b2 >= b1 { 1.0 } else { b1 / b2 };
-            self.p = (self.p - delta).max(0.0);
-            self.b2.remove(page);
-            pending.ghost = Ghost::B2;
-        } else if self.t1.len() + self.b1.len() == self.n_frames {
-            if self.t1.len() < self.n_frames {
-                self.b1.pop_back();
-            } else {
-                pending.drop_t1 = true;
+        match self.ghosts.find(page) {
+            Ghost::B1 => {
+                let delta = if b1 >= b2 { 1.0 } else { b2 / b1 };
+                self.p = (self.p + delta).min(c);
+                self.ghosts.remove(page);
+                pending.ghost = Ghost::B1;
             }
-        } else {
-            let total = self.t1.len() + self.t2.len() + self.b1.len() + self.b2.len();
-            if total == 2 * self.n_frames {
-                self.b2.pop_back();
+            Ghost::B2 => {
+                let delta = if b2 >= b1 { 1.0 } else { b1 / b2 };
+                self.p = (self.p - delta).max(0.0);
+                self.ghosts.remove(page);
+                pending.ghost = Ghost::B2;
+            }
+            Ghost::None if self.t1.len() + self.ghosts.len(Ghost::B1) == self.n_frames => {
+                if self.t1.len() < self.n_frames {
+                    self.ghosts.pop_back(Ghost::B1);
+                } else {
+                    pending.drop_t1 = true;
+                }
+            }
+            Ghost::None => {
+                let total = self.t1.len()
+                    + self.t2.len()
+                    + self.ghosts.len(Ghost::B1)
+                    + self.ghosts.len(Ghost::B2);
+                if total == 2 * self.n_frames {
+                    self.ghosts.pop_back(Ghost::B2);
+                }
             }
         }
         pending
@@ -189,8 +310,8 @@ impl ReplacementPolicy for Arc {
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
-            self.t1.len() + self.t2.len() == self.n_frames,
-            "choose_victim is called only when every frame is occupied"
+            self.t1.len() + self.t2.len() > 0,
+            "choose_victim is called only when a frame is occupied"
         );
         let pending = self.pending.unwrap_or(Pending {
             page: PageKey::MAX,
@@ -214,11 +335,11 @@ impl ReplacementPolicy for Arc {
         };
         let victim = if from_t1 {
             let victim = self.t1.back().expect("T1 is not empty");
-            self.b1.push_front(self.page[victim]);
+            self.ghosts.push_front(Ghost::B1, self.page[victim]);
             victim
         } else {
             let victim = self.t2.back().expect("T2 is not empty");
-            self.b2.push_front(self.page[victim]);
+            self.ghosts.push_front(Ghost::B2, self.page[victim]);
             victim
         };
         self.unlink(victim);
@@ -272,7 +393,7 @@ mod tests {
         miss(&mut arc, 2);
         // Case IV(A) with |T1| = c: 1 goes and is not remembered.
         assert_eq!(miss(&mut arc, 3), Some(1));
-        assert_eq!(arc.b1.len(), 0);
+        assert_eq!(arc.ghosts.len(Ghost::B1), 0);
     }
 
     #[test]
@@ -283,12 +404,12 @@ mod tests {
         miss(&mut arc, 2);
         // T1 = [2], T2 = [1], p = 0: REPLACE takes T1's LRU into B1.
         assert_eq!(miss(&mut arc, 3), Some(2));
-        assert_eq!(arc.b1.to_vec(), vec![2]);
+        assert_eq!(arc.ghosts.to_vec(Ghost::B1), vec![2]);
         // 2 is in B1: p rises to 1, REPLACE (|T1| = 1, not > 1) takes T2's LRU.
         assert_eq!(miss(&mut arc, 2), Some(1));
         assert_eq!(arc.target(), 1.0);
         assert_eq!(pages(&arc, &arc.t2), vec![2]);
-        assert_eq!(arc.b2.to_vec(), vec![1]);
+        assert_eq!(arc.ghosts.to_vec(Ghost::B2), vec![1]);
     }
 
     #[test]
@@ -299,9 +420,9 @@ mod tests {
         }
         arc.on_hit(0, false);
         arc.p = 3.0;
-        arc.b1.push_front(10);
-        arc.b1.push_front(11);
-        arc.b2.push_front(20);
+        arc.ghosts.push_front(Ghost::B1, 10);
+        arc.ghosts.push_front(Ghost::B1, 11);
+        arc.ghosts.push_front(Ghost::B2, 20);
         // |B2| = 1 < |B1| = 2: δ2 = 2, so p = 1; |T1| = 3 > 1 takes T1's LRU.
         assert_eq!(miss(&mut arc, 20), Some(2));
         assert_eq!(arc.target(), 1.0);
@@ -315,7 +436,7 @@ mod tests {
         miss(&mut arc, 2);
         arc.on_hit(1, false);
         arc.p = 2.0;
-        arc.b2.push_front(9);
+        arc.ghosts.push_front(Ghost::B2, 9);
         // δ2 = 1, so p = 1 = |T1|.
         assert_eq!(miss(&mut arc, 9), Some(1));
     }
@@ -327,5 +448,26 @@ mod tests {
         arc.on_hit(0, false);
         assert_eq!(miss(&mut arc, 2), Some(1));
         assert_eq!(miss(&mut arc, 1), Some(2));
+    }
+
+    #[test]
+    fn victim_with_free_frames_is_occupied() {
+        let mut arc = Arc::new(4);
+        arc.on_miss(1);
+        arc.on_load(2, 1, false);
+        arc.on_miss(2);
+        arc.on_load(0, 2, false);
+        arc.on_hit(0, false);
+        // Frames 1 and 3 were never loaded.
+        arc.on_miss(3);
+        let victim = arc.choose_victim(&mut NoBits);
+        assert!(victim == 0 || victim == 2, "frame {victim} is free");
+        arc.on_free(victim);
+        arc.on_load(victim, 3, false);
+        // Freed and not reloaded: frame 0 or 2 leaves, and the other pages stay.
+        let other = if victim == 0 { 2 } else { 0 };
+        arc.on_free(other);
+        arc.on_miss(4);
+        assert_eq!(arc.choose_victim(&mut NoBits), victim);
     }
 }

@@ -55,6 +55,8 @@
 //!   the paper starts pages unreferenced; with the default `new_ref=0`
 //!   that bit is ignored until the page's first hit.
 //! - At most c non-resident pages stay in the clock.
+//! - When some frames are free at an eviction (in the VM) and every
+//!   resident page is hot, HAND_hot runs until it has turned one cold.
 //! - In the VM a process exit frees frames, and their pages leave the
 //!   clock. A non-resident page in its test period loaded into such a free
 //!   frame turns hot, and HAND_hot runs at the next eviction, because only
@@ -68,15 +70,19 @@
 //! Parameters: `cold` (0 to 1, default 0.05), `cold_min` (at least 1,
 //! default 2), `adaptive` (default 1), `new_ref` (default 0).
 //!
-//! Cost: O(1) per hit. A fault costs one step per entry the hands pass.
-//! HAND_hot and HAND_test steps clear a bit that a hit set, change a
-//! page's status or remove an entry, so they are O(1) amortised. HAND_cold
-//! also passes hot pages without changing them, about m_h/m_c of them per
-//! eviction, and O(c) at worst.
+//! Cost: O(1) per hit. A fault costs one step per entry HAND_hot and
+//! HAND_test pass. A HAND_hot step clears a bit that a hit set, changes a
+//! page's status or removes an entry, so HAND_hot is O(1) amortised.
+//! HAND_test also passes hot entries without changing them. HAND_cold
+//! stops only at resident cold pages and finds the next one in O(log k)
+//! through an ordered index of them by label. Without the index it would
+//! pass the hot and non-resident entries in between, about m_h/m_c per
+//! eviction.
 
 use super::list::{Links, List, NIL};
-use super::page_map::PageMap;
+use super::page_map::PageIndex;
 use super::{FrameIdx, PageKey, Params, PolicyError, ReferenceBits, ReplacementPolicy};
+use std::collections::BTreeMap;
 
 /// Index of a page's entry in the node table.
 type NodeId = usize;
@@ -92,6 +98,10 @@ struct Node {
     /// and about to be loaded: it holds no frame yet but is not a
     /// non-resident entry.
     loading: bool,
+    /// The entry's position in the clock: entries from the oldest to the
+    /// head have increasing labels, because every entry enters at the head
+    /// with a new label and none moves elsewhere.
+    label: u64,
 }
 
 /// CLOCK-Pro over frame indices, with a node per page in the clock.
@@ -107,12 +117,17 @@ pub struct ClockPro {
     max_cold_target: usize,
     nodes: Vec<Node>,
     free_nodes: Vec<NodeId>,
-    node_of_page: PageMap<NodeId>,
+    node_of_page: PageIndex,
     node_of_frame: Vec<NodeId>,
     links: Links,
     /// The clock: the head (newest) at the front, the oldest at the back.
     ring: List,
     hand_cold: NodeId,
+    /// The resident cold pages by label, the only entries at which
+    /// HAND_cold stops.
+    cold_resident: BTreeMap<u64, NodeId>,
+    /// The label the next entry placed at the head receives.
+    next_label: u64,
     hand_hot: NodeId,
     hand_test: NodeId,
     hot_count: usize,
@@ -146,11 +161,13 @@ impl ClockPro {
             max_cold_target,
             nodes: Vec::new(),
             free_nodes: Vec::new(),
-            node_of_page: PageMap::default(),
+            node_of_page: PageIndex::new(),
             node_of_frame: vec![NIL; n_frames],
             links: Links::new(0),
             ring: List::new(),
             hand_cold: NIL,
+            cold_resident: BTreeMap::new(),
+            next_label: 0,
             hand_hot: NIL,
             hand_test: NIL,
             hot_count: 0,
@@ -230,9 +247,20 @@ impl ClockPro {
         self.ring.remove(&mut self.links, id);
     }
 
-    fn move_to_head(&mut self, id: NodeId) {
-        self.detach(id);
+    /// Places the detached entry `id` at the head with a new label.
+    fn push_head(&mut self, id: NodeId) {
+        self.nodes[id].label = self.next_label;
+        self.next_label += 1;
         self.ring.push_front(&mut self.links, id);
+    }
+
+    fn move_to_head(&mut self, id: NodeId) {
+        let cold_resident = self.unindex_cold(id);
+        self.detach(id);
+        self.push_head(id);
+        if cold_resident {
+            self.index_cold(id);
+        }
     }
 
     fn insert_at_head(&mut self, page: PageKey, hot: bool) -> NodeId {
@@ -242,6 +270,7 @@ impl ClockPro {
             in_test: !hot,
             frame: NIL,
             loading: false,
+            label: 0,
         };
         let id = match self.free_nodes.pop() {
             Some(id) => {
@@ -254,8 +283,10 @@ impl ClockPro {
                 self.nodes.len() - 1
             }
         };
-        self.node_of_page.insert(page, id);
-        self.ring.push_front(&mut self.links, id);
+        let index =
+            u32::try_from(id).expect("the clock contains at most 2c entries, far below 2^32");
+        self.node_of_page.insert(page, index);
+        self.push_head(id);
         if hot {
             self.hot_count += 1;
         }
@@ -268,7 +299,7 @@ impl ClockPro {
         if self.nodes[id].hot {
             self.hot_count -= 1;
         }
-        self.node_of_page.remove(&self.nodes[id].page);
+        self.node_of_page.remove(self.nodes[id].page);
         self.free_nodes.push(id);
     }
 
@@ -300,6 +331,7 @@ impl ClockPro {
 
     /// Turns the cold page `id` hot and moves it to the head.
     fn promote(&mut self, id: NodeId) {
+        self.unindex_cold(id);
         self.nodes[id].hot = true;
         self.nodes[id].in_test = false;
         self.hot_count += 1;
@@ -320,6 +352,7 @@ impl ClockPro {
                     self.nodes[id].hot = false;
                     self.hot_count -= 1;
                     self.hand_hot = next;
+                    self.index_cold(id);
                     return;
                 }
             } else {
@@ -361,16 +394,48 @@ impl ClockPro {
         }
     }
 
+    /// Adds `id` to the index of resident cold pages if it is one.
+    fn index_cold(&mut self, id: NodeId) {
+        let node = &self.nodes[id];
+        if !node.hot && node.frame != NIL {
+            self.cold_resident.insert(node.label, id);
+        }
+    }
+
+    /// Removes `id` from the index of resident cold pages; returns whether it was there.
+    fn unindex_cold(&mut self, id: NodeId) -> bool {
+        self.cold_resident.remove(&self.nodes[id].label).is_some()
+    }
+
+    /// Moves HAND_cold to the first resident cold page from where it
+    /// stands, wrapping from the head to the oldest entry, and returns that
+    /// page. HAND_cold passes hot and non-resident entries without changing
+    /// them, so this skips them through the index: the clock's order is
+    /// the labels' order.
+    fn advance_hand_cold(&mut self) -> NodeId {
+        let from = self.nodes[self.at(self.hand_cold)].label;
+        let (_, &id) = self
+            .cold_resident
+            .range(from..)
+            .next()
+            .or_else(|| self.cold_resident.iter().next())
+            .expect("run_hand_cold calls this only when a resident page is cold");
+        self.hand_cold = id;
+        id
+    }
+
     /// Runs HAND_cold until it evicts a page, and returns that page's frame.
     fn run_hand_cold(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         loop {
-            let id = self.at(self.hand_cold);
-            let node = &self.nodes[id];
-            if node.hot || node.frame == NIL {
-                self.hand_cold = self.ring_next(id);
+            // With every frame occupied, at most m_h < c pages are hot, so
+            // one is cold. With free frames (in the VM, frames kept for
+            // page tables or other processes) every resident page may be
+            // hot: HAND_hot then turns one cold first.
+            if self.cold_resident.is_empty() {
+                self.run_hand_hot(bits);
                 continue;
             }
-
+            let id = self.advance_hand_cold();
             if self.is_referenced(bits, id) {
                 self.clear_referenced(bits, id);
                 if self.nodes[id].in_test {
@@ -385,6 +450,7 @@ impl ClockPro {
 
             let frame = self.nodes[id].frame;
             self.hand_cold = self.ring_next(id);
+            self.unindex_cold(id);
             self.resident_count -= 1;
             self.nodes[id].frame = NIL;
             self.node_of_frame[frame] = NIL;
@@ -417,7 +483,7 @@ impl ReplacementPolicy for ClockPro {
             self.on_free(frame);
         }
         self.pending = None;
-        let id = match self.node_of_page.get(&page).copied() {
+        let id = match self.node_of_page.get(page).map(|id| id as NodeId) {
             // Turned hot by `choose_victim` (and perhaps cold again by HAND_hot).
             Some(id) if self.nodes[id].loading => id,
             // A non-resident page in its test period, loaded into a free
@@ -437,6 +503,7 @@ impl ReplacementPolicy for ClockPro {
         self.node_of_frame[frame] = id;
         self.fresh[frame] = true;
         self.resident_count += 1;
+        self.index_cold(id);
     }
 
     fn on_free(&mut self, frame: FrameIdx) {
@@ -446,6 +513,7 @@ impl ReplacementPolicy for ClockPro {
         if id == NIL {
             return;
         }
+        self.unindex_cold(id);
         self.node_of_frame[frame] = NIL;
         self.nodes[id].frame = NIL;
         self.fresh[frame] = false;
@@ -455,8 +523,8 @@ impl ReplacementPolicy for ClockPro {
 
     fn choose_victim(&mut self, bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
-            self.resident_count == self.n_frames,
-            "choose_victim is called only when every frame is occupied"
+            self.resident_count > 0,
+            "choose_victim is called only when a frame is occupied"
         );
         self.balance_hot(bits);
         let frame = self.run_hand_cold(bits);
@@ -466,7 +534,7 @@ impl ReplacementPolicy for ClockPro {
 
         // The missing page turns hot if it is still in its test period.
         if let Some(page) = self.pending.take() {
-            if let Some(&id) = self.node_of_page.get(&page) {
+            if let Some(id) = self.node_of_page.get(page).map(|id| id as NodeId) {
                 if self.nodes[id].frame == NIL && self.nodes[id].in_test {
                     self.non_resident_count -= 1;
                     self.nodes[id].loading = true;
@@ -666,5 +734,24 @@ mod tests {
         assert_eq!(clock.ring().len(), 2);
         clock.access(7);
         assert_eq!(clock.policy.resident_count, 3);
+    }
+
+    #[test]
+    fn victim_with_free_frames_is_occupied() {
+        let mut clock = Harness::new(ClockPro::new(6, 0.05, 2, true, false));
+        for page in [1, 2, 3, 4, 5, 6] {
+            clock.access(page);
+        }
+        // Free every cold page, so only hot pages stay resident.
+        for frame in 0..6 {
+            let id = clock.policy.node_of_frame[frame];
+            if !clock.policy.nodes[id].hot {
+                clock.policy.on_free(frame);
+                clock.frames[frame] = None;
+            }
+        }
+        assert!(clock.policy.cold_resident.is_empty());
+        let frame = clock.policy.choose_victim(&mut clock.bits);
+        assert!(clock.frames[frame].is_some(), "frame {frame} is free");
     }
 }

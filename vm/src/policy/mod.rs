@@ -30,6 +30,7 @@ mod nfu;
 mod nru;
 mod opt;
 mod random;
+mod ring_bits;
 mod second_chance;
 mod spec;
 mod working_set;
@@ -94,6 +95,20 @@ pub trait ReferenceBits {
     fn clear_referenced(&mut self, frame: FrameIdx);
     /// Returns whether the page in `frame` was written since it was loaded.
     fn is_dirty(&self, frame: FrameIdx) -> bool;
+
+    /// Returns whether the bits change only as the policy's calls imply:
+    /// the reference that `on_load` reports sets the reference bit (and
+    /// the dirty bit for a write), every `on_hit` sets the reference bit,
+    /// every write it reports sets the dirty bit, and only
+    /// [`ReferenceBits::clear_referenced`] clears a reference bit. A policy
+    /// may then keep its own copy instead of reading the bits frame by frame.
+    ///
+    /// The default is `false`. The VM's page-table bits keep it, because
+    /// `fork` shares frames and a copy-on-write break removes a mapping,
+    /// which can change a frame's bits without a reference.
+    fn follows_reported_references(&self) -> bool {
+        false
+    }
 }
 
 /// A page-replacement policy.
