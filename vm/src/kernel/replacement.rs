@@ -31,6 +31,43 @@ struct Instance {
     held: usize,
 }
 
+/// The policy instances by key: index 0 is the global instance, index
+/// `pid` a process's instance under local scope. A vector, not a map,
+/// because every reference looks its instance up.
+#[derive(Default)]
+struct InstanceTable {
+    slots: Vec<Option<Instance>>,
+}
+
+impl InstanceTable {
+    #[inline]
+    fn get(&self, key: &u32) -> Option<&Instance> {
+        self.slots.get(*key as usize)?.as_ref()
+    }
+
+    #[inline]
+    fn get_mut(&mut self, key: &u32) -> Option<&mut Instance> {
+        self.slots.get_mut(*key as usize)?.as_mut()
+    }
+
+    fn insert(&mut self, key: u32, instance: Instance) {
+        let index = key as usize;
+        if self.slots.len() <= index {
+            self.slots.resize_with(index + 1, || None);
+        }
+        self.slots[index] = Some(instance);
+    }
+
+    fn remove(&mut self, key: &u32) -> Option<Instance> {
+        self.slots.get_mut(*key as usize)?.take()
+    }
+
+    /// Returns the instances in key order.
+    fn values(&self) -> impl Iterator<Item = &Instance> {
+        self.slots.iter().flatten()
+    }
+}
+
 impl Instance {
     fn new(policy: Box<dyn ReplacementPolicy>) -> Instance {
         Instance {
@@ -51,7 +88,7 @@ pub struct Replacement {
     seed: u64,
     /// Global scope: one instance under [`GLOBAL_KEY`]. Local scope: one
     /// per live process, under its pid.
-    instances: BTreeMap<u32, Instance>,
+    instances: InstanceTable,
     /// Per frame: the key of the instance holding it, `None` when the frame
     /// is free or contains a page table.
     holders: Vec<Option<u32>>,
@@ -75,7 +112,7 @@ impl Replacement {
             spec: config.policy.clone(),
             n_frames: config.frames,
             seed: config.seed,
-            instances: BTreeMap::new(),
+            instances: InstanceTable::default(),
             holders: vec![None; config.frames],
             limits: BTreeMap::new(),
         };
