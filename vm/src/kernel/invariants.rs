@@ -733,7 +733,9 @@ impl Kernel {
     /// `--page-tables-in-pool`, the frame table) and the process's record
     /// of its tables. Returns each live process's leaf PTEs by pid, and
     /// every reachable table frame with the pid that reaches it.
-    fn check_page_tables(&self) -> Result<(BTreeMap<u32, Leaves>, TableFrames), InvariantViolation> {
+    fn check_page_tables(
+        &self,
+    ) -> Result<(BTreeMap<u32, Leaves>, TableFrames), InvariantViolation> {
         let sys = &self.sys;
         let in_frames = sys.config.page_tables_in_pool;
         let geometry = &sys.geometry;
@@ -818,7 +820,12 @@ impl Kernel {
 
     /// Checks that the table frame `pfn` of `pid` lies in the reserved pool,
     /// which has it in use.
-    fn check_table_in_pool(&self, pid: u32, pfn: u32, level: u32) -> Result<(), InvariantViolation> {
+    fn check_table_in_pool(
+        &self,
+        pid: u32,
+        pfn: u32,
+        level: u32,
+    ) -> Result<(), InvariantViolation> {
         if pfn >= self.sys.config.page_table_frames as u32 {
             return Err(InvariantViolation::TableOutsidePool { pid, pfn, level });
         }
