@@ -26,7 +26,11 @@
 //! as a float too). The δ divisions are real, not integer. REPLACE runs
 //! only when every frame is occupied, which in replay is exactly when the
 //! paper calls it; in the VM a process exit can free frames, and a miss
-//! then takes a free frame without REPLACE.
+//! then takes a free frame without REPLACE. In the VM the kernel also asks
+//! for a victim while some frames are not the policy's: frames holding
+//! page tables under `--page-tables-in-pool`, and under local scope the
+//! frames of other processes' instances. REPLACE then chooses among the
+//! pages the policy holds.
 //!
 //! The victim depends on x, so the policy needs `on_miss` before
 //! `choose_victim`. If REPLACE picks an empty list (which the paper's
@@ -189,8 +193,8 @@ impl ReplacementPolicy for Arc {
 
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
-            self.t1.len() + self.t2.len() == self.n_frames,
-            "choose_victim is called only when every frame is occupied"
+            !self.t1.is_empty() || !self.t2.is_empty(),
+            "choose_victim is called only while the policy holds a page"
         );
         let pending = self.pending.unwrap_or(Pending {
             page: PageKey::MAX,
@@ -252,6 +256,28 @@ mod tests {
             .into_iter()
             .map(|f| arc.page[f])
             .collect()
+    }
+
+    #[test]
+    fn victim_while_frames_are_not_held() {
+        // The kernel asks for a victim although frames 2 and 3 hold page
+        // tables (or pages of another instance), which are free here.
+        let mut arc = Arc::new(4);
+        arc.on_miss(1);
+        arc.on_load(0, 1, false);
+        arc.on_miss(2);
+        arc.on_load(1, 2, false);
+        arc.on_hit(1, false);
+        arc.on_miss(3);
+        assert_eq!(arc.choose_victim(&mut NoBits), 0, "the LRU page of T1");
+        arc.on_free(0);
+        arc.on_load(0, 3, false);
+        arc.on_miss(4);
+        let victim = arc.choose_victim(&mut NoBits);
+        assert!(
+            victim < 2,
+            "the victim {victim} is a frame the policy holds"
+        );
     }
 
     #[test]
