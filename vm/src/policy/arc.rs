@@ -23,14 +23,14 @@
 //!   the MRU end of B2.
 //!
 //! p is a real number, as in the paper's arithmetic (libCacheSim keeps it
-//! as a float too). The δ divisions are real, not integer. REPLACE runs
-//! only when every frame is occupied, which in replay is exactly when the
-//! paper calls it; in the VM a process exit can free frames, and a miss
-//! then takes a free frame without REPLACE. In the VM the kernel also asks
-//! for a victim while some frames are not the policy's: frames holding
-//! page tables under `--page-tables-in-pool`, and under local scope the
-//! frames of other processes' instances. REPLACE then chooses among the
-//! pages the policy holds.
+//! as a float too). The δ divisions are real, not integer. In replay
+//! REPLACE runs only when every frame is occupied, which is exactly when
+//! the paper calls it; in the VM a process exit can free frames, and a miss
+//! then takes a free frame without REPLACE. The VM also requests a victim
+//! while some frames are not the policy's: page-table frames under
+//! `--page-tables-in-pool`, and under local scope the frames of other
+//! processes' policy instances. REPLACE then chooses among the pages in T1
+//! and T2.
 //!
 //! The victim depends on x, so the policy needs `on_miss` before
 //! `choose_victim`. If REPLACE picks an empty list (which the paper's
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn victim_while_frames_are_not_held() {
-        // The kernel asks for a victim although frames 2 and 3 hold page
+        // The kernel requests a victim although frames 2 and 3 hold page
         // tables (or pages of another instance), which are free here.
         let mut arc = Arc::new(4);
         arc.on_miss(1);
