@@ -987,3 +987,49 @@ fn skipped_geometries_say_why() {
         assert!(!skip.reason.is_empty(), "{} has no reason", skip.label);
     }
 }
+
+#[test]
+fn mmap_file_reads_its_mount() {
+    let path = common::repo_root().join("programs/mmap_file.asm");
+    let setup = setup_of("mmap_file");
+    let program = prepare(
+        "mmap_file".into(),
+        vec![assemble(&path)],
+        setup,
+        setup.mounts,
+    );
+    let output = String::from_utf8_lossy(&program.expected_output);
+    assert!(
+        output.contains("lines ") && output.contains("bytes "),
+        "mmap_file counts the mounted file: {output:?}"
+    );
+    assert!(!output.contains("mmap failed"), "{output:?}");
+}
+
+#[test]
+fn mmap_set_shares_a_file_frame() {
+    let path = common::repo_root().join("programs/mmap_file.asm");
+    let object = assemble(&path);
+    let mut kernel = Kernel::new(MachineConfig::default(), Box::new(io::sink())).unwrap();
+    for (name, bytes) in read_mounts(MMAP_MOUNTS) {
+        kernel
+            .add_mount(Mount::in_memory(&name, bytes, false).unwrap())
+            .unwrap();
+    }
+    kernel.spawn(object.clone()).unwrap();
+    kernel.spawn(object).unwrap();
+    let mut shared_seen = false;
+    while kernel.run_until(kernel.system().clock + 101).unwrap() == RunProgress::Paused {
+        assert_eq!(kernel.check_invariants(), Ok(()));
+        let sys = kernel.system();
+        shared_seen |= sys.resident_file_pages().any(|(_, frame)| {
+            sys.frames
+                .owner(frame)
+                .is_some_and(|owner| owner.mappings.len() == 2)
+        });
+    }
+    assert!(
+        shared_seen,
+        "both processes map one file frame at some pause"
+    );
+}
