@@ -144,8 +144,9 @@ struct MultiProcessSet {
 /// Program sets that run several processes in one kernel, besides
 /// programs/fork_cow.asm, which forks, and the threaded programs. Their
 /// console output interleaves by timing, so only their exit statuses are
-/// compared with the default machine. The mounts and stack limits of the
-/// member programs all apply.
+/// compared with the default machine. The members' mounts are added once
+/// for the whole kernel. A member may not read standard input or change
+/// the machine, which [`load_programs`] checks.
 fn multi_process_sets() -> Vec<MultiProcessSet> {
     vec![
         // Two unrelated programs compete for the frames: under local
