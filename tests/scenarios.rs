@@ -353,11 +353,23 @@ fn frames() -> Dimension {
 /// Swap slots of the scarce machine.
 const SCARCE_SWAP_SLOTS: usize = 4;
 
-/// Returns whether a run on `config` may legitimately end differently from
-/// the default machine: on the scarce machine of [`resources`], or with
-/// page tables in the user frames (see [`page_tables`]).
-fn may_run_out(config: &MachineConfig) -> bool {
-    config.swap_slots == SCARCE_SWAP_SLOTS || config.page_tables_in_pool
+/// Returns whether a run on `config` that ended with `exits` may
+/// legitimately end differently from the default machine, which ended with
+/// `expected_exits`. Runs on the scarce machine of [`resources`] always
+/// may. Runs with page tables in the user frames (see [`page_tables`]) may
+/// when a process was killed "out of frames" or when fewer processes ran,
+/// because a `fork` failed for want of frames for the child's tables.
+fn ran_out(config: &MachineConfig, exits: &[ExitStatus], expected_exits: &[ExitStatus]) -> bool {
+    if config.swap_slots == SCARCE_SWAP_SLOTS {
+        return true;
+    }
+    if !config.page_tables_in_pool {
+        return false;
+    }
+    let killed_out_of_frames = exits
+        .iter()
+        .any(|exit| matches!(exit, ExitStatus::Killed(reason) if reason.contains("out of frames")));
+    killed_out_of_frames || exits.len() < expected_exits.len()
 }
 
 /// Plentiful swap, or so little swap and so few page-table frames that
@@ -409,9 +421,9 @@ fn scope() -> Dimension {
 ///
 /// In the user frames, page tables take frames that pages would use, so
 /// with the few frames of [`frames`] a process may be killed "out of
-/// frames" or `fork` may fail. Such runs count like the scarce machine:
-/// only the invariants and the absence of internal errors and tick-limit
-/// stops. To let most of them still run to their end, they get as many
+/// frames" or `fork` may fail. Such runs count like the scarce machine
+/// (see [`ran_out`]), and the others are compared with the default
+/// machine. To let most of them run to their end, pool runs get as many
 /// extra frames as a walk has levels, plus 2.
 fn page_tables() -> Dimension {
     Dimension {
@@ -557,7 +569,8 @@ enum Checked {
     /// The invariants, and its ends and output against the default machine.
     Outcome,
     /// Only the invariants and the absence of internal errors and
-    /// tick-limit stops, on a machine where it may run out (see [`may_run_out`]).
+    /// tick-limit stops, because it ran out of swap, page-table frames or
+    /// frames (see [`ran_out`]).
     InvariantsOnly,
 }
 
@@ -673,7 +686,7 @@ fn run_scenario(program: &Program, dimensions: &[Dimension], choice: &[usize]) -
     // A scarce machine, or page tables in a few user frames, may kill
     // processes or make fork fail, which changes what the program does.
     // Only the invariants count there.
-    if may_run_out(&config) {
+    if ran_out(&config, &exits, &program.expected_exits) {
         return Ok(Checked::InvariantsOnly);
     }
     if exits != program.expected_exits {
@@ -910,7 +923,7 @@ fn programs_keep_invariants_under_the_matrix() {
         }
     }
     println!(
-        "{} scenarios of {} programs and sets ({}): {passed} passed ({invariants_only} of them on a machine that may run out, checked for invariants only), {skipped_runs} skipped, {} failed",
+        "{} scenarios of {} programs and sets ({}): {passed} passed ({invariants_only} of them ran out of swap, tables or frames and were checked for invariants only), {skipped_runs} skipped, {} failed",
         scenarios.len(),
         programs.len(),
         if full { "full cross product" } else { "sample" },
