@@ -403,6 +403,13 @@ pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str, key: u32) -> Result
         (true, existing) => {
             let private = existing.filter(|&slot| sys.slots.holders(slot) == 1);
             let Some(slot) = private.or_else(|| sys.slots.take()) else {
+                // The victim stays resident. Policies such as ARC dropped
+                // it from their lists when they chose it, so the holding
+                // instance gets it back as a fresh load. Key 0 names the
+                // global instance, and a pid its own, as `on_load` expects.
+                let page = crate::refs::page_key(first.asid.0, first.vpn);
+                sys.replacement.on_free(frame);
+                sys.replacement.on_load(key, frame, page, false);
                 let n_slots = sys.slots.size();
                 *bus.kill = Some(format!(
                     "out of swap: all {n_slots} slots are in use when evicting a page {location}; raise --swap-slots"

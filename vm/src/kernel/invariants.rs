@@ -8,7 +8,9 @@
 //! nothing. docs/invariants.md lists the invariants in prose.
 
 use super::process::Process;
+use super::replacement::GLOBAL_KEY;
 use super::Kernel;
+use crate::config::Scope;
 use crate::hw::page_table::{Pte, PTE_BYTES};
 use crate::hw::{Asid, PhysAddr};
 use std::collections::{BTreeMap, BTreeSet};
@@ -161,9 +163,10 @@ pub enum InvariantViolation {
         /// The page.
         vpn: u32,
     },
-    /// A frame mapped by several PTEs is writable through one of them. Only
-    /// copy-on-write sharing after `fork` and read-only sharing exist, so
-    /// every sharer must be read-only.
+    /// A frame mapped by several PTEs is writable through one of them,
+    /// although it caches no file page. Other frames are shared only
+    /// copy-on-write after `fork` or read-only, so every sharer must be
+    /// read-only.
     WritableSharedFrame {
         /// The frame.
         pfn: u32,
@@ -268,8 +271,128 @@ pub enum InvariantViolation {
     },
     /// Every process has terminated, but page-table frames are still in use.
     TablesLeaked {
-        /// Frames of the pool still handed out.
+        /// Frames of the pool (or, under `--page-tables-in-pool`, user
+        /// frames) still containing page tables.
         in_use: u32,
+    },
+    /// Under `--page-tables-in-pool`, a table frame reachable from a live
+    /// root is not a user frame recorded as a page table of that process,
+    /// so eviction or another process could take it.
+    TableFrameNotRecorded {
+        /// The process whose tables reach it.
+        pid: u32,
+        /// The frame.
+        pfn: u32,
+        /// The process the frame table records it for, if any.
+        recorded_for: Option<u32>,
+    },
+    /// Under `--page-tables-in-pool`, a table frame also holds a page
+    /// mapping in the frame table.
+    TableFrameHoldsPage {
+        /// The process whose tables reach it.
+        pid: u32,
+        /// The frame.
+        pfn: u32,
+    },
+    /// Under `--page-tables-in-pool`, the frame table counts a different
+    /// number of table frames for a live process than its address space
+    /// records.
+    TableCountMismatch {
+        /// The process.
+        pid: u32,
+        /// Table frames the frame table counts for it.
+        in_frame_table: usize,
+        /// Tables its `space.tables` lists.
+        recorded: usize,
+    },
+    /// Under `--page-tables-in-pool`, the frame table records a frame as a
+    /// page table that no live root reaches.
+    OrphanTableFrame {
+        /// The frame.
+        pfn: u32,
+        /// The process it is recorded for.
+        pid: u32,
+    },
+    /// Under `--page-tables-in-pool`, the reserved pool hands out frames
+    /// or keeps staged ones between instructions, although every table
+    /// lives in a user frame.
+    ReservedPoolInUse {
+        /// Frames handed out by the pool and not given back.
+        in_use: u32,
+        /// Frames staged for a walk and not taken.
+        staged: usize,
+    },
+    /// A frame that caches a file page is not the page cache's frame of
+    /// that page.
+    FilePageNotCached {
+        /// The frame.
+        pfn: u32,
+        /// The mount of the page.
+        mount: u32,
+        /// The page number in the file.
+        page: u32,
+    },
+    /// The page cache lists a frame for a file page, but that frame does
+    /// not record the page.
+    CachedFrameMismatch {
+        /// The mount of the page.
+        mount: u32,
+        /// The page number in the file.
+        page: u32,
+        /// The frame the cache lists.
+        pfn: u32,
+    },
+    /// A frame that caches a file page keeps a swap slot, although file
+    /// pages are written back to their mount and never to swap.
+    FileFrameHoldsSlot {
+        /// The frame.
+        pfn: u32,
+        /// The slot.
+        slot: u32,
+    },
+    /// A frame containing a page is held by no policy instance, so it can
+    /// never be chosen as a victim.
+    PageFrameNotHeld {
+        /// The frame.
+        pfn: u32,
+    },
+    /// A frame containing a page is held by the wrong policy instance: not
+    /// the global one (key 0) under global scope, or under local scope not
+    /// the instance of a live process that maps it.
+    FrameHeldByWrongInstance {
+        /// The frame.
+        pfn: u32,
+        /// The key of the holding instance.
+        key: u32,
+    },
+    /// A free frame or a page-table frame is held by a policy instance,
+    /// which could choose it as a victim.
+    UnoccupiedFrameHeld {
+        /// The frame.
+        pfn: u32,
+        /// The key of the holding instance.
+        key: u32,
+    },
+    /// A policy instance's count of the frames it holds differs from the
+    /// frames recorded as held by it.
+    HeldCountMismatch {
+        /// The key of the instance: 0 for the global one, else a pid.
+        key: u32,
+        /// The instance's count.
+        held: usize,
+        /// Frames whose holder is this key.
+        frames: usize,
+    },
+    /// Under local scope, a live process has no frame limit.
+    MissingFrameLimit {
+        /// The process.
+        pid: u32,
+    },
+    /// A frame limit exists for a process that is not live, or under
+    /// global scope, where no limits apply.
+    UnexpectedFrameLimit {
+        /// The process.
+        pid: u32,
     },
 }
 
@@ -285,7 +408,12 @@ impl InvariantViolation {
             | TableNotRecorded { .. }
             | TableUnreachable { .. }
             | TablePoolMismatch { .. }
-            | DeadProcessHoldsTables { .. } => "page-table frames are accounted for",
+            | DeadProcessHoldsTables { .. }
+            | TableFrameNotRecorded { .. }
+            | TableFrameHoldsPage { .. }
+            | TableCountMismatch { .. }
+            | OrphanTableFrame { .. }
+            | ReservedPoolInUse { .. } => "page-table frames are accounted for",
             PteFrameNotUser { .. }
             | PteFrameUnowned { .. }
             | PteMappingMissing { .. }
@@ -308,6 +436,15 @@ impl InvariantViolation {
             FrameLeaked { .. } | SlotLeaked { .. } | TablesLeaked { .. } => {
                 "nothing leaks after every process exits"
             }
+            FilePageNotCached { .. } | CachedFrameMismatch { .. } | FileFrameHoldsSlot { .. } => {
+                "each resident file page has one frame in the page cache"
+            }
+            PageFrameNotHeld { .. }
+            | FrameHeldByWrongInstance { .. }
+            | UnoccupiedFrameHeld { .. }
+            | HeldCountMismatch { .. }
+            | MissingFrameLimit { .. }
+            | UnexpectedFrameLimit { .. } => "every page frame is held by one policy instance",
         }
     }
 }
@@ -468,6 +605,76 @@ impl fmt::Display for InvariantViolation {
                 f,
                 "every process has exited, but {in_use} page-table frames are still in use"
             ),
+            TableFrameNotRecorded {
+                pid,
+                pfn,
+                recorded_for,
+            } => match recorded_for {
+                Some(owner) => write!(
+                    f,
+                    "pid {pid} uses PFN {pfn} as a page table, but the frame table records it as a table of pid {owner}"
+                ),
+                None => write!(
+                    f,
+                    "pid {pid} uses PFN {pfn} as a page table, but the frame table does not record it as a page-table frame"
+                ),
+            },
+            TableFrameHoldsPage { pid, pfn } => write!(
+                f,
+                "pid {pid} uses PFN {pfn} as a page table, but the frame table also lists page mappings in it"
+            ),
+            TableCountMismatch {
+                pid,
+                in_frame_table,
+                recorded,
+            } => write!(
+                f,
+                "the frame table counts {in_frame_table} page-table frames of pid {pid}, but its address space records {recorded}"
+            ),
+            OrphanTableFrame { pfn, pid } => write!(
+                f,
+                "PFN {pfn} is recorded as a page table of pid {pid}, but no live root reaches it"
+            ),
+            ReservedPoolInUse { in_use, staged } => write!(
+                f,
+                "page tables are in the user frames, but the reserved pool has {in_use} frames in use and {staged} staged"
+            ),
+            FilePageNotCached { pfn, mount, page } => write!(
+                f,
+                "PFN {pfn} caches page {page} of mount {mount}, but the page cache does not list PFN {pfn} for it"
+            ),
+            CachedFrameMismatch { mount, page, pfn } => write!(
+                f,
+                "the page cache lists PFN {pfn} for page {page} of mount {mount}, but that frame does not cache the page"
+            ),
+            FileFrameHoldsSlot { pfn, slot } => write!(
+                f,
+                "PFN {pfn} caches a file page but keeps swap slot {slot}"
+            ),
+            PageFrameNotHeld { pfn } => write!(
+                f,
+                "PFN {pfn} contains a page, but no replacement policy instance holds it"
+            ),
+            FrameHeldByWrongInstance { pfn, key } => write!(
+                f,
+                "PFN {pfn} is held by the policy instance under key {key}, which is not the global instance or the instance of a live process that maps it"
+            ),
+            UnoccupiedFrameHeld { pfn, key } => write!(
+                f,
+                "PFN {pfn} is free or contains a page table, but the policy instance under key {key} holds it"
+            ),
+            HeldCountMismatch { key, held, frames } => write!(
+                f,
+                "the policy instance under key {key} counts {held} frames, but {frames} frames record it as their holder"
+            ),
+            MissingFrameLimit { pid } => write!(
+                f,
+                "pid {pid} is live under local scope but has no frame limit"
+            ),
+            UnexpectedFrameLimit { pid } => write!(
+                f,
+                "pid {pid} has a frame limit, but it is not a live process under local scope"
+            ),
         }
     }
 }
@@ -476,6 +683,10 @@ impl std::error::Error for InvariantViolation {}
 
 /// The leaf PTEs of one process that are not empty, by VPN, with their addresses.
 type Leaves = BTreeMap<u32, (PhysAddr, Pte)>;
+
+/// Every table frame reachable from a live root, by PFN, with the pid
+/// whose root reaches it.
+type TableFrames = BTreeMap<u32, u32>;
 
 impl Kernel {
     /// Checks that the page tables, the frame table, the TLB, the swap slots
@@ -501,12 +712,14 @@ impl Kernel {
             self.check_nothing_leaks()?;
         }
 
-        let leaves = self.check_page_tables()?;
+        let (leaves, table_frames) = self.check_page_tables()?;
         let mut slot_references: BTreeMap<u32, u32> = BTreeMap::new();
         self.check_present_ptes(&leaves, &mut slot_references)?;
-        self.check_frames(&leaves, &mut slot_references)?;
+        self.check_frames(&leaves, &table_frames, &mut slot_references)?;
+        self.check_page_cache()?;
         self.check_tlb(&leaves)?;
-        self.check_swap_slots(&slot_references)
+        self.check_swap_slots(&slot_references)?;
+        self.check_replacement()
     }
 
     /// Returns the live process with `asid`.
@@ -516,12 +729,15 @@ impl Kernel {
             .find(|p| p.exit.is_none() && p.asid == asid)
     }
 
-    /// Checks the tables of every live process against the pool and the
-    /// process's record of its tables, and returns each live process's
-    /// leaf PTEs by pid.
-    fn check_page_tables(&self) -> Result<BTreeMap<u32, Leaves>, InvariantViolation> {
+    /// Checks the tables of every live process against the pool (or, under
+    /// `--page-tables-in-pool`, the frame table) and the process's record
+    /// of its tables. Returns each live process's leaf PTEs by pid, and
+    /// every reachable table frame with the pid that reaches it.
+    fn check_page_tables(
+        &self,
+    ) -> Result<(BTreeMap<u32, Leaves>, TableFrames), InvariantViolation> {
         let sys = &self.sys;
-        let pool_frames = sys.config.page_table_frames as u32;
+        let in_frames = sys.config.page_tables_in_pool;
         let geometry = &sys.geometry;
         let entries_per_table = geometry.page_size / PTE_BYTES;
         // Every table frame reached so far, with the pid that reached it.
@@ -537,21 +753,10 @@ impl Kernel {
             // indices so far, as in `vmm::leaf_entries`.
             let mut stack = vec![(process.space.root_pfn, 0u32, 0u32)];
             while let Some((table_pfn, level, prefix)) = stack.pop() {
-                // NOTE: page tables come from the reserved pool only. When
-                // an option lets them use user frames, this range check must
-                // accept those frames too.
-                if table_pfn >= pool_frames {
-                    return Err(InvariantViolation::TableOutsidePool {
-                        pid,
-                        pfn: table_pfn,
-                        level,
-                    });
-                }
-                if sys.tables.is_free(table_pfn) {
-                    return Err(InvariantViolation::TableFrameFree {
-                        pid,
-                        pfn: table_pfn,
-                    });
+                if in_frames {
+                    self.check_table_in_frames(pid, table_pfn)?;
+                } else {
+                    self.check_table_in_pool(pid, table_pfn, level)?;
                 }
                 if let Some(&first_pid) = reached_by.get(&table_pfn) {
                     return Err(InvariantViolation::TableShared {
@@ -587,15 +792,75 @@ impl Kernel {
             if let Some(&(pfn, level)) = listed.difference(&reachable).next() {
                 return Err(InvariantViolation::TableUnreachable { pid, pfn, level });
             }
+            if in_frames {
+                let in_frame_table = sys.frames.tables_of(pid);
+                if in_frame_table != listed.len() {
+                    return Err(InvariantViolation::TableCountMismatch {
+                        pid,
+                        in_frame_table,
+                        recorded: listed.len(),
+                    });
+                }
+            }
             recorded += process.space.tables.len() as u32;
             all_leaves.insert(pid, leaves);
         }
 
         let in_use = sys.tables.in_use();
-        if in_use != recorded {
+        if in_frames {
+            let staged = sys.tables.given_back_count();
+            if in_use != 0 || staged != 0 {
+                return Err(InvariantViolation::ReservedPoolInUse { in_use, staged });
+            }
+        } else if in_use != recorded {
             return Err(InvariantViolation::TablePoolMismatch { in_use, recorded });
         }
-        Ok(all_leaves)
+        Ok((all_leaves, reached_by))
+    }
+
+    /// Checks that the table frame `pfn` of `pid` lies in the reserved pool,
+    /// which has it in use.
+    fn check_table_in_pool(
+        &self,
+        pid: u32,
+        pfn: u32,
+        level: u32,
+    ) -> Result<(), InvariantViolation> {
+        if pfn >= self.sys.config.page_table_frames as u32 {
+            return Err(InvariantViolation::TableOutsidePool { pid, pfn, level });
+        }
+        if self.sys.tables.is_free(pfn) {
+            return Err(InvariantViolation::TableFrameFree { pid, pfn });
+        }
+        Ok(())
+    }
+
+    /// Checks that the table frame `pfn` of `pid` is a user frame recorded
+    /// as a table of `pid`: not free, without page mappings, and held by no
+    /// policy instance, so it stays pinned. Applies under
+    /// `--page-tables-in-pool`.
+    fn check_table_in_frames(&self, pid: u32, pfn: u32) -> Result<(), InvariantViolation> {
+        let sys = &self.sys;
+        let first_user_pfn = sys.config.page_table_frames as u32;
+        let frame = pfn.wrapping_sub(first_user_pfn) as usize;
+        let recorded_for = sys.frames.table_owner(frame);
+        if pfn < first_user_pfn || recorded_for != Some(pid) {
+            return Err(InvariantViolation::TableFrameNotRecorded {
+                pid,
+                pfn,
+                recorded_for,
+            });
+        }
+        if sys.frames.is_free(frame) {
+            return Err(InvariantViolation::TableFrameFree { pid, pfn });
+        }
+        if sys.frames.owner(frame).is_some() {
+            return Err(InvariantViolation::TableFrameHoldsPage { pid, pfn });
+        }
+        if let Some(key) = sys.replacement.holder(frame) {
+            return Err(InvariantViolation::UnoccupiedFrameHeld { pfn, key });
+        }
+        Ok(())
     }
 
     /// Checks that every present leaf PTE maps an owned user frame whose
@@ -652,11 +917,21 @@ impl Kernel {
     fn check_frames(
         &self,
         leaves: &BTreeMap<u32, Leaves>,
+        table_frames: &TableFrames,
         slot_references: &mut BTreeMap<u32, u32>,
     ) -> Result<(), InvariantViolation> {
         let sys = &self.sys;
         for frame in 0..sys.frames.len() {
             let pfn = sys.pfn_of(frame);
+            // A page-table frame under `--page-tables-in-pool` has neither
+            // an owner nor a place on the free list. Reachable ones were
+            // checked with their tables.
+            if let Some(pid) = sys.frames.table_owner(frame) {
+                if table_frames.get(&pfn) != Some(&pid) {
+                    return Err(InvariantViolation::OrphanTableFrame { pfn, pid });
+                }
+                continue;
+            }
             let owner = sys.frames.owner(frame);
             let free = sys.frames.is_free(frame);
             if owner.is_some() == free {
@@ -694,10 +969,10 @@ impl Kernel {
                 let Some(pte) = pte.filter(|pte| pte.present() && pte.pfn() == pfn) else {
                     return Err(InvariantViolation::MappingWithoutPte { pfn, pid, vpn });
                 };
-                // NOTE: only fork's copy-on-write and read-only sharing
-                // exist. Writable shared mappings (shared memory-mapped
-                // files) will need an exception here.
-                if owner.mappings.len() > 1 && pte.writable() {
+                // A file page is shared writable on purpose: every process
+                // that maps it sees the others' stores. Any other frame is
+                // shared only read-only or copy-on-write after `fork`.
+                if owner.mappings.len() > 1 && pte.writable() && owner.file.is_none() {
                     return Err(InvariantViolation::WritableSharedFrame {
                         pfn,
                         pid,
@@ -708,8 +983,112 @@ impl Kernel {
             }
 
             if let Some(slot) = owner.swap_slot {
+                if owner.file.is_some() {
+                    return Err(InvariantViolation::FileFrameHoldsSlot { pfn, slot });
+                }
                 *slot_references.entry(slot).or_default() += 1;
             }
+        }
+        Ok(())
+    }
+
+    /// Checks that the page cache and the frames' file pages agree both
+    /// ways, so each resident file page has exactly one frame.
+    fn check_page_cache(&self) -> Result<(), InvariantViolation> {
+        let sys = &self.sys;
+        for frame in 0..sys.frames.len() {
+            if let Some(page) = sys.file_page_of(frame) {
+                if sys.page_cache.get(&page) != Some(&frame) {
+                    return Err(InvariantViolation::FilePageNotCached {
+                        pfn: sys.pfn_of(frame),
+                        mount: page.mount,
+                        page: page.page,
+                    });
+                }
+            }
+        }
+        for (page, frame) in sys.resident_file_pages() {
+            if frame >= sys.frames.len() || sys.file_page_of(frame) != Some(page) {
+                return Err(InvariantViolation::CachedFrameMismatch {
+                    mount: page.mount,
+                    page: page.page,
+                    pfn: sys.pfn_of(frame),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that every frame containing a page is held by exactly one
+    /// policy instance (the global one, or under local scope the instance
+    /// of a live process that maps it), that free and page-table frames
+    /// are held by none, that each instance counts its frames right, and
+    /// that exactly the live processes have frame limits under local scope.
+    fn check_replacement(&self) -> Result<(), InvariantViolation> {
+        let sys = &self.sys;
+        let replacement = &sys.replacement;
+        let local = replacement.scope() == Scope::Local;
+        let is_live = |pid: u32| {
+            self.processes
+                .get((pid as usize).wrapping_sub(1))
+                .is_some_and(|process| process.exit.is_none())
+        };
+        let mut frames_per_key: BTreeMap<u32, usize> = BTreeMap::new();
+        for frame in 0..sys.frames.len() {
+            let pfn = sys.pfn_of(frame);
+            let holder = replacement.holder(frame);
+            let Some(owner) = sys.frames.owner(frame) else {
+                if let Some(key) = holder {
+                    return Err(InvariantViolation::UnoccupiedFrameHeld { pfn, key });
+                }
+                continue;
+            };
+            let Some(key) = holder else {
+                return Err(InvariantViolation::PageFrameNotHeld { pfn });
+            };
+            let rightful = if local {
+                is_live(key) && owner.mappings.iter().any(|mapping| mapping.pid == key)
+            } else {
+                key == GLOBAL_KEY
+            };
+            if !rightful {
+                return Err(InvariantViolation::FrameHeldByWrongInstance { pfn, key });
+            }
+            *frames_per_key.entry(key).or_default() += 1;
+        }
+
+        let mut keys: BTreeSet<u32> = frames_per_key.keys().copied().collect();
+        if local {
+            keys.extend(
+                self.processes
+                    .iter()
+                    .filter(|process| process.exit.is_none())
+                    .map(|process| process.pid),
+            );
+        } else {
+            keys.insert(GLOBAL_KEY);
+        }
+        for key in keys {
+            let held = replacement.held_by(key);
+            let frames = frames_per_key.get(&key).copied().unwrap_or(0);
+            if held != frames {
+                return Err(InvariantViolation::HeldCountMismatch { key, held, frames });
+            }
+        }
+
+        if local {
+            for process in self.processes.iter().filter(|p| p.exit.is_none()) {
+                if replacement.limit(process.pid).is_none() {
+                    return Err(InvariantViolation::MissingFrameLimit { pid: process.pid });
+                }
+            }
+        }
+        if let Some(&pid) = replacement
+            .limits()
+            .keys()
+            .find(|&&pid| !local || !is_live(pid))
+        {
+            return Err(InvariantViolation::UnexpectedFrameLimit { pid });
         }
         Ok(())
     }
@@ -827,9 +1206,16 @@ impl Kernel {
         if let Some((slot, holders)) = sys.slots.held_slots().next() {
             return Err(InvariantViolation::SlotLeaked { slot, holders });
         }
-        let in_use = sys.tables.in_use();
+        let in_use = sys.tables.in_use() + sys.frames.table_count() as u32;
         if in_use > 0 {
             return Err(InvariantViolation::TablesLeaked { in_use });
+        }
+        if let Some((page, frame)) = sys.resident_file_pages().next() {
+            return Err(InvariantViolation::CachedFrameMismatch {
+                mount: page.mount,
+                page: page.page,
+                pfn: sys.pfn_of(frame),
+            });
         }
         Ok(())
     }

@@ -699,6 +699,11 @@ impl Pool {
         std::mem::take(&mut self.free).into_iter().collect()
     }
 
+    /// Returns how many numbers were given back and not taken again.
+    pub fn given_back_count(&self) -> usize {
+        self.free.len()
+    }
+
     /// Returns whether `number` is free: never handed out, or given back.
     pub fn is_free(&self, number: u32) -> bool {
         number >= self.next_unused || self.free.contains(&number)

@@ -23,10 +23,14 @@
 //!   the MRU end of B2.
 //!
 //! p is a real number, as in the paper's arithmetic (libCacheSim keeps it
-//! as a float too). The δ divisions are real, not integer. REPLACE runs
-//! only when every frame is occupied, which in replay is exactly when the
-//! paper calls it; in the VM a process exit can free frames, and a miss
-//! then takes a free frame without REPLACE.
+//! as a float too). The δ divisions are real, not integer. In replay
+//! REPLACE runs only when every frame is occupied, which is exactly when
+//! the paper calls it; in the VM a process exit can free frames, and a miss
+//! then takes a free frame without REPLACE. The VM also requests a victim
+//! while some frames are not the policy's: page-table frames under
+//! `--page-tables-in-pool`, and under local scope the frames of other
+//! processes' policy instances. REPLACE then chooses among the pages in T1
+//! and T2.
 //!
 //! The victim depends on x, so the policy needs `on_miss` before
 //! `choose_victim`. If REPLACE picks an empty list (which the paper's
@@ -311,7 +315,7 @@ impl ReplacementPolicy for Arc {
     fn choose_victim(&mut self, _bits: &mut dyn ReferenceBits) -> FrameIdx {
         assert!(
             self.t1.len() + self.t2.len() > 0,
-            "choose_victim is called only when a frame is occupied"
+            "choose_victim is called only while the policy holds a page"
         );
         let pending = self.pending.unwrap_or(Pending {
             page: PageKey::MAX,
@@ -373,6 +377,28 @@ mod tests {
             .into_iter()
             .map(|f| arc.page[f])
             .collect()
+    }
+
+    #[test]
+    fn victim_while_frames_are_not_held() {
+        // The kernel requests a victim although frames 2 and 3 hold page
+        // tables (or pages of another instance), which are free here.
+        let mut arc = Arc::new(4);
+        arc.on_miss(1);
+        arc.on_load(0, 1, false);
+        arc.on_miss(2);
+        arc.on_load(1, 2, false);
+        arc.on_hit(1, false);
+        arc.on_miss(3);
+        assert_eq!(arc.choose_victim(&mut NoBits), 0, "the LRU page of T1");
+        arc.on_free(0);
+        arc.on_load(0, 3, false);
+        arc.on_miss(4);
+        let victim = arc.choose_victim(&mut NoBits);
+        assert!(
+            victim < 2,
+            "the victim {victim} is a frame the policy holds"
+        );
     }
 
     #[test]

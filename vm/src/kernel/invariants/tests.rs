@@ -3,11 +3,14 @@
 //! state is consistent, breaks one record and expects the named violation.
 
 use super::InvariantViolation as V;
-use crate::config::MachineConfig;
+use crate::config::{Allocation, MachineConfig, Scope};
 use crate::hw::page_table::Pte;
 use crate::hw::tlb::TlbEntry;
 use crate::hw::{Asid, PhysAddr};
-use crate::isa::{AluOp, BranchCond, Instruction, LoadWidth, MemAddr, Reg, StoreWidth, SYS_FORK};
+use crate::isa::{
+    AluOp, BranchCond, Instruction, LoadWidth, MemAddr, Reg, StoreWidth, SYS_FORK, SYS_MMAP,
+};
+use crate::kernel::mount::{FilePage, Mount};
 use crate::kernel::vmm::{self, FrameOwner, Mapping};
 use crate::kernel::{Kernel, RunProgress};
 use crate::object::{Bss, Object, Section, SECTION_ALIGN, TEXT_BASE};
@@ -194,11 +197,398 @@ fn text_vpn(kernel: &Kernel) -> u32 {
     kernel.sys.geometry.vpn(TEXT_BASE)
 }
 
+/// Builds a kernel paused in the paging program's final loop with its page
+/// tables in user frames (`--page-tables-in-pool`). With 5 frames, the
+/// program's 8 pages and its tables cannot all be resident, so pages are
+/// evicted. With 16, frames are left free.
+fn pool_kernel(frames: usize) -> Kernel {
+    let config = MachineConfig {
+        frames,
+        page_table_frames: 0,
+        page_tables_in_pool: true,
+        ..MachineConfig::default()
+    };
+    let mut kernel = Kernel::new(config, Box::new(std::io::sink())).unwrap();
+    let looping = Instruction::Jmp {
+        target: TEXT_BASE + 8 * 13,
+    };
+    kernel.spawn(paging_program(looping)).unwrap();
+    assert_eq!(kernel.run_until(50_000).unwrap(), RunProgress::Paused);
+    assert!(
+        kernel.sys.frames.tables_of(1) >= 2,
+        "the process has a root and a lower table in user frames"
+    );
+    assert_eq!(kernel.check_invariants(), Ok(()));
+    kernel
+}
+
+/// Returns the user frame of the root table of process 1 in a pool kernel.
+fn root_frame(kernel: &Kernel) -> usize {
+    let root = kernel.processes[0].space.root_pfn;
+    kernel.sys.frame_index(root)
+}
+
+/// Returns the lowest free user frame without taking it.
+fn free_frame(kernel: &Kernel) -> usize {
+    (0..kernel.sys.frames.len())
+        .find(|&frame| kernel.sys.frames.is_free(frame))
+        .expect("the kernel has a free frame")
+}
+
+/// Builds a kernel paused with two processes of the paging program under
+/// local scope with equal allocation, each paging within its 3 frames.
+fn local_kernel() -> Kernel {
+    let config = MachineConfig {
+        frames: 6,
+        scope: Scope::Local,
+        allocation: Some(Allocation::Equal),
+        ..MachineConfig::default()
+    };
+    let mut kernel = Kernel::new(config, Box::new(std::io::sink())).unwrap();
+    for _ in 0..2 {
+        let looping = Instruction::Jmp {
+            target: TEXT_BASE + 8 * 13,
+        };
+        kernel.spawn(paging_program(looping)).unwrap();
+    }
+    assert_eq!(kernel.run_until(100_000).unwrap(), RunProgress::Paused);
+    assert_eq!(kernel.sys.replacement.limit(1), Some(3));
+    assert_eq!(kernel.sys.replacement.limit(2), Some(3));
+    assert_eq!(kernel.check_invariants(), Ok(()));
+    kernel
+}
+
+/// Builds a kernel paused while two processes map page 0 of the writable
+/// mount `m` and have both stored to it, so one frame is shared writable.
+fn mmap_kernel() -> Kernel {
+    let text = [
+        li(1, DATA as i32),
+        li(2, PAGE),
+        li(3, 1),
+        Instruction::Sys { number: SYS_MMAP },
+        addi(10, 0, 0),
+        li(4, 0x11),
+        sw(4, 10, 0),
+        Instruction::Jmp {
+            target: TEXT_BASE + 8 * 7,
+        },
+    ];
+    let mut mapper = object(&text, 0);
+    mapper.data.bytes = b"m\0".to_vec();
+    let mut kernel = Kernel::new(MachineConfig::default(), Box::new(std::io::sink())).unwrap();
+    let mount = Mount::in_memory("m", vec![0; 64], true).unwrap();
+    kernel.add_mount(mount).unwrap();
+    kernel.spawn(mapper.clone()).unwrap();
+    kernel.spawn(mapper).unwrap();
+    assert_eq!(kernel.run_until(5_000).unwrap(), RunProgress::Paused);
+    let (_, frame) = file_frame(&kernel);
+    let owner = kernel.sys.frames.owner(frame).unwrap();
+    assert_eq!(owner.mappings.len(), 2, "both processes map the file page");
+    assert_eq!(kernel.check_invariants(), Ok(()));
+    kernel
+}
+
+/// Returns the one resident file page and its frame.
+fn file_frame(kernel: &Kernel) -> (FilePage, usize) {
+    let cached: Vec<_> = kernel.sys.resident_file_pages().collect();
+    assert_eq!(cached.len(), 1, "one file page is resident");
+    cached[0]
+}
+
 #[test]
 fn healthy_states_pass() {
     paging_kernel();
     fork_kernel();
     finished_kernel();
+    pool_kernel(5);
+    pool_kernel(16);
+    local_kernel();
+}
+
+#[test]
+fn shared_writable_file_frame_passes() {
+    let kernel = mmap_kernel();
+    let (_, frame) = file_frame(&kernel);
+    let pfn = kernel.sys.pfn_of(frame);
+    for pid in [1, 2] {
+        let (_, _, pte) = present_leaf(&kernel, pid, |pte| pte.pfn() == pfn);
+        assert!(pte.writable(), "pid {pid} maps the file page writable");
+    }
+}
+
+#[test]
+fn pool_table_recorded_for_other_pid_is_caught() {
+    let mut kernel = pool_kernel(5);
+    let frame = root_frame(&kernel);
+    kernel.sys.frames.reassign_table(frame, 7);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::TableFrameNotRecorded {
+            pid: 1,
+            pfn: kernel.sys.pfn_of(frame),
+            recorded_for: Some(7)
+        })
+    );
+}
+
+#[test]
+fn pool_table_on_free_list_is_caught() {
+    let mut kernel = pool_kernel(5);
+    let frame = root_frame(&kernel);
+    // `release` frees the frame but keeps the table record.
+    kernel.sys.frames.release(frame);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::TableFrameFree {
+            pid: 1,
+            pfn: kernel.sys.pfn_of(frame)
+        })
+    );
+}
+
+#[test]
+fn pool_table_holding_page_is_caught() {
+    let mut kernel = pool_kernel(5);
+    let frame = root_frame(&kernel);
+    let mapping = Mapping {
+        pid: 1,
+        asid: Asid(1),
+        vpn: 0x20,
+        pte_addr: PhysAddr(0),
+    };
+    kernel.sys.frames.set(
+        frame,
+        FrameOwner {
+            mappings: vec![mapping],
+            swap_slot: None,
+            file: None,
+        },
+    );
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::TableFrameHoldsPage {
+            pid: 1,
+            pfn: kernel.sys.pfn_of(frame)
+        })
+    );
+}
+
+#[test]
+fn pool_table_held_by_policy_is_caught() {
+    let mut kernel = pool_kernel(5);
+    let frame = root_frame(&kernel);
+    let page = crate::refs::page_key(1, 0x20);
+    kernel.sys.replacement.on_load(1, frame, page, false);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::UnoccupiedFrameHeld {
+            pfn: kernel.sys.pfn_of(frame),
+            key: 0
+        })
+    );
+}
+
+#[test]
+fn pool_table_count_mismatch_is_caught() {
+    let mut kernel = pool_kernel(16);
+    let recorded = kernel.processes[0].space.tables.len();
+    let frame = free_frame(&kernel);
+    kernel.sys.frames.set_table(frame, 1);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::TableCountMismatch {
+            pid: 1,
+            in_frame_table: recorded + 1,
+            recorded
+        })
+    );
+}
+
+#[test]
+fn orphan_pool_table_is_caught() {
+    let mut kernel = pool_kernel(16);
+    let frame = free_frame(&kernel);
+    kernel.sys.frames.set_table(frame, 9);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::OrphanTableFrame {
+            pfn: kernel.sys.pfn_of(frame),
+            pid: 9
+        })
+    );
+}
+
+#[test]
+fn reserved_pool_used_in_pool_mode_is_caught() {
+    let mut kernel = pool_kernel(5);
+    kernel.sys.tables.give_back(kernel.sys.pfn_of(0));
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::ReservedPoolInUse {
+            in_use: 0,
+            staged: 1
+        })
+    );
+}
+
+#[test]
+fn leaked_pool_table_is_caught() {
+    let config = MachineConfig {
+        frames: 5,
+        page_table_frames: 0,
+        page_tables_in_pool: true,
+        ..MachineConfig::default()
+    };
+    let mut kernel = Kernel::new(config, Box::new(std::io::sink())).unwrap();
+    kernel.spawn(paging_program(Instruction::Halt)).unwrap();
+    kernel.run().unwrap();
+    assert_eq!(kernel.check_invariants(), Ok(()));
+    let frame = free_frame(&kernel);
+    kernel.sys.frames.set_table(frame, 1);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::TablesLeaked { in_use: 1 })
+    );
+}
+
+#[test]
+fn uncached_file_frame_is_caught() {
+    let mut kernel = mmap_kernel();
+    let (page, frame) = file_frame(&kernel);
+    kernel.sys.page_cache.remove(&page);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::FilePageNotCached {
+            pfn: kernel.sys.pfn_of(frame),
+            mount: page.mount,
+            page: page.page
+        })
+    );
+}
+
+#[test]
+fn cache_entry_for_wrong_frame_is_caught() {
+    let mut kernel = mmap_kernel();
+    let (_, _, pte) = present_leaf(&kernel, 1, |pte| !pte.writable());
+    let text_frame = kernel.sys.frame_index(pte.pfn());
+    let page = FilePage { mount: 0, page: 5 };
+    kernel.sys.page_cache.insert(page, text_frame);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::CachedFrameMismatch {
+            mount: 0,
+            page: 5,
+            pfn: pte.pfn()
+        })
+    );
+}
+
+#[test]
+fn file_frame_with_swap_slot_is_caught() {
+    let mut kernel = mmap_kernel();
+    let (_, frame) = file_frame(&kernel);
+    let slot = kernel.sys.slots.take().unwrap();
+    let mut owner = kernel.sys.frames.owner(frame).unwrap().clone();
+    owner.swap_slot = Some(slot);
+    kernel.sys.frames.set(frame, owner);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::FileFrameHoldsSlot {
+            pfn: kernel.sys.pfn_of(frame),
+            slot
+        })
+    );
+}
+
+#[test]
+fn page_frame_without_holder_is_caught() {
+    let mut kernel = paging_kernel();
+    let (_, _, pte) = present_leaf(&kernel, 1, |_| true);
+    let frame = kernel.sys.frame_index(pte.pfn());
+    kernel.sys.replacement.on_free(frame);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::PageFrameNotHeld { pfn: pte.pfn() })
+    );
+}
+
+#[test]
+fn frame_held_by_non_mapper_is_caught() {
+    let mut kernel = local_kernel();
+    let (vpn, _, pte) = present_leaf(&kernel, 1, |_| true);
+    let frame = kernel.sys.frame_index(pte.pfn());
+    let owner = kernel.sys.frames.owner(frame).unwrap();
+    assert!(
+        owner.mappings.iter().all(|mapping| mapping.pid == 1),
+        "only pid 1 maps the frame"
+    );
+    kernel.sys.replacement.on_free(frame);
+    let page = crate::refs::page_key(2, vpn);
+    kernel.sys.replacement.on_load(2, frame, page, false);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::FrameHeldByWrongInstance {
+            pfn: pte.pfn(),
+            key: 2
+        })
+    );
+}
+
+#[test]
+fn free_frame_held_by_policy_is_caught() {
+    let mut kernel = fork_kernel();
+    let frame = free_frame(&kernel);
+    let page = crate::refs::page_key(1, 0x20);
+    kernel.sys.replacement.on_load(1, frame, page, false);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::UnoccupiedFrameHeld {
+            pfn: kernel.sys.pfn_of(frame),
+            key: 0
+        })
+    );
+}
+
+#[test]
+fn held_count_mismatch_is_caught() {
+    let mut kernel = paging_kernel();
+    let frames = kernel.sys.replacement.held_by(0);
+    let (vpn, _, pte) = present_leaf(&kernel, 1, |_| true);
+    let frame = kernel.sys.frame_index(pte.pfn());
+    // Loading an already held frame again counts it twice.
+    let page = crate::refs::page_key(1, vpn);
+    kernel.sys.replacement.on_load(1, frame, page, false);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::HeldCountMismatch {
+            key: 0,
+            held: frames + 1,
+            frames
+        })
+    );
+}
+
+#[test]
+fn missing_frame_limit_is_caught() {
+    let mut kernel = local_kernel();
+    kernel.sys.replacement.set_limits(&[]);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::MissingFrameLimit { pid: 1 })
+    );
+}
+
+#[test]
+fn frame_limit_of_dead_pid_is_caught() {
+    let mut kernel = local_kernel();
+    kernel
+        .sys
+        .replacement
+        .set_limits(&[(1, 10), (2, 10), (9, 10)]);
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::UnexpectedFrameLimit { pid: 9 })
+    );
 }
 
 #[test]
