@@ -68,6 +68,16 @@ fn sparse_heap_runs_out_of_frames_for_tables() {
     ]);
     assert_clean_failure(&pooled, "out of frames: all 8 frames contain page tables");
 
+    let one = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--frames",
+        "1",
+        "--page-tables-in-pool",
+    ]);
+    assert_clean_failure(&one, "out of frames: the only frame contains a page table");
+    assert!(one.stderr.contains("machine: 1 frame of"), "{}", one.stderr);
+
     let enough = pagelab(&[
         "run",
         "programs/sparse_heap.asm",

@@ -293,8 +293,13 @@ impl MachineConfig {
     /// printed above the statistics of a run.
     pub fn describe_briefly(&self) -> String {
         let mut summary = format!(
-            "machine: {} frames of {} bytes, policy {}, {} TLB entries, seed {}",
-            self.frames, self.page_size, self.policy, self.tlb_entries, self.seed
+            "machine: {} {} of {} bytes, policy {}, {} TLB entries, seed {}",
+            self.frames,
+            if self.frames == 1 { "frame" } else { "frames" },
+            self.page_size,
+            self.policy,
+            self.tlb_entries,
+            self.seed
         );
         if self.page_tables_in_pool {
             summary.push_str(", page tables in the frames");
@@ -443,6 +448,12 @@ impl MachineConfig {
                 );
             }
             let entries = self.tlb_entries;
+            if entries == 0 && ways > 1 {
+                return error(
+                    "tlb-ways",
+                    format!("{ways} ways need a TLB, but --tlb-entries 0 turns it off; leave out --tlb-ways or give --tlb-entries"),
+                );
+            }
             if entries > 0 && !entries.is_multiple_of(ways) {
                 return error(
                     "tlb-ways",
@@ -710,6 +721,14 @@ mod tests {
             (
                 MachineConfig {
                     tlb_entries: 24,
+                    tlb_ways: Some(2),
+                    ..fifo()
+                },
+                "tlb-ways",
+            ),
+            (
+                MachineConfig {
+                    tlb_entries: 0,
                     tlb_ways: Some(2),
                     ..fifo()
                 },

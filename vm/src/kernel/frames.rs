@@ -50,8 +50,13 @@ pub(super) fn obtain_frame(bus: &mut KernelBus<'_>, location: &str) -> Result<Fr
         Some(key) => fault::evict(bus, location, key),
         None => {
             let n_frames = bus.sys.frames.len();
+            let all = if n_frames == 1 {
+                "the only frame contains a page table, which is pinned".to_string()
+            } else {
+                format!("all {n_frames} frames contain page tables, which are pinned")
+            };
             Err(bus.die(format!(
-                "out of frames: all {n_frames} frames contain page tables, which are pinned, so no page can be evicted {location}; raise --frames, or leave out --page-tables-in-pool so that page tables use the reserved pool"
+                "out of frames: {all}, so no page can be evicted {location}; raise --frames, or leave out --page-tables-in-pool so that page tables use the reserved pool"
             )))
         }
     }
