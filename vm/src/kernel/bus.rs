@@ -40,6 +40,21 @@ pub struct KernelBus<'a> {
 }
 
 impl KernelBus<'_> {
+    /// Returns the address of the leaf PTE of `vpn` in this address space,
+    /// or `None` when a table on the way is missing. Allocates nothing.
+    pub(super) fn existing_leaf(&mut self, vpn: u32) -> Option<PhysAddr> {
+        super::vmm::leaf_pte_addr(
+            &mut self.sys.memory,
+            &self.sys.geometry,
+            &mut self.sys.tables,
+            self.space,
+            vpn,
+            false,
+        )
+        .ok()
+        .flatten()
+    }
+
     /// Records why the process dies and returns the error that unwinds the step.
     pub fn die(&mut self, reason: String) -> Killed {
         *self.kill = Some(reason);

@@ -20,15 +20,7 @@ use crate::trace::{self, EventKind};
 /// Returns the leaf PTE of `vpn` in the bus's address space when it maps a
 /// page present and copy-on-write.
 pub(super) fn copy_on_write_pte(bus: &mut KernelBus<'_>, vpn: u32) -> Option<(PhysAddr, Pte)> {
-    let pte_addr = vmm::leaf_pte_addr(
-        &mut bus.sys.memory,
-        &bus.sys.geometry,
-        &mut bus.sys.tables,
-        bus.space,
-        vpn,
-        false,
-    )
-    .ok()??;
+    let pte_addr = bus.existing_leaf(vpn)?;
     let pte = Pte(bus.sys.memory.read_u32(pte_addr));
     (pte.present() && pte.copy_on_write()).then_some((pte_addr, pte))
 }

@@ -516,14 +516,7 @@ impl ReferenceBits for PteBits<'_> {
 /// empty. Used when the heap shrinks.
 pub fn unmap_pages(bus: &mut KernelBus<'_>, vpns: std::ops::Range<u32>) {
     for vpn in vpns {
-        let Ok(Some(pte_addr)) = vmm::leaf_pte_addr(
-            &mut bus.sys.memory,
-            &bus.sys.geometry,
-            &mut bus.sys.tables,
-            bus.space,
-            vpn,
-            false,
-        ) else {
+        let Some(pte_addr) = bus.existing_leaf(vpn) else {
             continue;
         };
         bus.sys.drop_page(bus.asid, vpn, pte_addr);

@@ -180,7 +180,7 @@ pub fn sys_mprotect(bus: &mut KernelBus<'_>, addr: u32, len: u32, flags: u32) ->
     }
     let first = bus.sys.geometry.vpn(addr);
     for vpn in first..first + (end - addr) / page_size {
-        let Some(pte_addr) = existing_leaf(bus, vpn) else {
+        let Some(pte_addr) = bus.existing_leaf(vpn) else {
             continue;
         };
         let pte = Pte(bus.sys.memory.read_u32(pte_addr));
@@ -197,21 +197,6 @@ pub fn sys_mprotect(bus: &mut KernelBus<'_>, addr: u32, len: u32, flags: u32) ->
         bus.sys.mmu.tlb_mut().invalidate(bus.asid, vpn);
     }
     0
-}
-
-/// Returns the address of the leaf PTE of `vpn` in the bus's address
-/// space, or `None` when a table on the way is missing.
-fn existing_leaf(bus: &mut KernelBus<'_>, vpn: u32) -> Option<PhysAddr> {
-    vmm::leaf_pte_addr(
-        &mut bus.sys.memory,
-        &bus.sys.geometry,
-        &mut bus.sys.tables,
-        bus.space,
-        vpn,
-        false,
-    )
-    .ok()
-    .flatten()
 }
 
 /// Maps the file page that another mapping keeps in `frame` at `vpn`,
@@ -311,7 +296,7 @@ pub(super) fn write_back_evicted(bus: &mut KernelBus<'_>, frame: usize, page: Fi
 /// resident, dirty file page, and clears its dirty bit. The write queues
 /// on the device, and the calling thread waits for it.
 fn write_back_mapped(bus: &mut KernelBus<'_>, vpn: u32) {
-    let Some(pte_addr) = existing_leaf(bus, vpn) else {
+    let Some(pte_addr) = bus.existing_leaf(vpn) else {
         return;
     };
     if let Some(page) = clean_dirty_file_pte(bus.sys, bus.asid, vpn, pte_addr) {
