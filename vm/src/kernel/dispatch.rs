@@ -363,6 +363,9 @@ impl Kernel {
                 return None;
             }
             let outcome = self.step(tid);
+            if !self.sys.tables_to_prune.is_empty() {
+                self.free_tables_emptied_by_evictions();
+            }
 
             match outcome {
                 Outcome::Continue => {}
@@ -397,6 +400,21 @@ impl Kernel {
                 self.leave_cpu(tid, StopReason::Preempted);
                 self.make_ready(tid, ReadyReason::Preempted);
                 return None;
+            }
+        }
+    }
+
+    /// Frees the lower page tables that evictions in the last instruction
+    /// left without a present or swapped entry, in the processes that
+    /// owned the evicted pages.
+    fn free_tables_emptied_by_evictions(&mut self) {
+        let mut pids = std::mem::take(&mut self.sys.tables_to_prune);
+        pids.sort_unstable();
+        pids.dedup();
+        for pid in pids {
+            let process = &mut self.processes[pid as usize - 1];
+            if !process.space.tables.is_empty() {
+                super::free_empty_tables(&mut self.sys, &mut process.space);
             }
         }
     }

@@ -445,6 +445,9 @@ pub(super) fn evict(bus: &mut KernelBus<'_>, location: &str, key: u32) -> Result
         }
         sys.memory.write_u32(mapping.pte_addr, new_pte.0);
         sys.mmu.tlb_mut().invalidate(mapping.asid, mapping.vpn);
+        if new_pte == Pte::EMPTY {
+            sys.tables_to_prune.push(mapping.pid);
+        }
     }
     sys.replacement.on_free(frame);
     sys.frames.vacate(frame);

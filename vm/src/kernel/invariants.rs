@@ -30,6 +30,17 @@ pub enum InvariantViolation {
         /// Its level, 0 being the root.
         level: u32,
     },
+    /// A lower page table reachable from a live root has no present,
+    /// swapped or table entry left between two instructions: it should
+    /// have been freed when its last entry went.
+    EmptyLowerTable {
+        /// The process whose tables reach it.
+        pid: u32,
+        /// The table's frame.
+        pfn: u32,
+        /// Its level, 1 or more (the root may be empty).
+        level: u32,
+    },
     /// A table frame reachable from a live root is free in the pool, so
     /// the next allocation would hand it out a second time.
     TableFrameFree {
@@ -403,6 +414,7 @@ impl InvariantViolation {
         use InvariantViolation::*;
         match self {
             TableOutsidePool { .. }
+            | EmptyLowerTable { .. }
             | TableFrameFree { .. }
             | TableShared { .. }
             | TableNotRecorded { .. }
@@ -457,6 +469,10 @@ impl fmt::Display for InvariantViolation {
             TableOutsidePool { pid, pfn, level } => write!(
                 f,
                 "pid {pid} has a level-{level} page table in PFN {pfn}, outside the page-table pool"
+            ),
+            EmptyLowerTable { pid, pfn, level } => write!(
+                f,
+                "pid {pid} keeps an empty level-{level} page table in PFN {pfn}; a table is freed when its last entry goes"
             ),
             TableFrameFree { pid, pfn } => write!(
                 f,
@@ -770,18 +786,27 @@ impl Kernel {
 
                 let bits = geometry.level_bits(level);
                 let count = entries_per_table.min(1 << bits);
+                let mut in_use = 0;
                 for index in 0..count {
                     let pte_addr = sys.memory.frame_addr(table_pfn, index * PTE_BYTES);
                     let pte = Pte(sys.memory.read_u32(pte_addr));
                     if pte == Pte::EMPTY {
                         continue;
                     }
+                    in_use += 1;
                     let vpn = (prefix << bits) | index;
                     if level + 1 == geometry.levels {
                         leaves.insert(vpn, (pte_addr, pte));
                     } else if pte.present() {
                         stack.push((pte.pfn(), level + 1, vpn));
                     }
+                }
+                if level > 0 && in_use == 0 {
+                    return Err(InvariantViolation::EmptyLowerTable {
+                        pid,
+                        pfn: table_pfn,
+                        level,
+                    });
                 }
             }
 

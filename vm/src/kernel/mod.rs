@@ -95,6 +95,10 @@ pub struct System {
     /// the swap device during its current instruction, or 0. The run loop
     /// blocks the thread when it lies in the future.
     pub device_wait: u64,
+    /// Processes whose page tables may hold an empty lower table since an
+    /// eviction in the current instruction emptied one of their entries.
+    /// The run loop frees those tables once the instruction is over.
+    pub(crate) tables_to_prune: Vec<u32>,
     /// Whether reference-string lines carry the pid (`PID:VPN`), as they
     /// do when the run has more than one process.
     pub refs_tagged: bool,
@@ -352,6 +356,7 @@ impl Kernel {
             output_error: None,
             reference_log: None,
             device_wait: 0,
+            tables_to_prune: Vec::new(),
             refs_tagged: false,
             mounts: mount::MountTable::default(),
             page_cache: BTreeMap::new(),

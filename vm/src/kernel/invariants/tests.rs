@@ -1219,3 +1219,31 @@ fn message_names_invariant_and_values() {
         "invariant \"every TLB entry agrees with its PTE\" violated: the TLB maps pid 1 VPN 0x10 to PFN 70, but its PTE is Pte { swapped to slot 3 }"
     );
 }
+
+#[test]
+fn empty_lower_table_is_caught() {
+    let mut kernel = paging_kernel();
+    let root = kernel.processes[0].space.root_pfn;
+    let free_index = (0..1024)
+        .find(|&index| {
+            let pte_addr = kernel.sys.memory.frame_addr(root, index * 4);
+            Pte(kernel.sys.memory.read_u32(pte_addr)) == Pte::EMPTY
+        })
+        .expect("the root table has an unused entry");
+    let pfn = kernel.sys.tables.take().unwrap();
+    kernel.sys.memory.frame_mut(pfn).fill(0);
+    let pte_addr = kernel.sys.memory.frame_addr(root, free_index * 4);
+    kernel
+        .sys
+        .memory
+        .write_u32(pte_addr, Pte::mapped(pfn, true).0);
+    kernel.processes[0].space.tables.push((pfn, 1));
+    assert_eq!(
+        kernel.check_invariants(),
+        Err(V::EmptyLowerTable {
+            pid: 1,
+            pfn,
+            level: 1
+        })
+    );
+}
