@@ -206,7 +206,7 @@ const DEFAULT_TRACE_LIMIT: u64 = 1_000_000;
 const MAX_STDIN_BYTES: u64 = 64 << 20;
 
 /// Reads the `--stdin` file, rejecting one larger than [`MAX_STDIN_BYTES`].
-fn read_stdin_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn read_stdin_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let context = || format!("cannot read --stdin file {}", path.display());
     let file = File::open(path).with_context(context)?;
     let mut bytes = Vec::new();

@@ -67,6 +67,17 @@ pub struct Args {
     #[arg(long)]
     json: bool,
 
+    /// Make the host file HOSTPATH visible to the programs under NAME, as
+    /// `pagelab run --mount` does. The run works on a copy, so even a `:rw`
+    /// mount's file is never written. Repeatable; only with PROGRAM.
+    #[arg(long = "mount", value_name = "NAME=HOSTPATH[:rw]", value_parser = crate::mounts::parse_mount, conflicts_with = "dump")]
+    mounts: Vec<crate::mounts::MountSpec>,
+
+    /// Deliver the bytes of FILE as the programs' standard input, as
+    /// `pagelab run --stdin` does. Only with PROGRAM.
+    #[arg(long, value_name = "FILE", conflicts_with = "dump")]
+    stdin: Option<PathBuf>,
+
     #[command(flatten)]
     machine: MachineArgs,
 }
@@ -143,7 +154,7 @@ fn run_to_point(args: &Args, at: Point) -> anyhow::Result<Dump> {
         );
     }
     let config = args.machine.to_config()?;
-    if args.programs.len() > config.page_table_frames {
+    if !config.page_tables_in_pool && args.programs.len() > config.page_table_frames {
         bail!(
             "{} processes need a page-table frame each, but the pool has {}; start fewer processes or raise --page-table-frames",
             args.programs.len(),
@@ -152,6 +163,15 @@ fn run_to_point(args: &Args, at: Point) -> anyhow::Result<Dump> {
     }
     let mut kernel = Kernel::new(config, Box::new(io::sink()))?;
     kernel.set_errors(Box::new(io::sink()));
+    for mut mount in crate::mounts::open_mounts(&args.mounts, &[])? {
+        let copy = mount
+            .snapshot()
+            .with_context(|| format!("cannot read {}", mount.describe()))?;
+        kernel.add_mount(copy)?;
+    }
+    if let Some(path) = &args.stdin {
+        kernel.set_stdin(crate::run::read_stdin_file(path)?);
+    }
     for path in &args.programs {
         let object = load_program(path)?;
         kernel

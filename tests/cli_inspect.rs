@@ -631,3 +631,58 @@ fn error_messages() {
     }
     insta::assert_snapshot!(report);
 }
+
+#[test]
+fn translate_runs_programs_with_mounts_and_input() {
+    let dir = scratch_dir("translate_mounts");
+    let data = dir.join("data.txt");
+    std::fs::write(&data, b"one\ntwo\n").unwrap();
+    let mount = format!("data={}:rw", data.display());
+
+    // mmap_file maps the mount at the bottom of the mmap area.
+    let mapped = pagelab(&[
+        "translate",
+        "programs/mmap_file.asm",
+        "--mount",
+        &mount,
+        "--at",
+        "350",
+        "--va",
+        "0x40000000",
+    ]);
+    assert_eq!(mapped.status, Some(0), "{}", mapped.stderr);
+    assert!(
+        mapped.stdout.contains("physical address:"),
+        "{}",
+        mapped.stdout
+    );
+    assert_eq!(std::fs::read(&data).unwrap(), b"one\ntwo\n");
+
+    // io_bound reads its input byte by byte: without input it has ended
+    // by tick 300, with these 8 bytes it is still running.
+    let at_300 = ["--at", "300", "--va", "0x10000"];
+    let mut args = vec!["translate", "programs/io_bound.asm"];
+    args.extend(at_300);
+    let without_input = pagelab(&args);
+    assert_clean_failure(&without_input, "past the end of the run");
+    let data_path = data.to_string_lossy();
+    args.extend(["--stdin", data_path.as_ref()]);
+    let with_input = pagelab(&args);
+    assert_eq!(with_input.status, Some(0), "{}", with_input.stderr);
+
+    let pooled = pagelab(&[
+        "translate",
+        "programs/hello.asm",
+        "--page-tables-in-pool",
+        "--at",
+        "100",
+        "--va",
+        "0x10000",
+    ]);
+    assert_eq!(pooled.status, Some(0), "{}", pooled.stderr);
+    assert!(
+        pooled.stdout.contains("physical address:"),
+        "{}",
+        pooled.stdout
+    );
+}
