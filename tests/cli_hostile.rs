@@ -120,7 +120,7 @@ fn contradictory_tlb_dump_is_rejected() {
     );
 
     // Each edit breaks one rule of the TLB, with the expected message part.
-    let edits: [(&str, &str, serde_json::Value, &str); 7] = [
+    let edits: [(&str, &str, serde_json::Value, &str); 9] = [
         ("/machine/tlb_ways", "0 ways", 0.into(), "tlb_ways"),
         ("/machine/tlb_ways", "3 ways", 3.into(), "tlb_ways"),
         (
@@ -143,6 +143,13 @@ fn contradictory_tlb_dump_is_rejected() {
             0xffff_ffffu32.into(),
             "vpn",
         ),
+        (
+            "/tlb/0/pfn",
+            "PFN other than the PTE's",
+            1.into(),
+            "but its page table maps it to PFN",
+        ),
+        ("/tlb/0/asid", "ASID of no process", 99.into(), "ASID 99"),
     ];
     for (pointer, case, value, expected) in edits {
         let mut edited = dump.clone();

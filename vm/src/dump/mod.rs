@@ -775,8 +775,44 @@ impl Dump {
                     total_frames - 1
                 ));
             }
+            self.check_tlb_entry_against_pte(geometry, entry, &at)?;
         }
         Ok(())
+    }
+
+    /// Checks that a TLB entry caches what the page table of its address
+    /// space says: a present page in the same frame, as the MMU keeps it.
+    fn check_tlb_entry_against_pte(
+        &self,
+        geometry: &Geometry,
+        entry: &TlbEntryDump,
+        at: &str,
+    ) -> Result<(), String> {
+        let Some(process) = self.processes.iter().find(|p| p.asid == entry.asid) else {
+            return Err(format!(
+                "{at}: ASID {} belongs to no process of the dump",
+                entry.asid
+            ));
+        };
+        let va = entry.vpn << geometry.offset_bits;
+        let walk = walk::walk(
+            self,
+            geometry,
+            &process.page_table,
+            va,
+            crate::hw::mmu::AccessKind::Load,
+        );
+        match walk.pfn {
+            Some(pfn) if pfn == entry.pfn => Ok(()),
+            Some(pfn) => Err(format!(
+                "{at} maps vpn {:#x} of pid {} to PFN {}, but its page table maps it to PFN {pfn}",
+                entry.vpn, process.pid, entry.pfn
+            )),
+            None => Err(format!(
+                "{at} maps vpn {:#x} of pid {} to PFN {}, but its page table has no present page there",
+                entry.vpn, process.pid, entry.pfn
+            )),
+        }
     }
 }
 
