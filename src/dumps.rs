@@ -199,6 +199,11 @@ pub fn read_dump_file(path: &Path) -> anyhow::Result<DumpFile> {
     match format {
         Some(dump::FORMAT) => {
             let file: DumpFile = serde_json::from_slice(&bytes).map_err(|error| invalid(error.to_string()))?;
+            if file.version == dump::VERSION && file.dumps.is_empty() {
+                return Err(invalid(
+                    "it contains no dump, because the run that wrote it ended before every --dump-at point; run again with a tick the run reaches, or with --dump-at exit".to_string(),
+                ));
+            }
             file.validate().map_err(|message| {
                 invalid(format!(
                     "{message}; the file was edited or damaged, so write it again with `pagelab run --dump-json`"

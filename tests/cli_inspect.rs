@@ -686,3 +686,26 @@ fn translate_runs_programs_with_mounts_and_input() {
         pooled.stdout
     );
 }
+
+#[test]
+fn dump_file_without_dumps_says_why() {
+    let dir = scratch_dir("dump_file_without_dumps");
+    let path = dir.join("none.json");
+    let path_text = path.to_string_lossy();
+    let run = pagelab(&[
+        "run",
+        "programs/hello.asm",
+        "--dump-at",
+        "999999",
+        "--dump-json",
+        "--dump-out",
+        &path_text,
+    ]);
+    assert_clean_failure(&run, "999999");
+
+    let inspect = pagelab(&["inspect", &path_text]);
+    assert_clean_failure(
+        &inspect,
+        "contains no dump, because the run that wrote it ended",
+    );
+}
