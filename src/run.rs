@@ -158,6 +158,18 @@ impl Args {
     }
 }
 
+/// Gives `kernel` an in-memory copy of each of `mounts`, so that the run
+/// never writes a host file.
+pub(crate) fn add_mount_copies(kernel: &mut Kernel, mounts: &mut [Mount]) -> anyhow::Result<()> {
+    for mount in mounts {
+        let copy = mount
+            .snapshot()
+            .with_context(|| format!("cannot read {}", mount.describe()))?;
+        kernel.add_mount(copy)?;
+    }
+    Ok(())
+}
+
 /// The online policy of OPT's first pass. Any policy gives the same
 /// reference string for one process, whose accesses do not depend on paging.
 const FIRST_PASS_POLICY: &str = "lru";
@@ -176,12 +188,7 @@ fn record_references(
     }
     // The first pass maps copies, so that a writable mount is written once,
     // by the second pass.
-    for mount in mounts {
-        let copy = mount
-            .snapshot()
-            .with_context(|| format!("cannot read {}", mount.describe()))?;
-        kernel.add_mount(copy)?;
-    }
+    add_mount_copies(&mut kernel, mounts)?;
     kernel.record_references();
     for (path, object, priority) in programs {
         kernel

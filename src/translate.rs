@@ -163,12 +163,8 @@ fn run_to_point(args: &Args, at: Point) -> anyhow::Result<Dump> {
     }
     let mut kernel = Kernel::new(config, Box::new(io::sink()))?;
     kernel.set_errors(Box::new(io::sink()));
-    for mut mount in crate::mounts::open_mounts(&args.mounts, &[])? {
-        let copy = mount
-            .snapshot()
-            .with_context(|| format!("cannot read {}", mount.describe()))?;
-        kernel.add_mount(copy)?;
-    }
+    let mut mounts = crate::mounts::open_mounts(&args.mounts, &[])?;
+    crate::run::add_mount_copies(&mut kernel, &mut mounts)?;
     if let Some(path) = &args.stdin {
         kernel.set_stdin(crate::run::read_stdin_file(path)?);
     }

@@ -5,17 +5,10 @@
 
 mod common;
 
-use common::{pagelab, program_args, programs, scratch_dir, stem, Run};
+use common::{pagelab, program_args, programs, scratch_dir, stem, Run, KILLED_BY_DESIGN};
 
 /// Number of trace lines kept in each program's trace snapshot.
 const TRACE_LINES: usize = 40;
-
-/// Programs whose process the kernel kills on purpose, by file stem, with
-/// the start of the kill message. `pagelab run` exits 1 for them.
-const KILLED_BY_DESIGN: &[(&str, &str)] = &[(
-    "stack_overflow",
-    "process 1 (stack_overflow.asm) killed: stack overflow: store at 0xbfeffffc",
-)];
 
 /// Asserts that `run` of `program` ended as the program intends: status 0,
 /// or status 1 with its kill message when it is in [`KILLED_BY_DESIGN`].
