@@ -326,8 +326,8 @@ fn dump_at_final_tick_is_not_past() {
 
 #[test]
 fn partial_frame_policies_never_panic() {
-    // Under --page-tables-in-pool or --scope local the kernel asks a policy
-    // for a victim while some frames are free; these four once panicked or
+    // Under --page-tables-in-pool or --scope local the kernel requests a
+    // victim while some frames are free. These four once panicked or
     // returned a free frame there.
     for policy in ["arc", "clock-pro", "nru", "wsclock"] {
         for options in [

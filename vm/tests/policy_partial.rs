@@ -18,7 +18,7 @@ use proptest::prelude::*;
 #[derive(Clone, Debug)]
 enum Step {
     /// A reference to `page`. On a miss with `evict_anyway` set, the driver
-    /// asks for a victim even when a free unpinned frame exists.
+    /// requests a victim even when a free unpinned frame exists.
     Reference {
         page: PageKey,
         write: bool,

@@ -649,6 +649,7 @@ impl Dump {
                 self.machine.page_size
             ));
         }
+
         let mut pids = BTreeSet::new();
         let mut used_tables = BTreeSet::new();
         for process in &self.processes {
@@ -665,6 +666,7 @@ impl Dump {
             )
             .map_err(|message| format!("page table of pid {}: {message}", process.pid))?;
         }
+
         let mut listed_frames = BTreeSet::new();
         for (position, frame) in self.frames.iter().enumerate() {
             if !listed_frames.insert(frame.pfn) {
@@ -681,13 +683,16 @@ impl Dump {
                 ));
             }
         }
+
         self.check_tlb(&geometry, total_frames)?;
+
         let mut listed_slots = BTreeSet::new();
         for slot in &self.swap {
             if !listed_slots.insert(slot.slot) {
                 return Err(format!("swap slot {} is listed twice", slot.slot));
             }
         }
+
         let mut listed_bytes = BTreeSet::new();
         for stored in &self.frame_bytes {
             if !listed_bytes.insert(stored.pfn) {
@@ -715,10 +720,10 @@ impl Dump {
 }
 
 impl Dump {
-    /// Checks the TLB's shape (ways that split the entries into a
-    /// power-of-two number of sets, as `--tlb-ways` requires) and that each
-    /// entry lies in its own slot of that shape, in set `vpn mod sets`, with
-    /// a VPN of the address space and a PFN of physical memory.
+    /// Checks the TLB's shape: ways that split the entries into a
+    /// power-of-two number of sets, as `--tlb-ways` requires. Each entry must
+    /// lie in its own slot of that shape, in set `vpn mod sets`, with a VPN
+    /// of the address space, a PFN of physical memory and its PTE's frame.
     fn check_tlb(&self, geometry: &Geometry, total_frames: u64) -> Result<(), String> {
         let machine = &self.machine;
         if machine.tlb_entries == 0 {
@@ -780,8 +785,8 @@ impl Dump {
         Ok(())
     }
 
-    /// Checks that a TLB entry caches what the page table of its address
-    /// space says: a present page in the same frame, as the MMU keeps it.
+    /// Checks that a TLB entry caches the translation in the page table of
+    /// its address space: a present page in the same frame, as the MMU keeps it.
     fn check_tlb_entry_against_pte(
         &self,
         geometry: &Geometry,

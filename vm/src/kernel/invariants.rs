@@ -297,8 +297,8 @@ pub enum InvariantViolation {
         /// The process the frame table records it for, if any.
         recorded_for: Option<u32>,
     },
-    /// Under `--page-tables-in-pool`, a table frame also holds a page
-    /// mapping in the frame table.
+    /// Under `--page-tables-in-pool`, the frame table also lists a page
+    /// mapping for a table frame.
     TableFrameHoldsPage {
         /// The process whose tables reach it.
         pid: u32,
@@ -995,7 +995,7 @@ impl Kernel {
                     return Err(InvariantViolation::MappingWithoutPte { pfn, pid, vpn });
                 };
                 // A file page is shared writable on purpose: every process
-                // that maps it sees the others' stores. Any other frame is
+                // that maps it reads the others' stores. Any other frame is
                 // shared only read-only or copy-on-write after `fork`.
                 if owner.mappings.len() > 1 && pte.writable() && owner.file.is_none() {
                     return Err(InvariantViolation::WritableSharedFrame {
@@ -1044,11 +1044,11 @@ impl Kernel {
         Ok(())
     }
 
-    /// Checks that every frame containing a page is held by exactly one
-    /// policy instance (the global one, or under local scope the instance
-    /// of a live process that maps it), that free and page-table frames
-    /// are held by none, that each instance counts its frames right, and
-    /// that exactly the live processes have frame limits under local scope.
+    /// Checks the policy instances' holdings. Every frame containing a page
+    /// is held by exactly one instance: the global one, or under local scope
+    /// the instance of a live process that maps it. Free and page-table
+    /// frames are held by none, and each instance counts its frames right.
+    /// Under local scope exactly the live processes have frame limits.
     fn check_replacement(&self) -> Result<(), InvariantViolation> {
         let sys = &self.sys;
         let replacement = &sys.replacement;

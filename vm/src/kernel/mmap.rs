@@ -201,7 +201,7 @@ pub fn sys_mprotect(bus: &mut KernelBus<'_>, addr: u32, len: u32, flags: u32) ->
 
 /// Maps the file page that another mapping keeps in `frame` at `vpn`,
 /// whose leaf PTE is at `pte_addr`: a minor fault, with no device I/O and
-/// no new frame. The replacement policy sees the access as a hit.
+/// no new frame. The replacement policy counts the access as a hit.
 pub(super) fn map_shared_file_page(
     bus: &mut KernelBus<'_>,
     fault: Fault,

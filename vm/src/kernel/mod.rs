@@ -315,7 +315,7 @@ pub struct Kernel {
     exit_dumps: Option<(Vec<u32>, Vec<crate::dump::Dump>)>,
 }
 
-/// Where [`Kernel::run_until`] stopped.
+/// The state in which [`Kernel::run_until`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunProgress {
     /// The clock reached the requested tick; the run can go on.

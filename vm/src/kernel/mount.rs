@@ -3,7 +3,7 @@
 //!
 //! A guest names a mount in `sys mmap`. The kernel looks the name up in
 //! this table by exact comparison and never builds a host path from guest
-//! bytes, so no other host file is reachable. This module holds the table
+//! bytes, so no other host file is reachable. This module contains the table
 //! and reads and writes whole pages of a mounted file. Mapping pages is
 //! the job of `kernel::mmap`.
 

@@ -4,9 +4,9 @@
 //! Under global scope one instance, under key 0, holds every occupied
 //! frame. Under local scope each live process has its own instance under
 //! its pid. Every instance is built for all `frames` frames and addressed
-//! by the global frame index, so it can hold any frame; the frames other
-//! instances hold, the free frames and the page-table frames are free as
-//! far as it knows, which the policy contract allows.
+//! by the global frame index, so it can hold any frame. To an instance,
+//! the frames of other instances, the free frames and the page-table
+//! frames all look free, which the policy contract allows.
 //!
 //! This module keeps the books. Choosing where a faulting process gets its
 //! frame is `kernel::frames`' job.
@@ -232,8 +232,8 @@ impl Replacement {
         self.holders[frame] = Some(key);
     }
 
-    /// Records that the page in `frame` was removed; no instance holds the
-    /// frame afterwards.
+    /// Records that the page in `frame` was removed, so that no instance
+    /// holds the frame afterwards.
     pub fn on_free(&mut self, frame: FrameIdx) {
         let Some(key) = self.holders[frame].take() else {
             return;
@@ -246,7 +246,7 @@ impl Replacement {
 
     /// Moves the shared `frame` from the instance of `from_pid` to the
     /// instance of `to_pid`, under local scope, when `from_pid`'s instance
-    /// holds it. The new holder sees the move as a load of `page` (its
+    /// holds it. The new holder receives the move as a load of `page` (its
     /// mapping of the frame) without a store.
     pub fn hand_over(&mut self, frame: FrameIdx, from_pid: u32, to_pid: u32, page: PageKey) {
         if self.scope != Scope::Local || self.holder(frame) != Some(from_pid) {
@@ -299,7 +299,7 @@ impl Replacement {
     }
 
     /// Returns the live process furthest over its frame limit (resident
-    /// frames minus limit) whose instance holds at least one frame; ties go
+    /// frames minus limit) whose instance holds at least one frame. Ties go
     /// to the lowest pid. `resident` returns a process's resident frames.
     pub fn furthest_over_limit(&self, resident: impl Fn(u32) -> usize) -> Option<u32> {
         let mut best: Option<(i64, u32)> = None;

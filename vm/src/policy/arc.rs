@@ -25,7 +25,7 @@
 //! p is a real number, as in the paper's arithmetic (libCacheSim keeps it
 //! as a float too). The δ divisions are real, not integer. In replay
 //! REPLACE runs only when every frame is occupied, which is exactly when
-//! the paper calls it; in the VM a process exit can free frames, and a miss
+//! the paper calls it. In the VM a process exit can free frames, and a miss
 //! then takes a free frame without REPLACE. The VM also requests a victim
 //! while some frames are not the policy's: page-table frames under
 //! `--page-tables-in-pool`, and under local scope the frames of other

@@ -407,8 +407,8 @@ impl ClockPro {
         self.cold_resident.remove(&self.nodes[id].label).is_some()
     }
 
-    /// Moves HAND_cold to the first resident cold page from where it
-    /// stands, wrapping from the head to the oldest entry, and returns that
+    /// Moves HAND_cold to the first resident cold page from its current
+    /// position, wrapping from the head to the oldest entry, and returns that
     /// page. HAND_cold passes hot and non-resident entries without changing
     /// them, so this skips them through the index: the clock's order is
     /// the labels' order.

@@ -223,7 +223,8 @@ impl Lirs {
     }
 
     /// Evicts the LIR page at the bottom of S, the least recently used one,
-    /// and forgets it. Used only when Q is empty, which needs free frames.
+    /// and drops its entry. Used only when Q is empty, which happens only
+    /// while some frames are free.
     fn evict_bottom_lir(&mut self) -> FrameIdx {
         self.prune();
         let id = self

@@ -96,14 +96,14 @@ pub trait ReferenceBits {
     /// Returns whether the page in `frame` was written since it was loaded.
     fn is_dirty(&self, frame: FrameIdx) -> bool;
 
-    /// Returns whether the bits change only as the policy's calls imply:
-    /// the reference that `on_load` reports sets the reference bit (and
-    /// the dirty bit for a write), every `on_hit` sets the reference bit,
-    /// every write it reports sets the dirty bit, and only
+    /// Returns whether the bits change only through the policy's calls. The
+    /// reference that `on_load` reports sets the reference bit, and the
+    /// dirty bit for a write. Every `on_hit` sets the reference bit, and
+    /// every write it reports sets the dirty bit. Only
     /// [`ReferenceBits::clear_referenced`] clears a reference bit. A policy
     /// may then keep its own copy instead of reading the bits frame by frame.
     ///
-    /// The default is `false`. The VM's page-table bits keep it, because
+    /// The default is `false`. The VM's page-table bits use the default, because
     /// `fork` shares frames and a copy-on-write break removes a mapping,
     /// which can change a frame's bits without a reference.
     fn follows_reported_references(&self) -> bool {
@@ -117,8 +117,8 @@ pub trait ReferenceBits {
 /// construction), and calls arrive in reference order. `on_load` is called
 /// only for a free frame. `choose_victim` is called only while at least one
 /// frame is occupied, and the caller then calls `on_free` for the victim
-/// before loading into it. A frame the caller never loads (pinned) stays
-/// free as far as the policy knows.
+/// before loading into it. A frame the caller never loads (pinned) is free
+/// to the policy.
 ///
 /// Contract for implementations: decisions are deterministic given the
 /// construction parameters (including any seed). `choose_victim` returns an

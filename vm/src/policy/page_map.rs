@@ -14,7 +14,7 @@
 //! [`PageIndex`] maps pages to small numbers (node or slot indices) for
 //! the hot paths of ARC and CLOCK-Pro. It keeps small keys in a plain
 //! array, because page numbers in reference strings are often small and
-//! dense (the replay benchmark's are `0..100,000`), and falls back to a
+//! dense: the replay benchmark's are `0..100,000`. It falls back to a
 //! [`PageMap`] for the rest, such as the VM's keys, which carry the
 //! address space above bit 32.
 
